@@ -1,0 +1,47 @@
+"""Production is the default: the settings refuse to start on guesses."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _django_setup(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL"))}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.CELERY_BROKER_URL)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = _django_setup({})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_without_redis_refuses_to_start():
+    result = _django_setup({"DJANGO_SECRET_KEY": "x" * 50})
+    assert result.returncode != 0
+    assert "REDIS_URL must be set" in result.stderr
+
+
+def test_production_defaults_are_secure():
+    result = _django_setup(
+        {"DJANGO_SECRET_KEY": "x" * 50, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "redis://127.0.0.1:6379/0"]
+
+
+def test_development_mode_uses_embedded_broker():
+    result = _django_setup({"DJANGO_DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "filesystem://"]
