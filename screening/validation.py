@@ -1,0 +1,254 @@
+"""Check one intake's answers against the answers contract (shared/spec/answers.md).
+
+Pure module: no Django imports, no I/O. `validate_answers` returns every problem it
+finds (not just the first), one string per problem, each starting with the key path
+it is about, so the form, the API and `manage.py screen` can all show the same lines:
+
+    symptoms.fatigue.severity: must be 0-10
+    labs[0].unit: must be one of ng/L, pg/mL, pmol/L for total_b12
+
+An absent key means "not asked / not answered" and is fine unless the key is
+required; an unknown key is always a problem, at every level.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+
+from screening import contract
+
+LAB_KEYS = ("test", "value", "unit", "date")
+# Exactly YYYY-MM-DD with ASCII digits; date.fromisoformat alone also accepts
+# other ISO forms such as 20240131.
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class InvalidAnswers(ValueError):
+    """Answers that break the contract; `.problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def validate_answers(data: object, *, path: str = "") -> list[str]:
+    """Return the contract problems in `data`, or an empty list when it is valid.
+
+    `path` prefixes every key path; callers checking one item of a bigger document
+    (the `screen` command's list input) pass e.g. "[1]".
+    """
+    if not isinstance(data, dict):
+        return [f"{path or 'answers'}: must be an object"]
+    problems: list[str] = []
+    _check_unknown_keys(data, contract.ANSWER_KEYS, path, problems)
+    for key in contract.REQUIRED_ANSWER_KEYS:
+        if key not in data:
+            problems.append(f"{_join(path, key)}: required")
+
+    if "age_years" in data:
+        _check_int(
+            data["age_years"],
+            contract.AGE_MIN,
+            contract.AGE_MAX,
+            _join(path, "age_years"),
+            problems,
+        )
+    for key, choices in (
+        ("sex", contract.SEXES),
+        ("pregnant", contract.PREGNANT_CHOICES),
+        ("diet", contract.DIETS),
+        ("b12_treatment", contract.B12_TREATMENTS),
+    ):
+        if key in data:
+            _check_choice(data[key], choices, _join(path, key), problems)
+    for key in ("breastfeeding", "family_history"):
+        if key in data:
+            _check_bool(data[key], _join(path, key), problems)
+    if "alcohol_units_per_week" in data:
+        _check_int(
+            data["alcohol_units_per_week"],
+            contract.ALCOHOL_MIN,
+            contract.ALCOHOL_MAX,
+            _join(path, "alcohol_units_per_week"),
+            problems,
+        )
+    if "symptoms" in data:
+        _check_symptoms(data["symptoms"], _join(path, "symptoms"), problems)
+    if "red_flags" in data:
+        _check_red_flags(data["red_flags"], _join(path, "red_flags"), problems)
+    if "medicines" in data:
+        _check_code_list(data["medicines"], contract.MEDICINES, _join(path, "medicines"), problems)
+    if "conditions" in data:
+        _check_code_list(
+            data["conditions"], contract.CONDITIONS, _join(path, "conditions"), problems
+        )
+    if "labs" in data:
+        _check_labs(data["labs"], _join(path, "labs"), problems)
+    return problems
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_unknown_keys(
+    data: dict, allowed: tuple[str, ...], path: str, problems: list[str]
+) -> None:
+    for key in data:
+        if key not in allowed:
+            problems.append(f"{_join(path, str(key))}: unknown key")
+
+
+def _is_int(value: object) -> bool:
+    # bool is a subclass of int in Python, but `true` is not an age.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_int(value: object, low: int, high: int, path: str, problems: list[str]) -> None:
+    if not _is_int(value):
+        problems.append(f"{path}: must be an integer")
+    elif not low <= value <= high:
+        problems.append(f"{path}: must be {low}-{high}")
+
+
+def _check_bool(value: object, path: str, problems: list[str]) -> None:
+    if not isinstance(value, bool):
+        problems.append(f"{path}: must be true or false")
+
+
+def _check_choice(value: object, choices: tuple[str, ...], path: str, problems: list[str]) -> None:
+    if not isinstance(value, str) or value not in choices:
+        problems.append(f"{path}: must be one of {', '.join(choices)}")
+
+
+def _check_code_list(value: object, codes: tuple[str, ...], path: str, problems: list[str]) -> None:
+    if not isinstance(value, list):
+        problems.append(f"{path}: must be a list")
+        return
+    seen: set[str] = set()
+    for index, code in enumerate(value):
+        item_path = f"{path}[{index}]"
+        if not isinstance(code, str) or code not in codes:
+            problems.append(f"{item_path}: must be one of {', '.join(codes)}")
+        elif code in seen:
+            problems.append(f"{item_path}: duplicate {code}")
+        else:
+            seen.add(code)
+
+
+def _check_symptoms(value: object, path: str, problems: list[str]) -> None:
+    if not isinstance(value, dict):
+        problems.append(f"{path}: must be an object")
+        return
+    _check_unknown_keys(value, contract.SYMPTOMS, path, problems)
+    for name in contract.SYMPTOMS:
+        if name in value:
+            _check_symptom(name, value[name], _join(path, name), problems)
+
+
+def _check_symptom(name: str, value: object, path: str, problems: list[str]) -> None:
+    if not isinstance(value, dict):
+        problems.append(f"{path}: must be an object")
+        return
+    allowed = ["present", "severity", "duration_weeks"]
+    if name in contract.SYMPTOM_SITES:
+        allowed.append("sites")
+    if name in contract.SYMPTOMS_WITH_BOTH_SIDES:
+        allowed.append("both_sides")
+    _check_unknown_keys(value, tuple(allowed), path, problems)
+
+    if "present" not in value:
+        problems.append(f"{_join(path, 'present')}: required")
+    else:
+        _check_bool(value["present"], _join(path, "present"), problems)
+    present = value.get("present") is True
+
+    # Details only describe a symptom the patient has; on an absent one they are
+    # contradictory answers, not something to guess about.
+    for key in ("severity", "duration_weeks", "sites", "both_sides"):
+        if key in value and key in allowed and not present:
+            problems.append(f"{_join(path, key)}: only allowed when present is true")
+    if not present:
+        return
+    if "severity" in value:
+        _check_int(
+            value["severity"],
+            contract.SEVERITY_MIN,
+            contract.SEVERITY_MAX,
+            _join(path, "severity"),
+            problems,
+        )
+    if "duration_weeks" in value:
+        _check_int(
+            value["duration_weeks"],
+            contract.DURATION_WEEKS_MIN,
+            contract.DURATION_WEEKS_MAX,
+            _join(path, "duration_weeks"),
+            problems,
+        )
+    if "sites" in value and "sites" in allowed:
+        _check_code_list(
+            value["sites"], contract.SYMPTOM_SITES[name], _join(path, "sites"), problems
+        )
+    if "both_sides" in value and "both_sides" in allowed:
+        _check_bool(value["both_sides"], _join(path, "both_sides"), problems)
+
+
+def _check_red_flags(value: object, path: str, problems: list[str]) -> None:
+    if not isinstance(value, dict):
+        problems.append(f"{path}: must be an object")
+        return
+    _check_unknown_keys(value, contract.RED_FLAGS, path, problems)
+    for name in contract.RED_FLAGS:
+        if name in value:
+            _check_bool(value[name], _join(path, name), problems)
+
+
+def _check_labs(value: object, path: str, problems: list[str]) -> None:
+    if not isinstance(value, list):
+        problems.append(f"{path}: must be a list")
+        return
+    for index, lab in enumerate(value):
+        _check_lab(lab, f"{path}[{index}]", problems)
+
+
+def _check_lab(lab: object, path: str, problems: list[str]) -> None:
+    if not isinstance(lab, dict):
+        problems.append(f"{path}: must be an object")
+        return
+    _check_unknown_keys(lab, LAB_KEYS, path, problems)
+    for key in LAB_KEYS:
+        if key not in lab:
+            problems.append(f"{_join(path, key)}: required")
+
+    test = lab.get("test")
+    if "test" in lab:
+        _check_choice(test, contract.LAB_TESTS, _join(path, "test"), problems)
+    # The accepted units depend on the test, so they can only be checked once the
+    # test itself is known and valid.
+    if "unit" in lab and test in contract.LAB_UNITS:
+        units = contract.LAB_UNITS[test]
+        if not isinstance(lab["unit"], str) or lab["unit"] not in units:
+            problems.append(f"{_join(path, 'unit')}: must be one of {', '.join(units)} for {test}")
+    if "value" in lab:
+        number = lab["value"]
+        if not isinstance(number, (int, float)) or isinstance(number, bool):
+            problems.append(f"{_join(path, 'value')}: must be a number")
+        elif not math.isfinite(number):
+            problems.append(f"{_join(path, 'value')}: must be a finite number")
+        elif number < 0:
+            problems.append(f"{_join(path, 'value')}: must be 0 or more")
+    if "date" in lab and not _is_calendar_date(lab["date"]):
+        problems.append(f"{_join(path, 'date')}: must be a date as YYYY-MM-DD")
+
+
+def _is_calendar_date(value: object) -> bool:
+    if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
