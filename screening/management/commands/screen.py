@@ -1,0 +1,68 @@
+"""Screen answers from a JSON file and print the results; writes nothing anywhere.
+
+    python manage.py screen answers.json
+    python manage.py screen - < answers.json
+
+FILE holds one answers object (shared/spec/answers.md) or a JSON list of them; `-`
+reads standard input. The result object (or a list of results, in the same order)
+is printed as JSON on standard output. Nothing is read from or written to the
+database, so it is safe to run against production settings.
+
+Invalid JSON or invalid answers: exit status 2, and on standard error one line per
+problem naming the key path, e.g. `symptoms.fatigue.severity: must be 0-10`, or
+`[1].symptoms.fatigue.severity: must be 0-10` for the second item of a list.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+
+from screening.rules import screen
+from screening.validation import validate_answers
+
+INVALID_EXIT_STATUS = 2
+
+
+class Command(BaseCommand):
+    help = "Screen one answers object, or a JSON list of them, and print the result as JSON."
+
+    # Pure computation: no database, so no reason to run the system checks first.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="JSON file with answers, or - for standard input")
+
+    def handle(self, *args, **options):
+        path = options["file"]
+        try:
+            if path == "-":
+                text = sys.stdin.read()
+            else:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+        except OSError as error:
+            self._fail([f"{path}: cannot read ({error.strerror})"])
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            self._fail([f"{path}: invalid JSON ({error})"])
+
+        items = data if isinstance(data, list) else [data]
+        problems = []
+        for index, answers in enumerate(items):
+            prefix = f"[{index}]" if isinstance(data, list) else ""
+            problems += validate_answers(answers, path=prefix)
+        if problems:
+            self._fail(problems)
+
+        results = [screen(answers) for answers in items]
+        output = results if isinstance(data, list) else results[0]
+        self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False))
+
+    def _fail(self, problems: list[str]) -> None:
+        for problem in problems:
+            self.stderr.write(problem)
+        sys.exit(INVALID_EXIT_STATUS)
