@@ -1,0 +1,205 @@
+"""Django admin for clinic admins: see a stored submission with its answers and results.
+
+Answers and screening results are read-only here: they are what the patient said and
+what the rules said at the time. Only a submission's workflow status can be changed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
+
+from screening.labels import LEVEL_LABELS
+from screening.models import (
+    ConditionAnswer,
+    LabResult,
+    MedicineAnswer,
+    Patient,
+    RedFlagAnswer,
+    ScreeningResult,
+    Submission,
+    SymptomAnswer,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows and never adds, changes or deletes them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class SymptomInline(ReadOnlyInline):
+    model = SymptomAnswer
+    fields = ("code", "present", "severity", "duration_weeks", "sites", "both_sides")
+
+
+class RedFlagInline(ReadOnlyInline):
+    model = RedFlagAnswer
+    fields = ("code", "answer")
+
+
+class MedicineInline(ReadOnlyInline):
+    model = MedicineAnswer
+    fields = ("code",)
+
+
+class ConditionInline(ReadOnlyInline):
+    model = ConditionAnswer
+    fields = ("code",)
+
+
+class LabResultInline(ReadOnlyInline):
+    model = LabResult
+    fields = ("test", "value", "unit", "date", "source", "entered_by", "created_at")
+
+
+class ScreeningResultInline(ReadOnlyInline):
+    model = ScreeningResult
+    fields = (
+        "created_at",
+        "trigger",
+        "rules_version",
+        "level",
+        "possible_b12_deficiency",
+        "b12_status",
+        "red_flags",
+        "reasons",
+        "suggested_actions",
+    )
+
+
+class SubmissionInline(ReadOnlyInline):
+    model = Submission
+    fields = ("reference", "submitted_at", "status", "is_complete")
+    show_change_link = True
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "email", "date_of_birth", "contact_consent", "created_at")
+    search_fields = ("full_name", "email")
+    readonly_fields = ("public_id", "created_at")
+    inlines = [SubmissionInline]
+
+
+ANSWER_FIELDS = (
+    "age_years",
+    "sex",
+    "pregnant",
+    "breastfeeding",
+    "diet",
+    "alcohol_units_per_week",
+    "medicines_answered",
+    "conditions_answered",
+    "family_history",
+    "b12_treatment",
+)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "submitted_at",
+        "current_level",
+        "status",
+        "is_complete",
+        "patient",
+    )
+    list_filter = ("status", "is_complete", "results__level")
+    search_fields = ("reference", "patient__full_name", "patient__email")
+    list_select_related = ("patient",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "patient",
+                    "status",
+                    "is_complete",
+                    "submitted_at",
+                    "completed_at",
+                    "questionnaire_version",
+                    "language",
+                    "public_id",
+                )
+            },
+        ),
+        ("Answers", {"fields": ANSWER_FIELDS}),
+    )
+    readonly_fields = (
+        "reference",
+        "patient",
+        "is_complete",
+        "submitted_at",
+        "completed_at",
+        "questionnaire_version",
+        "language",
+        "public_id",
+        *ANSWER_FIELDS,
+    )
+    inlines = [
+        ScreeningResultInline,
+        RedFlagInline,
+        SymptomInline,
+        MedicineInline,
+        ConditionInline,
+        LabResultInline,
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # submissions come from patients, through the intake
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The current (latest) result's level in the same query: no query per row.
+        latest = ScreeningResult.objects.filter(submission=OuterRef("pk")).order_by(
+            "-created_at", "-id"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(latest_level=Subquery(latest.values("level")[:1]))
+        )
+
+    @admin.display(description="Current level", ordering="latest_level")
+    def current_level(self, submission: Submission) -> str:
+        return str(LEVEL_LABELS.get(submission.latest_level, "-"))
+
+
+@admin.register(ScreeningResult)
+class ScreeningResultAdmin(admin.ModelAdmin):
+    list_display = ("submission", "level", "possible_b12_deficiency", "created_at", "trigger")
+    list_filter = ("level", "trigger", "possible_b12_deficiency")
+    search_fields = ("submission__reference",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(LabResult)
+class LabResultAdmin(admin.ModelAdmin):
+    list_display = ("patient", "test", "value", "unit", "date", "source", "created_at")
+    list_filter = ("test", "source")
+    search_fields = ("patient__full_name", "submission__reference")
+    readonly_fields = ("patient", "submission", "entered_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,232 @@
+"""Writes. Each public function is one transaction: everything is stored, or nothing.
+
+The intake has two writes:
+- `intake_store_urgent`: an urgent symptom was answered yes; store what the patient has
+  answered so far at once (is_complete False), so it is never lost if they leave.
+- `intake_submit`: the patient sent the whole form. If the urgent write happened, this
+  completes that same submission; a replayed POST returns the submission already stored.
+
+Both find an earlier write by the intake's idempotency key (unique in the database),
+replace the answer rows, and screen the answers *as stored*, adding a ScreeningResult
+next to earlier ones (results are never overwritten).
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from screening import rules
+from screening.intake import QUESTIONNAIRE_VERSION
+from screening.models import (
+    ConditionAnswer,
+    LabResult,
+    MedicineAnswer,
+    Patient,
+    RedFlagAnswer,
+    ScreeningResult,
+    Submission,
+    SymptomAnswer,
+    new_reference,
+)
+from screening.selectors import submission_answers
+
+REFERENCE_ATTEMPTS = 10
+
+
+def intake_submit(
+    *, answers: dict, patient_details: dict, idempotency_key: str, language: str
+) -> Submission:
+    """Store a complete intake and its screening result; safe to call twice with one key."""
+    return _intake_save(
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=idempotency_key,
+        language=language,
+        complete=True,
+    )
+
+
+def intake_store_urgent(
+    *, answers: dict, patient_details: dict, idempotency_key: str, language: str
+) -> Submission:
+    """Store the answers so far of an intake with a red flag, before the rest is asked."""
+    return _intake_save(
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=idempotency_key,
+        language=language,
+        complete=False,
+    )
+
+
+def _intake_save(
+    *,
+    answers: dict,
+    patient_details: dict,
+    idempotency_key: str,
+    language: str,
+    complete: bool,
+) -> Submission:
+    try:
+        with transaction.atomic():
+            submission = (
+                Submission.objects.select_for_update()
+                .filter(idempotency_key=idempotency_key)
+                .first()
+            )
+            if submission is None:
+                return _submission_create(
+                    answers=answers,
+                    patient_details=patient_details,
+                    idempotency_key=idempotency_key,
+                    language=language,
+                    complete=complete,
+                )
+            if submission.is_complete:
+                return submission  # a replayed or double-clicked final POST
+            if submission_answers(submission=submission) == answers and not complete:
+                return submission  # the urgent page posted twice: nothing new to store
+            _answers_replace(submission, answers)
+            if complete:
+                submission.is_complete = True
+                submission.completed_at = timezone.now()
+                submission.save(update_fields=["is_complete", "completed_at"])
+            _result_add(submission)
+            return submission
+    except IntegrityError:
+        # Two requests with one key raced; the other one stored it first.
+        existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _patient_get_or_create(*, details: dict, language: str) -> Patient:
+    """Repeat intakes by the same email and date of birth belong to the same patient.
+
+    The latest intake's name, phone and contact consent win: consent can be withdrawn.
+    """
+    email = details["email"].strip().lower()
+    patient, _created = Patient.objects.update_or_create(
+        email=email,
+        date_of_birth=details["date_of_birth"],
+        defaults={
+            "full_name": details["full_name"],
+            "phone": details.get("phone", ""),
+            "contact_consent": details["contact_consent"],
+            "language": language,
+        },
+    )
+    return patient
+
+
+def _reference_unused() -> str:
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference()
+        if not Submission.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("Could not find an unused submission reference.")
+
+
+def _submission_create(
+    *,
+    answers: dict,
+    patient_details: dict,
+    idempotency_key: str,
+    language: str,
+    complete: bool,
+) -> Submission:
+    now = timezone.now()
+    submission = Submission(
+        reference=_reference_unused(),
+        patient=_patient_get_or_create(details=patient_details, language=language),
+        questionnaire_version=QUESTIONNAIRE_VERSION,
+        language=language,
+        submitted_at=now,
+        completed_at=now if complete else None,
+        is_complete=complete,
+        idempotency_key=idempotency_key,
+        age_years=answers["age_years"],
+    )
+    _answer_fields_set(submission, answers)
+    submission.save()
+    _answer_rows_create(submission, answers)
+    _result_add(submission)
+    return submission
+
+
+def _answer_fields_set(submission: Submission, answers: dict) -> None:
+    """The single-valued answers, as typed columns ("" or None when absent)."""
+    submission.age_years = answers["age_years"]
+    for key in ("sex", "pregnant", "diet", "b12_treatment"):
+        setattr(submission, key, answers.get(key, ""))
+    for key in ("breastfeeding", "family_history", "alcohol_units_per_week"):
+        setattr(submission, key, answers.get(key))
+    submission.medicines_answered = "medicines" in answers
+    submission.conditions_answered = "conditions" in answers
+
+
+def _answer_rows_create(submission: Submission, answers: dict) -> None:
+    SymptomAnswer.objects.bulk_create(
+        SymptomAnswer(
+            submission=submission,
+            code=code,
+            present=answer["present"],
+            severity=answer.get("severity"),
+            duration_weeks=answer.get("duration_weeks"),
+            sites=answer.get("sites"),
+            both_sides=answer.get("both_sides"),
+        )
+        for code, answer in answers.get("symptoms", {}).items()
+    )
+    RedFlagAnswer.objects.bulk_create(
+        RedFlagAnswer(submission=submission, code=code, answer=answer)
+        for code, answer in answers.get("red_flags", {}).items()
+    )
+    MedicineAnswer.objects.bulk_create(
+        MedicineAnswer(submission=submission, code=code) for code in answers.get("medicines", [])
+    )
+    ConditionAnswer.objects.bulk_create(
+        ConditionAnswer(submission=submission, code=code) for code in answers.get("conditions", [])
+    )
+    LabResult.objects.bulk_create(
+        LabResult(
+            patient=submission.patient,
+            submission=submission,
+            test=lab["test"],
+            value=str(lab["value"]),
+            unit=lab["unit"],
+            date=lab["date"],
+            source=LabResult.Source.PATIENT,
+        )
+        for lab in answers.get("labs", [])
+    )
+
+
+def _answers_replace(submission: Submission, answers: dict) -> None:
+    """Replace the answers of a red-flag submission with the fuller set."""
+    _answer_fields_set(submission, answers)
+    submission.save()
+    submission.symptoms.all().delete()
+    submission.red_flags.all().delete()
+    submission.medicines.all().delete()
+    submission.conditions.all().delete()
+    submission.lab_results.filter(source=LabResult.Source.PATIENT).delete()
+    _answer_rows_create(submission, answers)
+
+
+def _result_add(submission: Submission) -> ScreeningResult:
+    """Screen the answers as stored, so the result always matches what the clinic sees."""
+    result = rules.screen(submission_answers(submission=submission))
+    return ScreeningResult.objects.create(
+        submission=submission,
+        rules_version=result["rules_version"],
+        level=result["level"],
+        possible_b12_deficiency=result["possible_b12_deficiency"],
+        red_flags=result["red_flags"],
+        reasons=result["reasons"],
+        suggested_actions=result["suggested_actions"],
+        b12_status=result["lab_interpretation"]["b12_status"],
+        trigger=ScreeningResult.Trigger.INTAKE,
+    )

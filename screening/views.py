@@ -1,0 +1,193 @@
+"""The patient intake pages: plain function views.
+
+Each view parses the request, calls one service or selector, and renders. The steps,
+the session draft and the answers conversion live in `screening.intake`; validation
+in `screening.forms`; writes in `screening.services`.
+
+No URL carries personal data or a database id: where the patient is in the journey,
+and which submission is theirs, is kept in the session.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from screening import intake, selectors, services
+from screening.intake import Draft, Step
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """The public start page. POST "start again" throws away a draft in progress."""
+    if request.method == "POST":
+        intake.draft_clear(request.session)
+        return redirect("screening:about_you")
+    draft = intake.draft_load(request.session)
+    return render(request, "screening/start.html", {"draft": draft})
+
+
+def _redirect_to_unfinished(request: HttpRequest, draft: Draft, step: Step) -> HttpResponse:
+    messages.warning(request, _("Please answer these questions first."))
+    return redirect(step.url())
+
+
+def _next_url(draft: Draft, step: Step, returning_to_check: bool) -> str:
+    """After a page is saved: back to check (via any page that now applies), or onwards."""
+    if returning_to_check:
+        unfinished = intake.first_unfinished_step(draft)
+        if unfinished is None:
+            return _check_url()
+        return unfinished.url() + "?return=check"
+    following = intake.step_after(draft, step)
+    return following.url() if following is not None else _check_url()
+
+
+def _check_url() -> str:
+    return reverse("screening:check")
+
+
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, slug: str) -> HttpResponse:
+    """One question page of the intake (the step named by `slug` in the URL conf)."""
+    step = intake.STEPS_BY_SLUG[slug]
+    draft = intake.draft_load(request.session)
+    if draft is None:
+        if step.slug != "about-you":
+            if request.method == "POST":
+                messages.warning(request, _("Your session has ended. Please start again."))
+            return redirect("screening:about_you")
+        draft = intake.draft_start(request.session, today=timezone.localdate())
+
+    if not step.applies(draft):
+        return redirect(_next_url(draft, step, returning_to_check=False))
+    unfinished = intake.first_unfinished_step(draft)
+    steps = intake.applicable_steps(draft)
+    if unfinished is not None and steps.index(unfinished) < steps.index(step):
+        return _redirect_to_unfinished(request, draft, unfinished)
+    if intake.is_locked(draft, step):
+        if step.slug == "urgent":
+            return redirect("screening:get_help_now")
+        messages.info(request, _("These answers have already been sent to the clinic."))
+        return redirect(_next_url(draft, step, returning_to_check=True))
+
+    returning_to_check = request.GET.get("return") == "check"
+    if request.method == "POST":
+        form = step.form_class(request.POST, today=draft.intake_date)
+        if form.is_valid():
+            draft.steps[step.slug] = form.session_data()
+            draft.save(request.session)
+            if step.slug == "urgent" and form.red_flags():
+                return _urgent_store(request, draft)
+            return redirect(_next_url(draft, step, returning_to_check))
+    else:
+        form = step.form_class(initial=draft.steps.get(step.slug, {}), today=draft.intake_date)
+
+    previous = intake.step_before(draft, step)
+    context = {
+        "form": form,
+        "step": step,
+        "title": step.title,
+        "back_url": _check_url() if returning_to_check else (previous.url() if previous else None),
+        "step_number": steps.index(step) + 1,
+        "step_count": len(steps),
+    }
+    return render(request, "screening/question.html", context)
+
+
+def _urgent_store(request: HttpRequest, draft: Draft) -> HttpResponse:
+    """A red flag: store what we have now, then show where to get care today."""
+    submission = services.intake_store_urgent(
+        answers=intake.answers_from_steps(draft),
+        patient_details=intake.patient_details_from_steps(draft),
+        idempotency_key=draft.idempotency_key,
+        language=get_language(),
+    )
+    draft.urgent_submission = str(submission.public_id)
+    draft.save(request.session)
+    return redirect("screening:get_help_now")
+
+
+@require_http_methods(["GET"])
+def get_help_now(request: HttpRequest) -> HttpResponse:
+    """Where to get care today, by red flag, with the reference of the stored answers."""
+    draft = intake.draft_load(request.session)
+    public_id = draft.urgent_submission if draft else None
+    if public_id is None:
+        public_id = request.session.get(intake.DONE_SESSION_KEY, {}).get("urgent_submission")
+    submission = selectors.submission_by_public_id(public_id=public_id) if public_id else None
+    if submission is None:
+        return redirect("screening:start")
+    red_flags = [row.code for row in submission.red_flags.all() if row.answer]
+    context = {
+        "title": _("Get help now"),
+        "submission": submission,
+        "advice_groups": intake.advice_groups(red_flags),
+        "can_continue": draft is not None,
+    }
+    return render(request, "screening/get_help_now.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest) -> HttpResponse:
+    """Check your answers; its POST sends the intake (the final, idempotent step)."""
+    draft = intake.draft_load(request.session)
+    done = request.session.get(intake.DONE_SESSION_KEY, {})
+    if request.method == "POST":
+        posted_key = request.POST.get("idempotency_key", "")
+        if posted_key and posted_key == done.get("idempotency_key"):
+            return redirect("screening:done")  # replayed or double-clicked: same confirmation
+        if draft is None:
+            return render(
+                request, "screening/session_ended.html", {"title": _("Your session has ended")}
+            )
+        if posted_key != draft.idempotency_key:
+            messages.warning(request, _("Please check your answers and send them again."))
+            return redirect("screening:check")
+    elif draft is None:
+        return redirect("screening:start")
+
+    unfinished = intake.first_unfinished_step(draft)
+    if unfinished is not None:
+        return _redirect_to_unfinished(request, draft, unfinished)
+
+    if request.method == "POST":
+        submission = services.intake_submit(
+            answers=intake.answers_from_steps(draft),
+            patient_details=intake.patient_details_from_steps(draft),
+            idempotency_key=draft.idempotency_key,
+            language=get_language(),
+        )
+        request.session[intake.DONE_SESSION_KEY] = {
+            "idempotency_key": draft.idempotency_key,
+            "submission": str(submission.public_id),
+            "urgent_submission": draft.urgent_submission,
+        }
+        intake.draft_clear(request.session)
+        return redirect("screening:done")
+
+    context = {
+        "title": _("Check your answers before sending them"),
+        "sections": intake.check_sections(draft),
+        "idempotency_key": draft.idempotency_key,
+        "urgent_sent": draft.urgent_submission is not None,
+        "back_url": intake.applicable_steps(draft)[-1].url(),
+    }
+    return render(request, "screening/check.html", context)
+
+
+@require_http_methods(["GET"])
+def done(request: HttpRequest) -> HttpResponse:
+    """Confirmation: the reference and what happens next. No level, score or diagnosis."""
+    public_id = request.session.get(intake.DONE_SESSION_KEY, {}).get("submission")
+    submission = selectors.submission_by_public_id(public_id=public_id) if public_id else None
+    if submission is None:
+        return redirect("screening:start")
+    context = {"title": _("Your answers have been sent"), "submission": submission}
+    return render(request, "screening/done.html", context)
