@@ -6,6 +6,8 @@ import ast
 import copy
 import hashlib
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
@@ -738,3 +740,48 @@ def test_worked_examples(answers, level, possible):
     result = screen(answers)
     assert result["level"] == level
     assert result["possible_b12_deficiency"] is possible
+
+
+# --- docs/clinical-rules.md lists every code ---------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "clinical-rules.md"
+
+# Between them these answers trigger every reason and action the engine has.
+ALL_CODES_SCENARIOS = [
+    {
+        "age_years": 80,
+        "pregnant": "yes",
+        "sex": "female",
+        "family_history": True,
+        "symptoms": {name: _present() for name in contract.SYMPTOMS},
+        "red_flags": {code: True for code in contract.RED_FLAGS},
+        "medicines": list(contract.MEDICINES),
+        "conditions": list(contract.CONDITIONS),
+        "b12_treatment": "injections",
+        "labs": [
+            _lab("total_b12", 100, "ng/L"),
+            _lab("active_b12", 50, "pmol/L"),
+            _lab("mma", 1, "umol/L"),
+            _lab("haemoglobin", 90, "g/L"),
+            _lab("mcv", 110, "fL"),
+        ],
+    },
+    *[{"age_years": 40, "diet": diet, "symptoms": FATIGUE} for diet in rules.DIET_RULES],
+    {"age_years": 30, "diet": "vegan", "symptoms": FATIGUE},
+    {"age_years": 30, "symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]},
+    {"age_years": 30, "labs": [_lab("total_b12", 100, "ng/L")]},
+    {"age_years": 30, "labs": [_lab("total_b12", 400, "ng/L"), _lab("active_b12", 10, "pmol/L")]},
+    {"age_years": 30, "labs": [_lab("active_b12", 30, "pmol/L")]},
+    {"age_years": 30, "labs": [_lab("active_b12", 80, "pmol/L")]},
+    {"age_years": 50, "medicines": ["metformin", "h2_blocker"]},
+    {"age_years": 30, "pregnant": "yes", "diet": "vegan", "symptoms": FATIGUE},
+]
+
+
+def test_docs_list_every_code_the_engine_produces():
+    documented = set(re.findall(r"`([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)`", DOCS.read_text()))
+    produced = set()
+    for answers in ALL_CODES_SCENARIOS:
+        result = screen(answers)
+        produced |= set(_codes(result)) | set(_actions(result))
+    assert produced == documented
