@@ -1,0 +1,181 @@
+"""Shared fixtures: a frozen intake day, contract answers, and a patient walking the intake."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import re
+import zoneinfo
+
+import pytest
+from django.test import Client
+
+from screening import contract
+
+# The intake day for every test that walks the form: ages and "not in the future"
+# checks depend on it. Midday in the clinic's time zone.
+INTAKE_DAY = datetime.date(2025, 6, 15)
+INTAKE_MOMENT = datetime.datetime(2025, 6, 15, 12, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+
+ALL_NO_SYMPTOMS = {f"{code}_present": "no" for code in contract.SYMPTOMS}
+ALL_NO_RED_FLAGS = {code: "no" for code in contract.RED_FLAGS}
+
+# What a patient types on each page: a 35-year-old woman (born 3 April 1990).
+VALID_PAGES = {
+    "about-you": {
+        "full_name": "Ann Example",
+        "email": "Ann.Example@example.com",
+        "phone": "01632 960 001",
+        "dob_day": "3",
+        "dob_month": "4",
+        "dob_year": "1990",
+        "sex": "female",
+        "contact_consent": "yes",
+    },
+    "pregnancy": {"pregnant": "no", "breastfeeding": "no"},
+    "symptoms": {
+        **ALL_NO_SYMPTOMS,
+        "fatigue_present": "yes",
+        "fatigue_severity": "7",
+        "fatigue_duration": "12",
+        "numbness_tingling_present": "yes",
+        "numbness_tingling_severity": "4",
+        "numbness_tingling_duration_unknown": "on",
+        "numbness_tingling_sites": ["hands", "feet"],
+        "numbness_tingling_both_sides": "yes",
+    },
+    "urgent": dict(ALL_NO_RED_FLAGS),
+    "risk-factors": {
+        "diet": "vegan",
+        "alcohol_units_per_week": "4",
+        "medicines": ["metformin", "proton_pump_inhibitor"],
+        "conditions": ["none"],
+        "family_history": "dont_know",
+        "b12_treatment": "none",
+    },
+    "blood-tests": {
+        "lab1_test": "total_b12",
+        "lab1_value": "250",
+        "lab1_unit": "ng/L",
+        "lab1_day": "1",
+        "lab1_month": "5",
+        "lab1_year": "2025",
+        "lab2_test": "haemoglobin",
+        "lab2_value": "12.5",
+        "lab2_unit": "g/dL",
+        "lab2_day": "1",
+        "lab2_month": "5",
+        "lab2_year": "2025",
+    },
+}
+
+# The contract answers those pages mean (what answers_from_steps must produce).
+VALID_ANSWERS = {
+    "age_years": 35,
+    "sex": "female",
+    "pregnant": "no",
+    "breastfeeding": False,
+    "symptoms": {
+        **{code: {"present": False} for code in contract.SYMPTOMS},
+        "fatigue": {"present": True, "severity": 7, "duration_weeks": 12},
+        "numbness_tingling": {
+            "present": True,
+            "severity": 4,
+            "sites": ["hands", "feet"],
+            "both_sides": True,
+        },
+    },
+    "red_flags": {code: False for code in contract.RED_FLAGS},
+    "diet": "vegan",
+    "alcohol_units_per_week": 4,
+    "medicines": ["metformin", "proton_pump_inhibitor"],
+    "conditions": [],
+    "b12_treatment": "none",
+    "labs": [
+        {"test": "total_b12", "value": 250, "unit": "ng/L", "date": "2025-05-01"},
+        {"test": "haemoglobin", "value": 12.5, "unit": "g/dL", "date": "2025-05-01"},
+    ],
+}
+
+PATIENT_DETAILS = {
+    "full_name": "Ann Example",
+    "email": "Ann.Example@example.com",
+    "phone": "01632 960 001",
+    "date_of_birth": datetime.date(1990, 4, 3),
+    "contact_consent": True,
+}
+
+STEP_URLS = {
+    "about-you": "/intake/about-you/",
+    "pregnancy": "/intake/pregnancy/",
+    "symptoms": "/intake/symptoms/",
+    "urgent": "/intake/urgent/",
+    "risk-factors": "/intake/risk-factors/",
+    "blood-tests": "/intake/blood-tests/",
+}
+CHECK_URL = "/intake/check/"
+DONE_URL = "/intake/done/"
+HELP_URL = "/intake/get-help-now/"
+
+
+@pytest.fixture
+def frozen_day(time_machine):
+    """Freeze the clock at midday on INTAKE_DAY (no ticking)."""
+    time_machine.move_to(INTAKE_MOMENT, tick=False)
+    return INTAKE_DAY
+
+
+@pytest.fixture
+def answers() -> dict:
+    """A complete answers dict the intake form can produce (a fresh copy per test)."""
+    return copy.deepcopy(VALID_ANSWERS)
+
+
+@pytest.fixture
+def patient_details() -> dict:
+    return dict(PATIENT_DETAILS)
+
+
+class Journey:
+    """A patient's browser walking the intake; remembers every URL it saw."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.urls: list[str] = []
+
+    def _record(self, response):
+        self.urls.append(response.request["PATH_INFO"] + "?" + response.request["QUERY_STRING"])
+        if response.has_header("Location"):
+            self.urls.append(response["Location"])
+        return response
+
+    def get(self, url: str):
+        return self._record(self.client.get(url))
+
+    def post(self, url: str, data: dict):
+        return self._record(self.client.post(url, data))
+
+    def answer(self, slug: str, **changes):
+        """POST a page with the valid answers, changed by `changes`."""
+        return self.post(STEP_URLS[slug], {**VALID_PAGES[slug], **changes})
+
+    def answer_all(self, *, until: str | None = None):
+        """Answer every page in order (stopping before `until`); return the last response."""
+        response = None
+        for slug in STEP_URLS:
+            if slug == until:
+                break
+            response = self.answer(slug)
+        return response
+
+    def idempotency_key(self) -> str:
+        page = self.get(CHECK_URL).content.decode()
+        return re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+
+    def submit(self, key: str | None = None):
+        return self.post(CHECK_URL, {"idempotency_key": key or self.idempotency_key()})
+
+
+@pytest.fixture
+def journey(client, frozen_day, db) -> Journey:
+    return Journey(client)
