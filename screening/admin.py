@@ -35,6 +35,9 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple:
+        return self.fields
+
 
 class SymptomInline(ReadOnlyInline):
     model = SymptomAnswer

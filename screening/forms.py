@@ -106,6 +106,9 @@ class IntakeForm(forms.Form):
     future" checks agree across the pages of one intake.
     """
 
+    # Validation is the server's job: no `required` attributes for browsers to act on.
+    use_required_attribute = False
+
     def __init__(self, *args, today: datetime.date | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()

@@ -177,15 +177,15 @@ def is_locked(draft: Draft, step: Step) -> bool:
 
 
 def step_before(draft: Draft, step: Step) -> Step | None:
-    steps = applicable_steps(draft)
-    index = steps.index(step)
-    return steps[index - 1] if index > 0 else None
+    """The applicable page before `step` (which itself may not apply)."""
+    earlier = [other for other in STEPS[: STEPS.index(step)] if other.applies(draft)]
+    return earlier[-1] if earlier else None
 
 
 def step_after(draft: Draft, step: Step) -> Step | None:
-    steps = applicable_steps(draft)
-    index = steps.index(step)
-    return steps[index + 1] if index + 1 < len(steps) else None
+    """The applicable page after `step` (which itself may not apply); None: check answers."""
+    later = [other for other in STEPS[STEPS.index(step) + 1 :] if other.applies(draft)]
+    return later[0] if later else None
 
 
 # --- 3. Draft -> contract answers ----------------------------------------------------
