@@ -95,8 +95,6 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         "step": step,
         "title": step.title,
         "back_url": _check_url() if returning_to_check else (previous.url() if previous else None),
-        "step_number": steps.index(step) + 1,
-        "step_count": len(steps),
     }
     return render(request, "screening/question.html", context)
 
