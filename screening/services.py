@@ -70,11 +70,7 @@ def _intake_save(
 ) -> Submission:
     try:
         with transaction.atomic():
-            submission = (
-                Submission.objects.select_for_update()
-                .filter(idempotency_key=idempotency_key)
-                .first()
-            )
+            submission = _submission_for_key(idempotency_key)
             if submission is None:
                 return _submission_create(
                     answers=answers,
@@ -100,6 +96,11 @@ def _intake_save(
         if existing is None:
             raise
         return existing
+
+
+def _submission_for_key(idempotency_key: str) -> Submission | None:
+    """The submission an earlier POST of this intake stored, locked until we commit."""
+    return Submission.objects.select_for_update().filter(idempotency_key=idempotency_key).first()
 
 
 def _patient_get_or_create(*, details: dict, language: str) -> Patient:

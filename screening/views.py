@@ -127,9 +127,14 @@ def get_help_now(request: HttpRequest) -> HttpResponse:
         "title": _("Get help now"),
         "submission": submission,
         "advice_groups": intake.advice_groups(red_flags),
-        "can_continue": draft is not None,
+        "continue_url": _continue_url(draft) if draft is not None else None,
     }
     return render(request, "screening/get_help_now.html", context)
+
+
+def _continue_url(draft: Draft) -> str:
+    unfinished = intake.first_unfinished_step(draft)
+    return unfinished.url() if unfinished is not None else _check_url()
 
 
 @require_http_methods(["GET", "POST"])

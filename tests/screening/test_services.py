@@ -155,6 +155,18 @@ def test_intake_submit_twice_with_one_key_stores_one_submission(answers, patient
     assert ScreeningResult.objects.count() == 1
 
 
+def test_intake_submit_race_on_one_key_returns_the_stored_submission(
+    answers, patient_details, monkeypatch
+):
+    """Two requests both saw no submission; the second insert hits the unique key."""
+    first = _submit(answers, patient_details, key="raced")
+    monkeypatch.setattr(services, "_submission_for_key", lambda key: None)
+    second = _submit(answers, patient_details, key="raced")
+    assert second.pk == first.pk
+    assert Submission.objects.count() == 1
+    assert ScreeningResult.objects.count() == 1
+
+
 def test_intake_submit_same_email_and_birth_date_is_the_same_patient(answers, patient_details):
     first = _submit(answers, patient_details, key="one")
     again = {**patient_details, "email": "  ANN.example@EXAMPLE.com", "contact_consent": False}

@@ -6,7 +6,7 @@ import pytest
 
 from screening.models import ScreeningResult, Submission
 from screening.selectors import submission_answers, submission_current_result
-from tests.conftest import CHECK_URL, DONE_URL, HELP_URL, STEP_URLS
+from tests.conftest import CHECK_URL, DONE_URL, HELP_URL, STEP_URLS, VALID_PAGES
 
 
 def _answer_urgent(journey, **flags):
@@ -123,6 +123,20 @@ def test_check_page_after_a_red_flag_has_no_change_links_for_sent_answers(journe
     assert "/intake/urgent/?return=check" not in page
     assert "/intake/symptoms/?return=check" in page
     assert "Some of your answers were sent to the clinic already" in page
+
+
+def test_red_flag_after_every_page_was_answered_continues_to_check(journey):
+    journey.answer_all()
+    response = journey.post(
+        "/intake/urgent/?return=check", {**VALID_PAGES["urgent"], "chest_pain": "yes"}
+    )
+    assert response["Location"] == HELP_URL
+    page = journey.get(HELP_URL).content.decode()
+    assert f'href="{CHECK_URL}" class="btn' in page
+    journey.submit()
+    submission = Submission.objects.get()
+    assert submission.is_complete is True
+    assert submission_current_result(submission=submission).level == "urgent"
 
 
 def test_get_help_now_without_a_red_flag_goes_to_the_start(journey):
