@@ -92,9 +92,18 @@ def test_continuing_completes_the_same_submission(journey):
 
 def test_leaving_after_a_red_flag_keeps_the_submission(journey):
     _answer_urgent(journey, new_difficulty_walking="yes")
-    journey.client.session.flush()
+    urgent = Submission.objects.get()
+    journey.client.session.flush()  # the patient closes the browser
     journey.client.cookies.clear()
-    assert Submission.objects.filter(is_complete=False).count() == 1
+
+    journey.answer_all()  # and later fills the form in again, in a new session
+    journey.submit()
+
+    assert Submission.objects.count() == 2
+    urgent.refresh_from_db()
+    assert urgent.is_complete is False
+    assert submission_current_result(submission=urgent).level == "urgent"
+    assert Submission.objects.exclude(pk=urgent.pk).get().patient_id == urgent.patient_id
 
 
 def test_urgent_answers_cannot_be_changed_after_they_were_sent(journey):
