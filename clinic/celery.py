@@ -1,4 +1,4 @@
-"""The Celery app. Tasks live in each app's tasks.py; periodic work is in settings.CELERY_BEAT_SCHEDULE."""
+"""The Celery app. Tasks live in each app's tasks.py; periodic work is in CELERY_BEAT_SCHEDULE."""
 
 import os
 

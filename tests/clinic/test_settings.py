@@ -34,9 +34,7 @@ def test_production_without_redis_refuses_to_start():
 
 
 def test_production_defaults_are_secure():
-    result = _django_setup(
-        {"DJANGO_SECRET_KEY": "x" * 50, "REDIS_URL": "redis://127.0.0.1:6379/0"}
-    )
+    result = _django_setup({"DJANGO_SECRET_KEY": "x" * 50, "REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "redis://127.0.0.1:6379/0"]
 
