@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap served from our own static files
@@ -59,8 +63,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-axes last: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -90,6 +97,28 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Staff sign-in: Argon2 hashes, lockout after repeated failures (django-axes), a second
+# factor (django-otp) for everything under /staff/, logout after idle time.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if RUNNING_TESTS:  # hashing cost is not what the tests measure
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=15 * 60)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="B12 clinic intake")
+# Urgent submissions unreviewed for longer than this are highlighted in the queue.
+QUEUE_URGENT_HIGHLIGHT_MINUTES = env.int("QUEUE_URGENT_HIGHLIGHT_MINUTES", default=60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -203,6 +232,20 @@ CLINIC_PHONE = env("CLINIC_PHONE", default="")
 CLINIC_EMERGENCY_NUMBER = env("CLINIC_EMERGENCY_NUMBER", default="999")
 CLINIC_URGENT_ADVICE_NUMBER = env("CLINIC_URGENT_ADVICE_NUMBER", default="111")
 CLINIC_CRISIS_LINE = env("CLINIC_CRISIS_LINE", default="Samaritans on 116 123")
+
+# Lab limits for screening rule B11 (clinical.md B11: "use the limits the clinic configures").
+# Defaults are the WHO haemoglobin cut-offs and MCV above 100 fL; see docs/clinical-rules.md.
+# Non-default limits are recorded in each result's rules_version.
+SCREENING_LAB_LIMITS = {
+    "haemoglobin_lower_g_l_male": env.float("SCREENING_HAEMOGLOBIN_LOWER_G_L_MALE", default=130.0),
+    "haemoglobin_lower_g_l_female": env.float(
+        "SCREENING_HAEMOGLOBIN_LOWER_G_L_FEMALE", default=120.0
+    ),
+    "haemoglobin_lower_g_l_pregnant": env.float(
+        "SCREENING_HAEMOGLOBIN_LOWER_G_L_PREGNANT", default=110.0
+    ),
+    "mcv_upper_fl": env.float("SCREENING_MCV_UPPER_FL", default=100.0),
+}
 
 LOGGING = {
     "version": 1,

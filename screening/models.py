@@ -44,6 +44,11 @@ class Patient(models.Model):
     contact_consent = models.BooleanField(_("agreed to be contacted by email"), default=False)
     language = models.CharField(_("language"), max_length=10, default="en")
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Set when a clinician merges this record into another: it keeps its id for the audit
+    # trail but owns no submissions any more.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+    )
 
     class Meta:
         constraints = [
@@ -115,14 +120,48 @@ class Submission(models.Model):
         choices=labels.choices(contract.B12_TREATMENTS, labels.B12_TREATMENT_LABELS),
     )
 
+    # The current screening result's level, copied here by `services.screening_result_add`
+    # (the only writer of results) so the review queue can sort 100,000 rows on an index
+    # instead of a subquery. level_rank: 0 urgent, 1 review soon, 2 routine, 3 no flag.
+    level = models.CharField(
+        _("level"),
+        max_length=20,
+        choices=labels.choices(contract.LEVELS, labels.LEVEL_LABELS),
+        default="no_flag",
+    )
+    level_rank = models.PositiveSmallIntegerField(default=len(contract.LEVELS) - 1)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_submissions",
+        verbose_name=_("assignee"),
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+
     class Meta:
         indexes = [
             models.Index(fields=["status"], name="submission_status_idx"),
             models.Index(fields=["submitted_at"], name="submission_submitted_at_idx"),
+            # The queue: open submissions, most urgent first, then longest waiting.
+            models.Index(
+                fields=["status", "level_rank", "submitted_at"], name="submission_queue_idx"
+            ),
+        ]
+        permissions = [
+            ("view_queue", "Can see the review queue (names, contact details, status)"),
+            ("review_submission", "Can see answers and results and record reviews"),
+            ("export_queue", "Can export the review queue as CSV"),
+            ("merge_patients", "Can merge and split patient records"),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.REVIEWED, self.Status.CLOSED)
 
 
 class SymptomAnswer(models.Model):
@@ -281,3 +320,108 @@ class ScreeningResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} {self.level} ({self.rules_version})"
+
+
+class StatusChange(models.Model):
+    """Who moved a submission from one review state to another, and when."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, choices=Submission.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Submission.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.from_status} -> {self.to_status}"
+
+
+class Review(models.Model):
+    """A clinician's decision on a submission: one or more outcome codes and a note."""
+
+    class Outcome(models.TextChoices):
+        ORDER_B12_TEST = "order_b12_test", _("Order B12 test")
+        ORDER_BLOOD_COUNT = "order_blood_count", _("Order full blood count")
+        START_TREATMENT = "start_treatment", _("Start treatment per local protocol")
+        REFER = "refer", _("Refer")
+        NO_ACTION = "no_action", _("No action")
+        CONTACT_PATIENT = "contact_patient", _("Contact patient")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reviews")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    outcomes = models.JSONField(_("outcomes"), default=list)  # Outcome codes
+    note = models.TextField(_("note"), blank=True, max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {', '.join(self.outcomes)}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One staff action on patient data: who, what, which record, when, from where.
+
+    Append-only through the app: saving an existing row or deleting one raises. The
+    record is named by opaque ids (public ids, references), never by personal data.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("View")
+        CHANGE = "change", _("Change")
+        EXPORT = "export", _("Export")
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    what = models.CharField(max_length=100)  # e.g. "submission.detail", "queue.export"
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)  # public id or reference
+    patient_public_id = models.UUIDField(null=True, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.what}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events cannot be deleted.")

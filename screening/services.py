@@ -13,10 +13,11 @@ next to earlier ones (results are never overwritten).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from screening import rules
+from screening import contract, rules
 from screening.intake import QUESTIONNAIRE_VERSION
 from screening.models import (
     ConditionAnswer,
@@ -218,9 +219,18 @@ def _answers_replace(submission: Submission, answers: dict) -> None:
 
 
 def _result_add(submission: Submission) -> ScreeningResult:
-    """Screen the answers as stored, so the result always matches what the clinic sees."""
-    result = rules.screen(submission_answers(submission=submission))
-    return ScreeningResult.objects.create(
+    return screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.INTAKE)
+
+
+def screening_result_add(*, submission: Submission, trigger: str) -> ScreeningResult:
+    """Screen the answers as stored and add the result next to any earlier ones.
+
+    Screening what is stored means the result always matches what the clinic sees. This is
+    the only writer of ScreeningResult, and it keeps the submission's copy of the current
+    level (used to sort the queue) in step. Call it inside the caller's transaction.
+    """
+    result = rules.screen(submission_answers(submission=submission), limits=rules_limits())
+    row = ScreeningResult.objects.create(
         submission=submission,
         rules_version=result["rules_version"],
         level=result["level"],
@@ -229,5 +239,14 @@ def _result_add(submission: Submission) -> ScreeningResult:
         reasons=result["reasons"],
         suggested_actions=result["suggested_actions"],
         b12_status=result["lab_interpretation"]["b12_status"],
-        trigger=ScreeningResult.Trigger.INTAKE,
+        trigger=trigger,
     )
+    submission.level = row.level
+    submission.level_rank = contract.LEVELS.index(row.level)
+    submission.save(update_fields=["level", "level_rank"])
+    return row
+
+
+def rules_limits() -> rules.LabLimits:
+    """The clinic's configured lab limits (clinical.md B11: use the limits the clinic sets)."""
+    return rules.LabLimits(**settings.SCREENING_LAB_LIMITS)
