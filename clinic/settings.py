@@ -153,7 +153,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEVELOPMENT
 WHITENOISE_AUTOREFRESH = DEBUG
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "staff_account:login"
 
 # Crispy forms with Bootstrap 5 (served from static/, never a CDN).
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -1,4 +1,5 @@
-"""Top-level URLs: the patient intake at the root, Django's admin for clinic admins."""
+"""Top-level URLs: the patient intake at the root, the clinician dashboard under /staff/,
+staff sign-in under /staff/account/, Django's admin for clinic admins."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,5 +9,7 @@ admin.site.site_title = "Clinic administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/account/", include("screening.urls_account")),
+    path("staff/", include("screening.urls_staff")),
     path("", include("screening.urls")),
 ]

@@ -179,3 +179,71 @@ class Journey:
 @pytest.fixture
 def journey(client, frozen_day, db) -> Journey:
     return Journey(client)
+
+
+# --- Staff personas -----------------------------------------------------------------
+# clinician, receptionist, clinic admin and an outsider (a signed-in user with no role).
+# `signed_in(client, user)` logs a persona in *with* a verified second factor, as the
+# login flow would; `client.force_login` alone leaves the second factor unverified.
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def _staff_user(username: str, group: str | None, *, is_staff: bool = False):
+    from django.contrib.auth.models import Group, User
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = User.objects.create_user(
+        username=username, password=STAFF_PASSWORD, email=f"{username}@clinic.example"
+    )
+    user.is_staff = is_staff
+    user.save()
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    return user
+
+
+def signed_in(client: Client, user) -> Client:
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = user.totpdevice_set.get().persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def clinician(db):
+    return _staff_user("clinician", "clinician")
+
+
+@pytest.fixture
+def receptionist(db):
+    return _staff_user("receptionist", "receptionist")
+
+
+@pytest.fixture
+def clinic_admin(db):
+    return _staff_user("clinicadmin", "clinic_admin", is_staff=True)
+
+
+@pytest.fixture
+def outsider(db):
+    return _staff_user("outsider", None)
+
+
+@pytest.fixture
+def clinician_client(clinician) -> Client:
+    return signed_in(Client(), clinician)
+
+
+@pytest.fixture
+def receptionist_client(receptionist) -> Client:
+    return signed_in(Client(), receptionist)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return signed_in(Client(), outsider)

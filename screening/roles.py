@@ -1,0 +1,49 @@
+"""Staff roles as Django groups, and what each may do.
+
+- clinician: works the review queue, sees answers and results, records reviews and labs,
+  exports the queue, merges and splits patient records.
+- receptionist: sees the queue (names, contact details, status), never answers, results
+  or notes.
+- clinic_admin: Django's admin (users, settings) and the audit log; nothing clinical.
+
+The data migration 0003_roles creates the groups; `roles_sync` keeps them in step when a
+permission is added here (run again by later migrations, idempotent).
+"""
+
+from __future__ import annotations
+
+CLINICIAN = "clinician"
+RECEPTIONIST = "receptionist"
+CLINIC_ADMIN = "clinic_admin"
+
+# group -> permission codenames (app_label.codename)
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    CLINICIAN: (
+        "screening.view_queue",
+        "screening.review_submission",
+        "screening.export_queue",
+        "screening.merge_patients",
+    ),
+    RECEPTIONIST: ("screening.view_queue",),
+    CLINIC_ADMIN: (
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "screening.view_auditevent",
+    ),
+}
+
+
+def roles_sync(group_model, permission_model) -> None:
+    """Create the groups and set exactly their permissions. Takes models so a migration
+    can pass its historical ones."""
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        permissions = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permissions.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)
