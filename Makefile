@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-DEV := DJANGO_DEBUG=true
+DEV := DJANGO_DEBUG=true PATH="$(CURDIR)/$(BIN):$$PATH"
 
 .PHONY: run test install lint format migrations-check ci clean
 
