@@ -1,5 +1,11 @@
 """The clinician dashboard. Every view is wrapped in permissions.staff_view."""
 
+from django.urls import path
+
+from screening import staff_views
+
 app_name = "staff"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", staff_views.queue, name="queue"),
+]

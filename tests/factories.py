@@ -9,12 +9,15 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from screening import contract
 from screening.intake import QUESTIONNAIRE_VERSION
 from screening.models import (
     LabResult,
     Patient,
     RedFlagAnswer,
+    Review,
     ScreeningResult,
+    StatusChange,
     Submission,
     SymptomAnswer,
     new_reference,
@@ -45,6 +48,9 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     sex = "female"
     diet = "omnivore"
     b12_treatment = "none"
+    level = "no_flag"
+    # The queue sorts on level_rank: keep it in step with level, as screening_result_add does.
+    level_rank = factory.LazyAttribute(lambda submission: contract.LEVELS.index(submission.level))
 
 
 class SymptomAnswerFactory(factory.django.DjangoModelFactory):
@@ -92,3 +98,34 @@ class ScreeningResultFactory(factory.django.DjangoModelFactory):
     reasons = factory.LazyFunction(list)
     suggested_actions = factory.LazyFunction(list)
     b12_status = "not_tested"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A plain user with no role; tests that sign staff in use the conftest personas."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@clinic.example")
+
+
+class StatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatusChange
+
+    submission = factory.SubFactory(SubmissionFactory)
+    from_status = Submission.Status.NEW
+    to_status = Submission.Status.IN_REVIEW
+    changed_by = factory.SubFactory(UserFactory)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    submission = factory.SubFactory(SubmissionFactory)
+    clinician = factory.SubFactory(UserFactory)
+    outcomes = factory.LazyFunction(lambda: [Review.Outcome.NO_ACTION.value])
+    note = ""
