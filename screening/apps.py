@@ -5,3 +5,8 @@ class ScreeningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "screening"
     verbose_name = "B12 screening"
+
+    def ready(self) -> None:
+        from screening import signin
+
+        signin.connect_signals()  # audit events for failed logins and logouts
