@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "screening.middleware.StaffIdleTimeoutMiddleware",  # after auth, OTP and messages
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes last: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -115,6 +116,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "screening.account_views.locked_out"  # "too many attempts" page, 429
 STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=15 * 60)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="B12 clinic intake")
 # Urgent submissions unreviewed for longer than this are highlighted in the queue.
