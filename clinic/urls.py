@@ -4,6 +4,10 @@ staff sign-in under /staff/account/, Django's admin for clinic admins."""
 from django.contrib import admin
 from django.urls import include, path
 
+from screening.admin_site import ClinicAdminSite
+
+# The admin needs the second factor too, and signs in through /staff/account/login/.
+admin.site.__class__ = ClinicAdminSite
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
 

@@ -247,3 +247,13 @@ def receptionist_client(receptionist) -> Client:
 @pytest.fixture
 def outsider_client(outsider) -> Client:
     return signed_in(Client(), outsider)
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    """pytest-django's superuser client, past the second factor: the admin asks for it too
+    (screening.admin_site.ClinicAdminSite)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=admin_user, name="default", confirmed=True)
+    return signed_in(Client(), admin_user)
