@@ -6,12 +6,15 @@ what the rules said at the time. Only a submission's workflow status can be chan
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import admin
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
 from screening.labels import LEVEL_LABELS
 from screening.models import (
+    AuditEvent,
     ConditionAnswer,
     LabResult,
     MedicineAnswer,
@@ -206,3 +209,57 @@ class LabResultAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, for clinic admins (screening.view_auditevent): read-only for everyone,
+    superusers included, because an audit trail someone can edit proves nothing."""
+
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action",
+        "what",
+        "object_type",
+        "object_id",
+        "patient_public_id",
+        "ip_address",
+    )
+    list_filter = ("action", "what", ("actor", admin.RelatedOnlyFieldListFilter))
+    date_hierarchy = "created_at"
+    search_fields = ("object_id", "actor_username")
+    search_help_text = "Search by username, record id or reference, or a patient's public id."
+    fields = (
+        "created_at",
+        "actor",
+        "actor_username",
+        "action",
+        "what",
+        "object_type",
+        "object_id",
+        "patient_public_id",
+        "detail",
+        "ip_address",
+    )
+    readonly_fields = fields
+    show_full_result_count = False  # no second COUNT(*) over a table that only grows
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """Also find a patient's events by their public id (only when the term is a UUID:
+        a UUID column cannot be searched for arbitrary text)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            patient_public_id = uuid.UUID(search_term.strip())
+        except ValueError:
+            return found, may_have_duplicates
+        return found | queryset.filter(patient_public_id=patient_public_id), may_have_duplicates
