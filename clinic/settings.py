@@ -156,6 +156,7 @@ WHITENOISE_USE_FINDERS = DEVELOPMENT
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "staff_account:login"
+CSRF_FAILURE_VIEW = "screening.views.csrf_failure"
 
 # Crispy forms with Bootstrap 5 (served from static/, never a CDN).
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

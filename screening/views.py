@@ -194,3 +194,14 @@ def done(request: HttpRequest) -> HttpResponse:
         return redirect("screening:start")
     context = {"title": _("Your answers have been sent"), "submission": submission}
     return render(request, "screening/done.html", context)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without a valid CSRF token: almost always an expired session or a
+    page left open too long. Say so plainly instead of Django's technical 403 page."""
+    return render(
+        request,
+        "screening/session_ended.html",
+        {"title": _("Your session has ended")},
+        status=403,
+    )
