@@ -120,6 +120,7 @@ AXES_LOCKOUT_CALLABLE = "screening.account_views.locked_out"  # "too many attemp
 STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=15 * 60)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="B12 clinic intake")
 # Urgent submissions unreviewed for longer than this are highlighted in the queue.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP secret or backup code
 QUEUE_URGENT_HIGHLIGHT_MINUTES = env.int("QUEUE_URGENT_HIGHLIGHT_MINUTES", default=60)
 
 AUTH_PASSWORD_VALIDATORS = [
