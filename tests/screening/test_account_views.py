@@ -533,3 +533,19 @@ def test_admin_superuser_signs_in_with_both_factors(client, admin_user, clock):
     response = client.post(VERIFY_URL, {"code": code_for(device)})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_admin_never_shows_a_staff_members_secret_or_backup_codes(admin_client, clinician):
+    device = clinician.totpdevice_set.get()
+    codes = enrol_backup_codes(clinician)
+    config = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/")
+    qrcode = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/")
+    change = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    static = StaticDevice.objects.get(user=clinician)
+    static_change = admin_client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/")
+    assert config.status_code in (403, 404)
+    assert qrcode.status_code in (403, 404)
+    assert change.status_code == 200
+    assert device.key not in change.content.decode()
+    assert static_change.status_code == 200
+    assert not any(code in static_change.content.decode() for code in codes)
