@@ -119,8 +119,8 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "screening.account_views.locked_out"  # "too many attempts" page, 429
 STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=15 * 60)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="B12 clinic intake")
-# Urgent submissions unreviewed for longer than this are highlighted in the queue.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP secret or backup code
+# Urgent submissions unreviewed for longer than this are highlighted in the queue.
 QUEUE_URGENT_HIGHLIGHT_MINUTES = env.int("QUEUE_URGENT_HIGHLIGHT_MINUTES", default=60)
 
 AUTH_PASSWORD_VALIDATORS = [
