@@ -9,6 +9,10 @@ The intake has two writes:
 Both find an earlier write by the intake's idempotency key (unique in the database),
 replace the answer rows, and screen the answers *as stored*, adding a ScreeningResult
 next to earlier ones (results are never overwritten).
+
+The staff dashboard's writes (keyword-only, each one transaction; the views write the
+audit event inside the same transaction): `submission_assign`, `submission_status_change`,
+`review_record`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from screening.models import (
     MedicineAnswer,
     Patient,
     RedFlagAnswer,
+    Review,
     ScreeningResult,
+    StatusChange,
     Submission,
     SymptomAnswer,
     new_reference,
@@ -250,3 +256,128 @@ def screening_result_add(*, submission: Submission, trigger: str) -> ScreeningRe
 def rules_limits() -> rules.LabLimits:
     """The clinic's configured lab limits (clinical.md B11: use the limits the clinic sets)."""
     return rules.LabLimits(**settings.SCREENING_LAB_LIMITS)
+
+
+# ---------------------------------------------------------------------------
+# Staff review: assignment, status, decisions
+# ---------------------------------------------------------------------------
+
+
+class TransitionNotAllowed(ValueError):
+    """The submission is not in a state that allows this change (someone may have moved
+    it a moment ago); the message says why in words staff can act on."""
+
+
+Status = Submission.Status
+
+# Moves a clinician can make with a button. A new submission goes to in review by being
+# assigned (submission_assign); decisions (review_record) move it to awaiting test or
+# reviewed.
+MANUAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.NEW: (),
+    Status.IN_REVIEW: (Status.NEW,),  # release back to the queue
+    Status.AWAITING_TEST: (Status.IN_REVIEW, Status.CLOSED),
+    Status.REVIEWED: (Status.IN_REVIEW, Status.CLOSED),
+    Status.CLOSED: (Status.IN_REVIEW,),  # reopen
+}
+# A decision that orders a test leaves the submission waiting for the result.
+OUTCOMES_AWAITING_TEST = (Review.Outcome.ORDER_B12_TEST, Review.Outcome.ORDER_BLOOD_COUNT)
+DECIDABLE_STATUSES = (Status.NEW, Status.IN_REVIEW, Status.AWAITING_TEST)
+
+
+def _lock(submission: Submission) -> None:
+    """Lock the row until the transaction ends and re-read what a colleague may have
+    changed since `submission` was loaded."""
+    current = (
+        Submission.objects.select_for_update()
+        .filter(pk=submission.pk)
+        .values("status", "assignee_id", "status_changed_at")
+        .get()
+    )
+    for field, value in current.items():
+        setattr(submission, field, value)
+
+
+def _status_set(submission: Submission, to_status: str, *, by) -> StatusChange:
+    now = timezone.now()
+    change = StatusChange.objects.create(
+        submission=submission,
+        from_status=submission.status,
+        to_status=to_status,
+        changed_by=by,
+        changed_at=now,
+    )
+    submission.status = to_status
+    submission.status_changed_at = now
+    submission.save(update_fields=["status", "status_changed_at", "assignee"])
+    return change
+
+
+def submission_assign(*, submission: Submission, clinician) -> StatusChange | None:
+    """Assign the submission to `clinician` ("assign to me"); a new one moves to in review.
+
+    Taking over a submission a colleague has in review is allowed (the audit trail says
+    who). A reviewed or closed submission must be reopened first.
+    """
+    with transaction.atomic():
+        _lock(submission)
+        if submission.status in (Status.REVIEWED, Status.CLOSED):
+            raise TransitionNotAllowed("This submission has a decision; reopen it first.")
+        submission.assignee = clinician
+        if submission.status == Status.NEW:
+            return _status_set(submission, Status.IN_REVIEW, by=clinician)
+        submission.save(update_fields=["assignee"])
+        return None
+
+
+def _status_words(status: str) -> str:
+    return str(Status(status).label).lower() if status in Status.values else status
+
+
+def submission_status_change(*, submission: Submission, to_status: str, by) -> StatusChange:
+    """One of MANUAL_TRANSITIONS. Moving to in review assigns the submission to `by`;
+    moving back to new (release) unassigns it."""
+    with transaction.atomic():
+        _lock(submission)
+        if to_status not in MANUAL_TRANSITIONS.get(submission.status, ()):
+            raise TransitionNotAllowed(
+                f"A submission that is {_status_words(submission.status)} cannot be moved "
+                f"to {_status_words(to_status)}."
+            )
+        if to_status == Status.IN_REVIEW:
+            submission.assignee = by
+        elif to_status == Status.NEW:
+            submission.assignee = None
+        return _status_set(submission, to_status, by=by)
+
+
+def review_record(*, submission: Submission, clinician, outcomes: list[str], note: str) -> Review:
+    """Record a clinician's decision and move the submission on.
+
+    Ordering a B12 test or a full blood count moves it to awaiting test; any other
+    decision to reviewed. A new submission is first put in review for the clinician
+    (two status changes are recorded, so the history has no gap); an unassigned one is
+    assigned to them.
+    """
+    codes = list(dict.fromkeys(outcomes))
+    unknown = [code for code in codes if code not in Review.Outcome.values]
+    if not codes or unknown:
+        raise ValueError(f"Outcomes must be one or more of {Review.Outcome.values}: {unknown}")
+    with transaction.atomic():
+        _lock(submission)
+        if submission.status not in DECIDABLE_STATUSES:
+            raise TransitionNotAllowed("This submission has a decision; reopen it first.")
+        if submission.assignee_id is None:
+            submission.assignee = clinician
+        if submission.status == Status.NEW:
+            _status_set(submission, Status.IN_REVIEW, by=clinician)
+        review = Review.objects.create(
+            submission=submission, clinician=clinician, outcomes=codes, note=note
+        )
+        ordered = any(code in OUTCOMES_AWAITING_TEST for code in codes)
+        to_status = Status.AWAITING_TEST if ordered else Status.REVIEWED
+        if submission.status != to_status:
+            _status_set(submission, to_status, by=clinician)
+        else:
+            submission.save(update_fields=["assignee"])
+        return review

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from screening import contract, labels, selectors
-from screening.models import Submission
+from screening.models import Review, Submission
 
 QUEUE_STATUS_CHOICES = [
     (selectors.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
@@ -100,3 +100,37 @@ class QueueFilterForm(StaffForm):
         if "q" in applied:
             applied["q"] = "(search)"
         return applied
+
+
+class DecisionForm(StaffForm):
+    """A clinician's decision: one or more outcomes and an optional note."""
+
+    outcomes = forms.MultipleChoiceField(
+        label="Outcome",
+        choices=Review.Outcome.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Choose all that apply. Ordering a B12 test or a full blood count moves the "
+            "submission to awaiting test; any other decision to reviewed."
+        ),
+        error_messages={"required": "Choose at least one outcome."},
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=Review._meta.get_field("note").max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Seen by clinicians only. At most 5000 characters.",
+    )
+
+    def clean_outcomes(self) -> list[str]:
+        outcomes = self.cleaned_data["outcomes"]
+        if Review.Outcome.NO_ACTION in outcomes and len(outcomes) > 1:
+            raise forms.ValidationError("“No action” cannot be chosen with another outcome.")
+        return outcomes
+
+
+class StatusChangeForm(forms.Form):
+    """The target of a status button on the record page."""
+
+    to_status = forms.ChoiceField(choices=Submission.Status.choices)

@@ -8,18 +8,24 @@ every export writes an audit event in the same transaction as the change.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+import uuid
 
-from screening import contract, labels, selectors
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from screening import access, contract, labels, selectors, services
 from screening.access import CLINICAL_PERMISSION
 from screening.audit import audit_record
-from screening.models import AuditEvent
+from screening.models import AuditEvent, Submission
 from screening.permissions import staff_view
-from screening.staff_forms import QueueFilterForm
+from screening.staff_forms import DecisionForm, QueueFilterForm, StatusChangeForm
 
 QUEUE_PAGE_SIZE = 25
 
@@ -38,6 +44,7 @@ def _level_count_rows() -> list[tuple[str, str, int]]:
 
 
 @staff_view("screening.view_queue")
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """The review queue. Receptionists see names, contact details and status only."""
     form, clinical = _queue_filter_form(request)
@@ -71,3 +78,139 @@ def queue(request: HttpRequest) -> HttpResponse:
         "may_export": request.user.has_perm("screening.export_queue"),
     }
     return render(request, "staff/queue.html", context)
+
+
+# --- One submission's record ------------------------------------------------------
+
+# The buttons the record page offers for services.MANUAL_TRANSITIONS.
+TRANSITION_BUTTONS = {
+    Submission.Status.IN_REVIEW: "Reopen for review (assign to me)",
+    Submission.Status.NEW: "Release back to the queue (unassign)",
+    Submission.Status.CLOSED: "Close",
+}
+
+
+def _record_url(submission: Submission) -> str:
+    return reverse("staff:submission", args=[submission.public_id])
+
+
+@staff_view("screening.review_submission")
+@require_GET
+def submission_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Everything about one submission: answers, results, history, labs, reviews."""
+    submission = access.submission_for_staff(request, public_id)
+    record = selectors.submission_record(submission=submission)
+    context = {
+        "title": f"Submission {submission.reference}",
+        **record,
+        "transitions": [
+            (status, TRANSITION_BUTTONS[status])
+            for status in services.MANUAL_TRANSITIONS[submission.status]
+        ],
+        "may_assign": submission.status in services.DECIDABLE_STATUSES
+        and submission.assignee_id != request.user.pk,
+        "may_decide": submission.status in services.DECIDABLE_STATUSES,
+        "may_merge": request.user.has_perm("screening.merge_patients"),
+    }
+    return render(request, "staff/submission_detail.html", context)
+
+
+@staff_view("screening.review_submission")
+@require_POST
+def submission_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Assign to me: a new submission moves to in review."""
+    submission = access.submission_for_staff(request, public_id, what="submission.assign")
+    try:
+        with transaction.atomic():
+            services.submission_assign(submission=submission, clinician=request.user)
+            _audit_change(
+                request,
+                submission,
+                what="submission.assign",
+                detail={"assignee": request.user.get_username(), "status": submission.status},
+            )
+    except services.TransitionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{submission.reference} is assigned to you.")
+    return redirect(_record_url(submission))
+
+
+@staff_view("screening.review_submission")
+@require_POST
+def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Release, reopen or close (services.MANUAL_TRANSITIONS)."""
+    submission = access.submission_for_staff(request, public_id, what="submission.status")
+    form = StatusChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That status change was not understood; nothing changed.")
+        return redirect(_record_url(submission))
+    try:
+        with transaction.atomic():
+            change = services.submission_status_change(
+                submission=submission, to_status=form.cleaned_data["to_status"], by=request.user
+            )
+            _audit_change(
+                request,
+                submission,
+                what="submission.status",
+                detail={"from_status": change.from_status, "to_status": change.to_status},
+            )
+    except services.TransitionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"{submission.reference} is now {submission.get_status_display().lower()}."
+        )
+    return redirect(_record_url(submission))
+
+
+@staff_view("screening.review_submission")
+@require_http_methods(["GET", "POST"])
+def submission_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Record a decision: outcomes and a note (a Review), which moves the status on."""
+    submission = access.submission_for_staff(request, public_id, what="submission.review")
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                review = services.review_record(
+                    submission=submission,
+                    clinician=request.user,
+                    outcomes=form.cleaned_data["outcomes"],
+                    note=form.cleaned_data["note"],
+                )
+                _audit_change(
+                    request,
+                    submission,
+                    what="submission.review",
+                    detail={"review_id": review.pk, "status": submission.status},
+                )
+        except services.TransitionNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Decision recorded; {submission.reference} is now "
+                f"{submission.get_status_display().lower()}.",
+            )
+        return redirect(_record_url(submission))
+    context = {
+        "title": f"Record a decision: {submission.reference}",
+        "submission": submission,
+        "form": form,
+        "current_result": selectors.submission_current_result(submission=submission),
+    }
+    return render(request, "staff/submission_decision.html", context)
+
+
+def _audit_change(request: HttpRequest, submission: Submission, *, what: str, detail: dict):
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.CHANGE,
+        what=what,
+        object_type="submission",
+        object_id=str(submission.public_id),
+        patient=submission.patient,
+        detail={"reference": submission.reference, **detail},
+    )

@@ -8,4 +8,20 @@ app_name = "staff"
 
 urlpatterns = [
     path("", staff_views.queue, name="queue"),
+    path("submissions/<uuid:public_id>/", staff_views.submission_detail, name="submission"),
+    path(
+        "submissions/<uuid:public_id>/assign/",
+        staff_views.submission_assign,
+        name="submission_assign",
+    ),
+    path(
+        "submissions/<uuid:public_id>/status/",
+        staff_views.submission_status,
+        name="submission_status",
+    ),
+    path(
+        "submissions/<uuid:public_id>/decision/",
+        staff_views.submission_decision,
+        name="submission_decision",
+    ),
 ]
