@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_celery_beat",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap served from our own static files
@@ -228,8 +229,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TIMEZONE = TIME_ZONE
-# All periodic work, in one place.
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work is declared in one place, screening/schedules.py, and stored by
+# django-celery-beat so clinic admins can see and change it in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Reminders (the outbox). Times are in the clinic's time zone.
+FOLLOW_UP_AFTER_WEEKS = env.int("FOLLOW_UP_AFTER_WEEKS", default=8)
+# Per decision outcome, weeks until the follow-up check-in; outcomes not listed use the default.
+FOLLOW_UP_WEEKS_BY_OUTCOME = env.dict("FOLLOW_UP_WEEKS_BY_OUTCOME", cast={"value": int}, default={})
+BLOOD_TEST_REMINDER_DAYS = env.int("BLOOD_TEST_REMINDER_DAYS", default=14)
+UNFINISHED_INTAKE_REMINDER_HOURS = env.int("UNFINISHED_INTAKE_REMINDER_HOURS", default=24)
+INTAKE_DRAFT_DAYS = env.int("INTAKE_DRAFT_DAYS", default=14)
+ESCALATION_AFTER_MINUTES = env.int("ESCALATION_AFTER_MINUTES", default=60)
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
+PATIENT_EMAIL_HOURS = env("PATIENT_EMAIL_HOURS", default="08:00-20:00")
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=30)
+# Links in emails are absolute: https://intake.example.org (no default in production).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEVELOPMENT else env("SITE_URL")
 
 # The clinic, as patients see it.
 CLINIC_NAME = env("CLINIC_NAME", default="Your clinic")

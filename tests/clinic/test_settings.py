@@ -9,7 +9,11 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def _django_setup(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "REDIS_URL", "SITE_URL"))
+    }
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
     code = (
@@ -34,7 +38,13 @@ def test_production_without_redis_refuses_to_start():
 
 
 def test_production_defaults_are_secure():
-    result = _django_setup({"DJANGO_SECRET_KEY": "x" * 50, "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    result = _django_setup(
+        {
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "SITE_URL": "https://intake.example.org",
+        }
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "redis://127.0.0.1:6379/0"]
 
