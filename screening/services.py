@@ -36,7 +36,7 @@ from screening.models import (
     SymptomAnswer,
     new_reference,
 )
-from screening.selectors import submission_answers
+from screening.selectors import submission_answers, submission_current_result
 
 REFERENCE_ATTEMPTS = 10
 
@@ -381,3 +381,55 @@ def review_record(*, submission: Submission, clinician, outcomes: list[str], not
         else:
             submission.save(update_fields=["assignee"])
         return review
+
+
+# ---------------------------------------------------------------------------
+# Lab results entered by a clinician
+# ---------------------------------------------------------------------------
+
+
+def _outcome(result: dict) -> dict:
+    """What makes a screening outcome different, as ScreeningResult fields. rules_version
+    alone does not: a stored result stays true for the version it names."""
+    return {
+        "level": result["level"],
+        "possible_b12_deficiency": result["possible_b12_deficiency"],
+        "red_flags": result["red_flags"],
+        "reasons": result["reasons"],
+        "suggested_actions": result["suggested_actions"],
+        "b12_status": result["lab_interpretation"]["b12_status"],
+    }
+
+
+def lab_result_add(
+    *, submission: Submission, test: str, value, unit: str, date, entered_by
+) -> tuple[LabResult, ScreeningResult | None]:
+    """Store a clinician's lab result on the submission (and so on its patient), then
+    re-screen the submission's answers with it.
+
+    Where the lab changes the screening outcome (any field of `_outcome`), a new
+    ScreeningResult (trigger "lab") is added next to the old one, never over it, and the
+    queue level follows; otherwise no result is added. Returns (lab, new result or None).
+    """
+    if unit not in contract.LAB_UNITS.get(test, ()):
+        raise ValueError(f"{unit!r} is not a unit for {test!r}")
+    with transaction.atomic():
+        _lock(submission)
+        lab = LabResult.objects.create(
+            patient=submission.patient,
+            submission=submission,
+            test=test,
+            value=value,
+            unit=unit,
+            date=date,
+            source=LabResult.Source.CLINICIAN,
+            entered_by=entered_by,
+        )
+        current = submission_current_result(submission=submission)
+        screened = rules.screen(submission_answers(submission=submission), limits=rules_limits())
+        unchanged = current is not None and all(
+            getattr(current, field) == outcome for field, outcome in _outcome(screened).items()
+        )
+        if unchanged:
+            return lab, None
+        return lab, screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.LAB)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from screening import contract, labels, selectors
-from screening.models import Review, Submission
+from screening.models import LabResult, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
     (selectors.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
@@ -134,3 +135,52 @@ class StatusChangeForm(forms.Form):
     """The target of a status button on the record page."""
 
     to_status = forms.ChoiceField(choices=Submission.Status.choices)
+
+
+class LabResultForm(StaffForm):
+    """A lab result a clinician enters: the unit must be one the contract accepts for the
+    test, and the date cannot be in the future."""
+
+    test = forms.ChoiceField(
+        label="Test", choices=[("", "Choose a test"), *labels.LAB_TEST_LABELS.items()]
+    )
+    value = forms.DecimalField(
+        label="Result",
+        max_digits=LabResult._meta.get_field("value").max_digits,
+        decimal_places=LabResult._meta.get_field("value").decimal_places,
+        min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="The number as the laboratory printed it, e.g. 179 or 24.9",
+    )
+    unit = forms.ChoiceField(
+        label="Unit",
+        choices=[("", "Choose a unit"), *labels.UNIT_LABELS.items()],
+        help_text="; ".join(
+            f"{labels.LAB_TEST_LABELS[test]}: "
+            + ", ".join(labels.UNIT_LABELS[unit] for unit in units)
+            for test, units in contract.LAB_UNITS.items()
+        ),
+    )
+    date = forms.DateField(
+        label="Date of test",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="YYYY-MM-DD",
+    )
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("The date of the test cannot be in the future.")
+        return date
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        test, unit = cleaned.get("test"), cleaned.get("unit")
+        if test and unit and unit not in contract.LAB_UNITS[test]:
+            accepted = ", ".join(labels.UNIT_LABELS[code] for code in contract.LAB_UNITS[test])
+            self.add_error(
+                "unit",
+                f"{labels.UNIT_LABELS[unit]} is not a unit for "
+                f"{labels.LAB_TEST_LABELS[test]}: choose {accepted}.",
+            )
+        return cleaned

@@ -25,7 +25,12 @@ from screening.access import CLINICAL_PERMISSION
 from screening.audit import audit_record
 from screening.models import AuditEvent, Submission
 from screening.permissions import staff_view
-from screening.staff_forms import DecisionForm, QueueFilterForm, StatusChangeForm
+from screening.staff_forms import (
+    DecisionForm,
+    LabResultForm,
+    QueueFilterForm,
+    StatusChangeForm,
+)
 
 QUEUE_PAGE_SIZE = 25
 
@@ -214,3 +219,43 @@ def _audit_change(request: HttpRequest, submission: Submission, *, what: str, de
         patient=submission.patient,
         detail={"reference": submission.reference, **detail},
     )
+
+
+# --- Lab results ----------------------------------------------------------------------
+
+
+@staff_view("screening.review_submission")
+@require_http_methods(["GET", "POST"])
+def lab_add(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A clinician records a lab result; the submission is re-screened with it."""
+    submission = access.submission_for_staff(request, public_id, what="lab_result.add")
+    form = LabResultForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            lab, result = services.lab_result_add(
+                submission=submission, entered_by=request.user, **form.cleaned_data
+            )
+            _audit_change(
+                request,
+                submission,
+                what="lab_result.add",
+                detail={
+                    "lab_result_id": lab.pk,
+                    "screening_result_id": result.pk if result else None,
+                },
+            )
+        if result is None:
+            messages.success(request, "Lab result added. The screening result did not change.")
+        else:
+            messages.success(
+                request,
+                "Lab result added. A new screening result was stored next to the old one: "
+                f"{result.get_level_display()}, B12 {result.get_b12_status_display().lower()}.",
+            )
+        return redirect(_record_url(submission))
+    context = {
+        "title": f"Add a lab result: {submission.reference}",
+        "submission": submission,
+        "form": form,
+    }
+    return render(request, "staff/lab_form.html", context)

@@ -24,4 +24,5 @@ urlpatterns = [
         staff_views.submission_decision,
         name="submission_decision",
     ),
+    path("submissions/<uuid:public_id>/labs/add/", staff_views.lab_add, name="lab_add"),
 ]
