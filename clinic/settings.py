@@ -218,6 +218,8 @@ elif DEVELOPMENT:
     }
 else:
     raise ImproperlyConfigured("REDIS_URL must be set in production (the Celery broker).")
+# Integration tests give each run its own queue on the shared Redis.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=RUNNING_TESTS)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
