@@ -14,13 +14,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from screening import access, contract, labels, selectors, services
+from screening import access, contract, exports, labels, selectors, services
 from screening.access import CLINICAL_PERMISSION
 from screening.audit import audit_record
 from screening.models import AuditEvent, Submission
@@ -259,3 +259,40 @@ def lab_add(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "form": form,
     }
     return render(request, "staff/lab_form.html", context)
+
+
+# --- CSV export -----------------------------------------------------------------------
+
+
+@staff_view("screening.export_queue")
+@require_GET
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The queue with the current filters as CSV, streamed; audited with the row count."""
+    form, clinical = _queue_filter_form(request)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "The export was not made: fix the filters first.")
+        return redirect(f"{reverse('staff:queue')}?{request.GET.urlencode()}")
+    submissions = selectors.queue_submissions(
+        user=request.user, clinical=clinical, **(form.filters() if form.is_bound else {})
+    )
+    now = timezone.now()
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.EXPORT,
+        what="queue.export",
+        detail={
+            "rows": submissions.count(),
+            "filters": form.applied() if form.is_bound else {},
+        },
+    )
+    rows = exports.queue_csv_rows(
+        submissions,
+        clinical=clinical,
+        now=now,
+        highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
+    )
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv")
+    filename = f"queue-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -8,6 +8,7 @@ app_name = "staff"
 
 urlpatterns = [
     path("", staff_views.queue, name="queue"),
+    path("export.csv", staff_views.queue_export, name="export"),
     path("submissions/<uuid:public_id>/", staff_views.submission_detail, name="submission"),
     path(
         "submissions/<uuid:public_id>/assign/",
