@@ -4,7 +4,9 @@
   exports the queue, merges and splits patient records.
 - receptionist: sees the queue (names, contact details, status), never answers, results
   or notes.
-- clinic_admin: Django's admin (users, settings) and the audit log; nothing clinical.
+- clinic_admin: Django's admin (users, their authenticators and lockouts, schedules) and
+  the audit log; nothing clinical. Cannot make anyone a superuser (screening/admin.py).
+- on_duty: no permissions of its own; clinicians in it receive urgent escalations.
 
 The data migration 0003_roles creates the groups; `roles_sync` keeps them in step when a
 permission is added here (run again by later migrations, idempotent).
@@ -15,6 +17,7 @@ from __future__ import annotations
 CLINICIAN = "clinician"
 RECEPTIONIST = "receptionist"
 CLINIC_ADMIN = "clinic_admin"
+ON_DUTY = "on_duty"
 
 # group -> permission codenames (app_label.codename)
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -31,7 +34,20 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "auth.change_user",
         "auth.view_group",
         "screening.view_auditevent",
+        # Reset a lost authenticator, unlock a locked-out account.
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "otp_static.view_staticdevice",
+        "otp_static.delete_staticdevice",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        # See and change the reminder schedules (django-celery-beat).
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+        "django_celery_beat.view_crontabschedule",
+        "django_celery_beat.view_intervalschedule",
     ),
+    ON_DUTY: (),
 }
 
 
