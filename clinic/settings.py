@@ -285,5 +285,7 @@ LOGGING = {
     "loggers": {
         # Request logs carry URLs only; URLs never carry personal data in this app.
         "django.request": {"level": "WARNING"},
+        # axes logs every sign-in at INFO, with the username; our audit log records them.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -9,9 +9,12 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
+from screening.audit import audit_record
 from screening.labels import LEVEL_LABELS
 from screening.models import (
     AuditEvent,
@@ -88,8 +91,42 @@ class SubmissionInline(ReadOnlyInline):
     show_change_link = True
 
 
+class AuditedAdminMixin:
+    """Every admin view of a patient's record writes an audit event, as staff pages do."""
+
+    audit_what = ""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is not None and response.status_code == 200:
+            patient = obj if isinstance(obj, Patient) else obj.patient
+            audit_record(
+                request=request,
+                action=AuditEvent.Action.VIEW,
+                what=self.audit_what,
+                object_type=type(obj).__name__.lower(),
+                object_id=str(obj.public_id),
+                patient=patient,
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            audit_record(
+                request=request,
+                action=AuditEvent.Action.VIEW,
+                what=f"{self.audit_what}_list",
+                # Whether a search was made, never its words: they may be a name.
+                detail={"searched": bool(request.GET.get("q"))},
+            )
+        return response
+
+
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_what = "admin.patient"
     list_display = ("full_name", "email", "date_of_birth", "contact_consent", "created_at")
     search_fields = ("full_name", "email")
     readonly_fields = ("public_id", "created_at")
@@ -111,7 +148,8 @@ ANSWER_FIELDS = (
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_what = "admin.submission"
     list_display = (
         "reference",
         "submitted_at",
@@ -263,3 +301,31 @@ class AuditEventAdmin(admin.ModelAdmin):
         except ValueError:
             return found, may_have_duplicates
         return found | queryset.filter(patient_public_id=patient_public_id), may_have_duplicates
+
+
+# --- Users: clinic admins manage staff accounts but cannot grant themselves more ------
+
+
+class ClinicUserAdmin(UserAdmin):
+    """Django's user admin, minus the fields that would let a clinic admin (who has
+    auth.change_user) make anyone, themselves included, a superuser or give them
+    permissions directly. Roles are given by group; only superusers see the rest."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"is_superuser", "user_permissions"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+admin.site.unregister(User)
+admin.site.register(User, ClinicUserAdmin)
