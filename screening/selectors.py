@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
 
 from screening import charts, contract, labels, rules
-from screening.models import LabResult, Review, ScreeningResult, Submission
+from screening.models import LabResult, Patient, Review, ScreeningResult, Submission
 
 
 def _json_number(value) -> int | float:
@@ -453,3 +453,51 @@ def submission_record(*, submission: Submission) -> dict:
             symptom_labels=labels.SYMPTOM_LABELS,
         ),
     }
+
+
+# ---------------------------------------------------------------------------
+# Patients: the record, and candidates for a merge
+# ---------------------------------------------------------------------------
+
+MERGE_CANDIDATES_MAX = 20
+
+
+def patient_submissions(*, patient) -> QuerySet[Submission]:
+    return Submission.objects.filter(patient=patient).order_by("submitted_at", "id")
+
+
+def patient_record(*, patient) -> dict:
+    """A patient's details, submissions, and the records merged into or out of it."""
+    return {
+        "patient": patient,
+        "submissions": list(patient_submissions(patient=patient).select_related("assignee")),
+        "lab_count": LabResult.objects.filter(patient=patient).count(),
+        "merged_from": list(patient.merged_from.order_by("created_at", "id")),
+    }
+
+
+def patient_merge_candidates(*, patient) -> list:
+    """Records that may be the same person: same date of birth, same email, or the same
+    name (ignoring case), not merged already, most alike first."""
+    candidates = (
+        Patient.objects.filter(merged_into__isnull=True)
+        .exclude(pk=patient.pk)
+        .filter(
+            Q(date_of_birth=patient.date_of_birth)
+            | Q(email__iexact=patient.email)
+            | Q(full_name__iexact=patient.full_name)
+        )
+        .annotate(submission_count=Count("submissions"))
+        .order_by("full_name", "id")[:MERGE_CANDIDATES_MAX]
+    )
+
+    def likeness(candidate) -> int:
+        return -sum(
+            (
+                candidate.date_of_birth == patient.date_of_birth,
+                candidate.email.lower() == patient.email.lower(),
+                candidate.full_name.lower() == patient.full_name.lower(),
+            )
+        )
+
+    return sorted(candidates, key=likeness)

@@ -12,12 +12,15 @@ next to earlier ones (results are never overwritten).
 
 The staff dashboard's writes (keyword-only, each one transaction; the views write the
 audit event inside the same transaction): `submission_assign`, `submission_status_change`,
-`review_record`.
+`review_record`, `lab_result_add`, `patient_merge`, `patient_split`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -114,18 +117,26 @@ def _patient_get_or_create(*, details: dict, language: str) -> Patient:
     """Repeat intakes by the same email and date of birth belong to the same patient.
 
     The latest intake's name, phone and contact consent win: consent can be withdrawn.
+    A record a clinician merged into another passes the intake on to the record it was
+    merged into (which takes the same name, phone, consent and language).
     """
     email = details["email"].strip().lower()
+    defaults = {
+        "full_name": details["full_name"],
+        "phone": details.get("phone", ""),
+        "contact_consent": details["contact_consent"],
+        "language": language,
+    }
     patient, _created = Patient.objects.update_or_create(
-        email=email,
-        date_of_birth=details["date_of_birth"],
-        defaults={
-            "full_name": details["full_name"],
-            "phone": details.get("phone", ""),
-            "contact_consent": details["contact_consent"],
-            "language": language,
-        },
+        email=email, date_of_birth=details["date_of_birth"], defaults=defaults
     )
+    if patient.merged_into_id is None:
+        return patient
+    while patient.merged_into_id is not None:
+        patient = patient.merged_into
+    for field, value in defaults.items():
+        setattr(patient, field, value)
+    patient.save(update_fields=list(defaults))
     return patient
 
 
@@ -433,3 +444,93 @@ def lab_result_add(
         if unchanged:
             return lab, None
         return lab, screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.LAB)
+
+
+# ---------------------------------------------------------------------------
+# Matching patients: merge and split
+# ---------------------------------------------------------------------------
+
+MERGE_PERMISSION = "screening.merge_patients"
+
+
+class PatientChangeNotAllowed(ValueError):
+    """A merge or split that would leave the records wrong; the message says why."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    submissions: list[str]  # references
+    lab_results: int
+
+
+def _require_merge_permission(by) -> None:
+    if not by.has_perm(MERGE_PERMISSION):
+        raise PermissionDenied("Merging and splitting patient records needs merge_patients.")
+
+
+def patient_merge(*, source: Patient, target: Patient, by) -> Moved:
+    """Merge `source` into `target`: its submissions and lab results move to `target`, and
+    `source.merged_into` points at `target`. The source row stays (empty) so the audit
+    trail and old links still resolve; later intakes with its email and date of birth
+    attach to the target (see `_patient_get_or_create`)."""
+    _require_merge_permission(by)
+    if source.pk == target.pk:
+        raise PatientChangeNotAllowed("A record cannot be merged into itself.")
+    with transaction.atomic():
+        locked = {
+            patient.pk: patient
+            for patient in Patient.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        if locked[source.pk].merged_into_id or locked[target.pk].merged_into_id:
+            raise PatientChangeNotAllowed("One of these records has already been merged.")
+        submissions = Submission.objects.filter(patient=source)
+        references = list(
+            submissions.order_by("submitted_at", "id").values_list("reference", flat=True)
+        )
+        submissions.update(patient=target)
+        lab_results = LabResult.objects.filter(patient=source).update(patient=target)
+        source.merged_into = target
+        source.save(update_fields=["merged_into"])
+        return Moved(submissions=references, lab_results=lab_results)
+
+
+def patient_split(
+    *, patient: Patient, submissions: list[Submission], by, details: dict
+) -> tuple[Patient, Moved]:
+    """Move the chosen submissions (and their lab results) of `patient` to a new patient
+    record: two people shared one record.
+
+    Patient records are unique by (email, date of birth), so the clinician gives the new
+    record's details (`details`: full_name, email, date_of_birth, phone); the email and
+    date of birth together must belong to no other record. Contact consent and language
+    are copied from `patient`. At least one submission stays with `patient`.
+    """
+    _require_merge_permission(by)
+    chosen = {submission.pk for submission in submissions}
+    email = details["email"].strip().lower()
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).get()
+        own = set(Submission.objects.filter(patient=patient).values_list("pk", flat=True))
+        if not chosen or not chosen <= own:
+            raise PatientChangeNotAllowed("Choose one or more of this record's submissions.")
+        if chosen == own:
+            raise PatientChangeNotAllowed("At least one submission must stay on this record.")
+        if Patient.objects.filter(email=email, date_of_birth=details["date_of_birth"]).exists():
+            raise PatientChangeNotAllowed(
+                "Another record has this email and date of birth: merge into it instead."
+            )
+        new_patient = Patient.objects.create(
+            full_name=details["full_name"],
+            email=email,
+            phone=details.get("phone", ""),
+            date_of_birth=details["date_of_birth"],
+            contact_consent=patient.contact_consent,
+            language=patient.language,
+        )
+        moving = Submission.objects.filter(pk__in=chosen)
+        references = list(moving.order_by("submitted_at", "id").values_list("reference", flat=True))
+        moving.update(patient=new_patient)
+        lab_results = LabResult.objects.filter(submission__in=chosen).update(patient=new_patient)
+        return new_patient, Moved(submissions=references, lab_results=lab_results)

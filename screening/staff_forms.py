@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from screening import contract, labels, selectors
-from screening.models import LabResult, Review, Submission
+from screening.models import LabResult, Patient, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
     (selectors.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
@@ -184,3 +184,129 @@ class LabResultForm(StaffForm):
                 f"{labels.LAB_TEST_LABELS[test]}: choose {accepted}.",
             )
         return cleaned
+
+
+class MergeTargetForm(StaffForm):
+    """Which record to merge into: a suggested record, or any record by one of its
+    submissions' references. Sets cleaned_data["target"] to the Patient."""
+
+    candidate = forms.ChoiceField(
+        label="Records that may be the same person",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reference = forms.CharField(
+        label="Or the reference of a submission on the other record",
+        required=False,
+        max_length=20,
+        help_text="For example B12-7KQ4-XM9P",
+    )
+
+    def __init__(self, *args, source: Patient, candidates, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.fields["candidate"].choices = [
+            (
+                str(candidate.public_id),
+                f"{candidate.full_name}, born {candidate.date_of_birth:%d %b %Y}, "
+                f"{candidate.email} ({candidate.submission_count} submission"
+                f"{'' if candidate.submission_count == 1 else 's'})",
+            )
+            for candidate in candidates
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        candidate, reference = cleaned.get("candidate"), cleaned.get("reference", "").strip()
+        if bool(candidate) == bool(reference):
+            raise forms.ValidationError("Choose one record, or give one reference (not both).")
+        if candidate:
+            target = Patient.objects.filter(public_id=candidate).first()
+        else:
+            submission = selectors.submission_by_reference(reference=reference)
+            target = submission.patient if submission else None
+            if target is None:
+                self.add_error("reference", "No submission has this reference.")
+                return cleaned
+        if target is None or target.merged_into_id is not None:
+            raise forms.ValidationError("That record cannot be merged into: it was merged.")
+        if target.pk == self.source.pk:
+            raise forms.ValidationError("That is this record: choose the other one.")
+        cleaned["target"] = target
+        return cleaned
+
+
+class MergeConfirmForm(forms.Form):
+    target = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class SplitForm(StaffForm):
+    """Which submissions move to a new record, and that record's details. The email and
+    date of birth must belong to no other record (records are unique by the two)."""
+
+    submissions = forms.MultipleChoiceField(
+        label="Submissions that belong to another person",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="At least one submission must stay on this record.",
+        error_messages={"required": "Choose the submissions to move."},
+    )
+    full_name = forms.CharField(label="Their full name", max_length=200)
+    email = forms.EmailField(label="Their email address", max_length=254)
+    phone = forms.CharField(label="Their phone number (optional)", max_length=30, required=False)
+    date_of_birth = forms.DateField(
+        label="Their date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="YYYY-MM-DD",
+    )
+
+    def __init__(self, *args, patient: Patient, submissions, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "full_name": patient.full_name,
+                "email": patient.email,
+                "phone": patient.phone,
+                "date_of_birth": patient.date_of_birth,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.by_public_id = {str(submission.public_id): submission for submission in submissions}
+        self.fields["submissions"].choices = [
+            (
+                public_id,
+                f"{submission.reference}, submitted "
+                f"{timezone.localtime(submission.submitted_at):%d %b %Y}",
+            )
+            for public_id, submission in self.by_public_id.items()
+        ]
+
+    def clean_submissions(self) -> list[Submission]:
+        chosen = self.cleaned_data["submissions"]
+        if len(chosen) == len(self.by_public_id):
+            raise forms.ValidationError("At least one submission must stay on this record.")
+        return [self.by_public_id[public_id] for public_id in chosen]
+
+    def clean_date_of_birth(self):
+        date_of_birth = self.cleaned_data["date_of_birth"]
+        if date_of_birth > timezone.localdate():
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        return date_of_birth
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        email, date_of_birth = cleaned.get("email"), cleaned.get("date_of_birth")
+        if email and date_of_birth:
+            email = email.strip().lower()
+            cleaned["email"] = email
+            if Patient.objects.filter(email=email, date_of_birth=date_of_birth).exists():
+                raise forms.ValidationError(
+                    "A record with this email and date of birth exists already (perhaps this "
+                    "one): change the email or the date of birth, or merge into that record."
+                )
+        return cleaned
+
+    def details(self) -> dict:
+        return {
+            key: self.cleaned_data[key] for key in ("full_name", "email", "phone", "date_of_birth")
+        }

@@ -23,12 +23,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from screening import access, contract, exports, labels, selectors, services
 from screening.access import CLINICAL_PERMISSION
 from screening.audit import audit_record
-from screening.models import AuditEvent, Submission
+from screening.models import AuditEvent, Patient, Submission
 from screening.permissions import staff_view
 from screening.staff_forms import (
     DecisionForm,
     LabResultForm,
+    MergeConfirmForm,
+    MergeTargetForm,
     QueueFilterForm,
+    SplitForm,
     StatusChangeForm,
 )
 
@@ -93,6 +96,11 @@ TRANSITION_BUTTONS = {
     Submission.Status.NEW: "Release back to the queue (unassign)",
     Submission.Status.CLOSED: "Close",
 }
+
+
+def _posted(request: HttpRequest):
+    """The POST data to bind a form to (even when empty), or None on GET."""
+    return request.POST if request.method == "POST" else None
 
 
 def _record_url(submission: Submission) -> str:
@@ -175,7 +183,7 @@ def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 def submission_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Record a decision: outcomes and a note (a Review), which moves the status on."""
     submission = access.submission_for_staff(request, public_id, what="submission.review")
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -229,7 +237,7 @@ def _audit_change(request: HttpRequest, submission: Submission, *, what: str, de
 def lab_add(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """A clinician records a lab result; the submission is re-screened with it."""
     submission = access.submission_for_staff(request, public_id, what="lab_result.add")
-    form = LabResultForm(request.POST or None)
+    form = LabResultForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             lab, result = services.lab_result_add(
@@ -296,3 +304,146 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Patients: record, merge, split ---------------------------------------------------
+
+
+def _patient_url(patient: Patient) -> str:
+    return reverse("staff:patient", args=[patient.public_id])
+
+
+@staff_view("screening.review_submission")
+@require_GET
+def patient_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One patient: details, submissions, and any merge history."""
+    patient = access.patient_for_staff(request, public_id)
+    context = {
+        "title": f"Patient {patient.full_name}",
+        **selectors.patient_record(patient=patient),
+        "may_merge": request.user.has_perm("screening.merge_patients")
+        and patient.merged_into_id is None,
+    }
+    return render(request, "staff/patient_detail.html", context)
+
+
+def _audit_patient_change(request: HttpRequest, patient: Patient, *, what: str, detail: dict):
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.CHANGE,
+        what=what,
+        object_type="patient",
+        object_id=str(patient.public_id),
+        patient=patient,
+        detail=detail,
+    )
+
+
+@staff_view("screening.merge_patients")
+@require_http_methods(["GET", "POST"])
+def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Merge this record into another: choose, confirm, merge."""
+    source = access.patient_for_staff(request, public_id, what="patient.merge")
+    if source.merged_into_id is not None:
+        messages.error(request, "This record has already been merged into another.")
+        return redirect(_patient_url(source))
+
+    if request.method == "POST" and "confirm" in request.POST:
+        confirm = MergeConfirmForm(request.POST)
+        if not confirm.is_valid():
+            messages.error(request, "The merge was not understood; nothing changed.")
+            return redirect(reverse("staff:patient_merge", args=[source.public_id]))
+        target = access.patient_for_staff(
+            request, confirm.cleaned_data["target"], what="patient.merge"
+        )
+        try:
+            with transaction.atomic():
+                moved = services.patient_merge(source=source, target=target, by=request.user)
+                _audit_patient_change(
+                    request,
+                    source,
+                    what="patient.merge",
+                    detail={
+                        "source": str(source.public_id),
+                        "target": str(target.public_id),
+                        "submissions": moved.submissions,
+                        "lab_results": moved.lab_results,
+                    },
+                )
+        except services.PatientChangeNotAllowed as error:
+            messages.error(request, str(error))
+            return redirect(_patient_url(source))
+        messages.success(
+            request,
+            f"Merged: {len(moved.submissions)} submission(s) and {moved.lab_results} lab "
+            "result(s) moved to this record.",
+        )
+        return redirect(_patient_url(target))
+
+    form = MergeTargetForm(
+        _posted(request),
+        source=source,
+        candidates=selectors.patient_merge_candidates(patient=source),
+    )
+    if request.method == "POST" and form.is_valid():
+        target = access.patient_for_staff(
+            request, form.cleaned_data["target"].public_id, what="patient.merge"
+        )
+        context = {
+            "title": "Confirm the merge",
+            "source": source,
+            "target": target,
+            "source_submissions": list(selectors.patient_submissions(patient=source)),
+            "target_submissions": list(selectors.patient_submissions(patient=target)),
+            "confirm": MergeConfirmForm(initial={"target": target.public_id}),
+        }
+        return render(request, "staff/patient_merge_confirm.html", context)
+    context = {"title": "Merge patient records", "patient": source, "form": form}
+    return render(request, "staff/patient_merge.html", context)
+
+
+@staff_view("screening.merge_patients")
+@require_http_methods(["GET", "POST"])
+def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Move some submissions to a new record: choose and give details, confirm, split."""
+    patient = access.patient_for_staff(request, public_id, what="patient.split")
+    if patient.merged_into_id is not None:
+        messages.error(request, "This record has been merged into another; split that one.")
+        return redirect(_patient_url(patient))
+    form = SplitForm(
+        _posted(request),
+        patient=patient,
+        submissions=list(selectors.patient_submissions(patient=patient)),
+    )
+    if request.method == "POST" and form.is_valid():
+        if "confirm" not in request.POST:
+            context = {"title": "Confirm the split", "patient": patient, "form": form}
+            return render(request, "staff/patient_split_confirm.html", context)
+        try:
+            with transaction.atomic():
+                new_patient, moved = services.patient_split(
+                    patient=patient,
+                    submissions=form.cleaned_data["submissions"],
+                    by=request.user,
+                    details=form.details(),
+                )
+                _audit_patient_change(
+                    request,
+                    patient,
+                    what="patient.split",
+                    detail={
+                        "source": str(patient.public_id),
+                        "new_patient": str(new_patient.public_id),
+                        "submissions": moved.submissions,
+                        "lab_results": moved.lab_results,
+                    },
+                )
+        except services.PatientChangeNotAllowed as error:
+            messages.error(request, str(error))
+            return redirect(_patient_url(patient))
+        messages.success(
+            request, f"Split: {len(moved.submissions)} submission(s) moved to this new record."
+        )
+        return redirect(_patient_url(new_patient))
+    context = {"title": "Split a patient record", "patient": patient, "form": form}
+    return render(request, "staff/patient_split.html", context)

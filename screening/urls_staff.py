@@ -26,4 +26,7 @@ urlpatterns = [
         name="submission_decision",
     ),
     path("submissions/<uuid:public_id>/labs/add/", staff_views.lab_add, name="lab_add"),
+    path("patients/<uuid:public_id>/", staff_views.patient_detail, name="patient"),
+    path("patients/<uuid:public_id>/merge/", staff_views.patient_merge, name="patient_merge"),
+    path("patients/<uuid:public_id>/split/", staff_views.patient_split, name="patient_split"),
 ]

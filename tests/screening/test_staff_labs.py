@@ -226,6 +226,14 @@ def test_lab_form_errors_store_nothing(clinician_client, untested, changes, fiel
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).exists()
 
 
+def test_lab_empty_post_shows_every_required_field(clinician_client, untested):
+    response = clinician_client.post(lab_url(untested), {})
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"test", "value", "unit", "date"}
+    assert LabResult.objects.count() == 0
+
+
 def test_lab_date_today_is_accepted(clinician_client, untested):
     response = _post_lab(clinician_client, untested, date=TODAY.isoformat())
 

@@ -194,6 +194,7 @@ def test_decision_is_audited_without_the_note(clinician_client, clinician, now):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
+        ({}, "Choose at least one outcome."),
         ({"note": "no outcome"}, "Choose at least one outcome."),
         ({"outcomes": ["no_action", "refer"]}, "“No action” cannot be chosen with another"),
         ({"outcomes": ["made_up"]}, "Select a valid choice."),
