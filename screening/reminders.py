@@ -1,0 +1,634 @@
+"""Reminders: every email is an outbox row before anything is sent (docs/reminders.md).
+
+Scheduling (call inside the transaction of the event that causes the reminder):
+- `reminder_schedule_follow_up`, `reminder_schedule_blood_test`: from `review_record`.
+- `reminder_schedule_unfinished_intake`: when a patient saves an intake to finish later.
+- `reminders_schedule_escalations`, `reminders_schedule_digest`: periodic, for staff.
+
+Each row's `key` is unique per cause, so scheduling twice stores once.
+
+Sending:
+- `reminders_dispatch` (every minute) claims due rows with a compare-and-set update from
+  pending to queued and enqueues `tasks.reminder_send` after the transaction commits. It
+  also re-enqueues rows queued for too long (a lost message) and fails rows left in
+  sending by a killed worker (never resent: we cannot know whether SMTP took them).
+- `reminder_deliver` (the body of `tasks.reminder_send`) wins the row with a
+  compare-and-set update from queued to sending, re-checks that the reason still holds,
+  and sends. A second delivery of the same id finds the row no longer queued and sends
+  nothing.
+
+Logs name reminders by public id only: never an address, a name or a token.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Min
+from django.utils import timezone
+
+from screening import contract, emails, roles
+from screening.models import (
+    EmailOptOut,
+    IntakeDraft,
+    LabResult,
+    Reminder,
+    Review,
+    Submission,
+)
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+Status = Reminder.Status
+
+PATIENT_KINDS = (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.UNFINISHED_INTAKE)
+STAFF_KINDS = (Kind.ESCALATION, Kind.DIGEST)
+# A lab result of one of these, arriving after the order, makes the reminder unnecessary.
+B12_TESTS = ("total_b12", "active_b12")
+
+# A row queued this long ago whose task has not started was lost (e.g. a broker restart):
+# enqueue it again. Longer than the longest retry backoff below, so a row waiting for its
+# retry is not enqueued twice (a second message would be harmless anyway: CAS).
+QUEUED_LOST_AFTER = datetime.timedelta(minutes=10)
+RETRY_BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min ...
+RETRY_BACKOFF_MAX_SECONDS = 5 * 60
+INTERRUPTED = "interrupted while sending; check before retrying"
+
+# cancelled_reason values
+CANCELLED_NO_CONSENT = "no_contact_consent"
+CANCELLED_UNSUBSCRIBED = "unsubscribed"
+CANCELLED_CASE_CLOSED = "case_closed"
+CANCELLED_FOLLOW_UP_DONE = "follow_up_done"
+CANCELLED_LAB_RESULT_IN = "lab_result_in"
+CANCELLED_DRAFT_SUBMITTED = "draft_submitted"
+CANCELLED_DRAFT_EXPIRED = "draft_expired"
+CANCELLED_NO_LONGER_NEW = "no_longer_waiting"
+CANCELLED_NOT_ON_DUTY = "not_on_duty"
+CANCELLED_NO_ADDRESS = "no_address"
+
+
+# ---------------------------------------------------------------------------
+# Clinic time
+# ---------------------------------------------------------------------------
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _later(moment: datetime.datetime, delta: datetime.timedelta) -> datetime.datetime:
+    """`moment` + `delta` on the clinic's wall clock: a follow-up eight weeks after a
+    10:00 decision is at 10:00, whether or not the clocks changed in between."""
+    # Arithmetic on an aware datetime keeps the wall time; ZoneInfo then gives the UTC
+    # offset in force on the new date.
+    return timezone.localtime(moment, clinic_zone()) + delta
+
+
+def patient_email_hours() -> tuple[datetime.time, datetime.time]:
+    """PATIENT_EMAIL_HOURS ("08:00-20:00") as (start, end), clinic time."""
+    try:
+        start, end = (
+            datetime.time.fromisoformat(part.strip())
+            for part in settings.PATIENT_EMAIL_HOURS.split("-")
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"PATIENT_EMAIL_HOURS must look like 08:00-20:00, not {settings.PATIENT_EMAIL_HOURS!r}"
+        ) from error
+    if not start < end:
+        raise ImproperlyConfigured("PATIENT_EMAIL_HOURS must start before it ends (same day).")
+    return start, end
+
+
+def in_patient_email_hours(moment: datetime.datetime) -> bool:
+    start, end = patient_email_hours()
+    return start <= timezone.localtime(moment, clinic_zone()).time() < end
+
+
+def next_patient_email_window(moment: datetime.datetime) -> datetime.datetime:
+    """The next start of the patient email hours at or after `moment` (clinic time)."""
+    start, _end = patient_email_hours()
+    local = timezone.localtime(moment, clinic_zone())
+    day = local.date() if local.time() < start else local.date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, start, tzinfo=clinic_zone())
+
+
+# ---------------------------------------------------------------------------
+# Scheduling
+# ---------------------------------------------------------------------------
+
+
+def _reminder_store(*, key: str, due_at: datetime.datetime, **fields) -> tuple[Reminder, bool]:
+    """Create the row for `key`, or return the one already stored (scheduling twice
+    stores once); with whether it was created. A row still pending takes the new due
+    time: the latest cause wins."""
+    try:
+        # A savepoint: losing a race leaves the caller's transaction usable.
+        with transaction.atomic():
+            reminder, created = Reminder.objects.get_or_create(
+                key=key, defaults={"due_at": due_at, **fields}
+            )
+    except IntegrityError:
+        reminder, created = Reminder.objects.get(key=key), False
+    if not created and reminder.status == Status.PENDING and reminder.due_at != due_at:
+        Reminder.objects.filter(pk=reminder.pk, status=Status.PENDING).update(due_at=due_at)
+        reminder.refresh_from_db()
+    return reminder, created
+
+
+def follow_up_weeks(outcomes: list[str]) -> int:
+    """Weeks until the follow-up check-in: per outcome (FOLLOW_UP_WEEKS_BY_OUTCOME, the
+    soonest when a decision has several), else FOLLOW_UP_AFTER_WEEKS."""
+    by_outcome = settings.FOLLOW_UP_WEEKS_BY_OUTCOME
+    weeks = [by_outcome[code] for code in outcomes if code in by_outcome]
+    return min(weeks) if weeks else settings.FOLLOW_UP_AFTER_WEEKS
+
+
+def reminder_schedule_follow_up(*, submission: Submission, review: Review) -> Reminder:
+    """The patient's follow-up check-in, a set time after the clinician's decision."""
+    weeks = follow_up_weeks(review.outcomes)
+    reminder, _created = _reminder_store(
+        key=f"follow_up:{submission.public_id}",
+        kind=Kind.FOLLOW_UP,
+        due_at=_later(review.created_at, datetime.timedelta(weeks=weeks)),
+        patient=submission.patient,
+        submission=submission,
+        language=submission.patient.language,
+    )
+    return reminder
+
+
+def reminder_schedule_blood_test(*, submission: Submission, review: Review) -> Reminder | None:
+    """When the decision orders a B12 test: a reminder after BLOOD_TEST_REMINDER_DAYS
+    (cancelled at send time if a B12 result has arrived since). None otherwise."""
+    if Review.Outcome.ORDER_B12_TEST not in review.outcomes:
+        return None
+    reminder, _created = _reminder_store(
+        key=f"blood_test:{submission.public_id}",
+        kind=Kind.BLOOD_TEST,
+        due_at=_later(
+            review.created_at, datetime.timedelta(days=settings.BLOOD_TEST_REMINDER_DAYS)
+        ),
+        patient=submission.patient,
+        submission=submission,
+        language=submission.patient.language,
+    )
+    return reminder
+
+
+def reminders_schedule_for_review(*, submission: Submission, review: Review) -> None:
+    """Everything a decision schedules; `services.review_record` calls this in its
+    transaction."""
+    reminder_schedule_follow_up(submission=submission, review=review)
+    reminder_schedule_blood_test(submission=submission, review=review)
+
+
+def reminder_schedule_unfinished_intake(*, draft: IntakeDraft) -> Reminder:
+    """ONE reminder with a resume link, UNFINISHED_INTAKE_REMINDER_HOURS after the
+    patient last saved the draft (saving again moves it later; it is never sent twice)."""
+    saved_at = draft.updated_at or timezone.now()
+    reminder, _created = _reminder_store(
+        key=f"unfinished_intake:{draft.public_id}",
+        kind=Kind.UNFINISHED_INTAKE,
+        due_at=saved_at + datetime.timedelta(hours=settings.UNFINISHED_INTAKE_REMINDER_HOURS),
+        draft=draft,
+        language=draft.language,
+    )
+    return reminder
+
+
+def on_duty_clinicians():
+    """Active clinicians in the on_duty group who have an email address."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.ON_DUTY)
+        .filter(groups__name=roles.CLINICIAN)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def clinicians():
+    """Every active clinician with an email address (the daily digest goes to them)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.CLINICIAN)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _waiting_urgent(now: datetime.datetime):
+    """Urgent submissions nobody has picked up for ESCALATION_AFTER_MINUTES."""
+    return Submission.objects.filter(
+        level="urgent",
+        status=Submission.Status.NEW,
+        submitted_at__lte=now - datetime.timedelta(minutes=settings.ESCALATION_AFTER_MINUTES),
+    )
+
+
+def reminders_schedule_escalations(*, now: datetime.datetime) -> int:
+    """One email per waiting urgent submission to each clinician on duty, once. Returns
+    how many rows were stored (0 when everything was already escalated)."""
+    stored = 0
+    staff = list(on_duty_clinicians())
+    with transaction.atomic():
+        for submission in _waiting_urgent(now).only("pk", "public_id"):
+            for user in staff:
+                _reminder, created = _reminder_store(
+                    key=f"escalation:{submission.public_id}:{user.pk}",
+                    kind=Kind.ESCALATION,
+                    due_at=now,
+                    submission=submission,
+                    staff_user=user,
+                    language=settings.LANGUAGE_CODE,
+                )
+                stored += created
+    return stored
+
+
+def reminders_schedule_digest(*, now: datetime.datetime) -> int:
+    """Today's queue digest to every clinician, once per clinic day. The numbers are
+    counted when the email is sent."""
+    day = timezone.localtime(now, clinic_zone()).date()
+    stored = 0
+    with transaction.atomic():
+        for user in clinicians():
+            _reminder, created = _reminder_store(
+                key=f"digest:{day.isoformat()}:{user.pk}",
+                kind=Kind.DIGEST,
+                due_at=now,
+                staff_user=user,
+                language=settings.LANGUAGE_CODE,
+            )
+            stored += created
+    return stored
+
+
+# ---------------------------------------------------------------------------
+# Dispatch
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    claimed: int  # pending -> queued and enqueued
+    requeued: int  # queued too long: enqueued again
+    interrupted: int  # sending too long: failed, not resent
+    deferred: int  # patient emails moved to the next sending window
+
+
+def _enqueue(reminder_id: int) -> None:
+    """Hand the row to a worker once the transaction that queued it has committed."""
+    from screening.tasks import reminder_send  # the tasks module imports this one
+
+    transaction.on_commit(partial(reminder_send.delay, reminder_id))
+
+
+def sending_stale_after() -> datetime.timedelta:
+    """A row in sending for longer than the task's hard time limit: its worker is gone."""
+    return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
+def _fail_interrupted(now: datetime.datetime) -> int:
+    stale = Reminder.objects.filter(
+        status=Status.SENDING, sending_at__lt=now - sending_stale_after()
+    )
+    ids = list(stale.values_list("public_id", flat=True))
+    count = stale.update(status=Status.FAILED, last_error=INTERRUPTED)
+    for public_id in ids:
+        logger.warning("reminder %s interrupted while sending; marked failed", public_id)
+    return count
+
+
+def _requeue_lost(now: datetime.datetime) -> int:
+    lost = Reminder.objects.filter(
+        status=Status.QUEUED, queued_at__lt=now - QUEUED_LOST_AFTER
+    ).order_by("queued_at", "pk")[: settings.REMINDER_BATCH_SIZE]
+    requeued = 0
+    for pk, public_id, queued_at in lost.values_list("pk", "public_id", "queued_at"):
+        won = Reminder.objects.filter(pk=pk, status=Status.QUEUED, queued_at=queued_at).update(
+            queued_at=now
+        )
+        if won:
+            logger.warning("reminder %s was queued too long; enqueued again", public_id)
+            _enqueue(pk)
+            requeued += 1
+    return requeued
+
+
+def _defer_outside_hours(now: datetime.datetime) -> int:
+    """Outside the patient email hours, due patient emails wait for the next window."""
+    if in_patient_email_hours(now):
+        return 0
+    return Reminder.objects.filter(
+        status=Status.PENDING, due_at__lte=now, kind__in=PATIENT_KINDS
+    ).update(due_at=next_patient_email_window(now))
+
+
+def _claim_due(now: datetime.datetime) -> int:
+    due = Reminder.objects.filter(status=Status.PENDING, due_at__lte=now).order_by("due_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        # PostgreSQL: concurrent dispatchers take different rows instead of waiting.
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    claimed = 0
+    for pk in [row.pk for row in due.only("pk")[: settings.REMINDER_BATCH_SIZE]]:
+        # The compare-and-set alone guarantees one claimer (SQLite has no row locks).
+        won = Reminder.objects.filter(pk=pk, status=Status.PENDING).update(
+            status=Status.QUEUED, queued_at=now
+        )
+        if won:
+            _enqueue(pk)
+            claimed += 1
+    return claimed
+
+
+def reminders_dispatch(*, now: datetime.datetime | None = None) -> Dispatched:
+    """Claim up to REMINDER_BATCH_SIZE due rows and enqueue them after commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        interrupted = _fail_interrupted(now)
+        requeued = _requeue_lost(now)
+        deferred = _defer_outside_hours(now)
+        claimed = _claim_due(now)
+    if claimed or requeued or interrupted:
+        logger.info(
+            "reminders dispatched: %s claimed, %s requeued, %s interrupted, %s deferred",
+            claimed,
+            requeued,
+            interrupted,
+            deferred,
+        )
+    return Dispatched(
+        claimed=claimed, requeued=requeued, interrupted=interrupted, deferred=deferred
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sending one reminder
+# ---------------------------------------------------------------------------
+
+
+def _opted_out(address: str) -> bool:
+    return EmailOptOut.objects.filter(email__iexact=address.strip()).exists()
+
+
+def _patient_reason(reminder: Reminder) -> str:
+    """Why a follow-up or blood test reminder must not go out any more ("" if it may)."""
+    submission = reminder.submission
+    patient = submission.patient
+    if not patient.contact_consent:
+        return CANCELLED_NO_CONSENT
+    if _opted_out(patient.email):
+        return CANCELLED_UNSUBSCRIBED
+    if submission.status == Submission.Status.CLOSED:
+        return CANCELLED_CASE_CLOSED
+    if reminder.kind == Kind.FOLLOW_UP and submission.follow_ups.exists():
+        return CANCELLED_FOLLOW_UP_DONE
+    if (
+        reminder.kind == Kind.BLOOD_TEST
+        and LabResult.objects.filter(
+            patient=patient, test__in=B12_TESTS, created_at__gte=reminder.created_at
+        ).exists()
+    ):
+        return CANCELLED_LAB_RESULT_IN
+    return ""
+
+
+def _draft_reason(reminder: Reminder, now: datetime.datetime) -> str:
+    draft = reminder.draft
+    if draft.submitted_at is not None:
+        return CANCELLED_DRAFT_SUBMITTED
+    if draft.expires_at <= now:
+        return CANCELLED_DRAFT_EXPIRED
+    if _opted_out(draft.email):
+        return CANCELLED_UNSUBSCRIBED
+    return ""
+
+
+def _staff_reason(reminder: Reminder) -> str:
+    user = reminder.staff_user
+    if not user.is_active or not user.email:
+        return CANCELLED_NO_ADDRESS
+    if reminder.kind == Kind.ESCALATION:
+        if not on_duty_clinicians().filter(pk=user.pk).exists():
+            return CANCELLED_NOT_ON_DUTY
+        if reminder.submission.status != Submission.Status.NEW:
+            return CANCELLED_NO_LONGER_NEW
+    return ""
+
+
+def cancel_reason(reminder: Reminder, now: datetime.datetime) -> str:
+    """Re-check, at send time, that the reason for the reminder still holds. Returns the
+    cancelled_reason, or "" when it should be sent."""
+    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST):
+        return _patient_reason(reminder)
+    if reminder.kind == Kind.UNFINISHED_INTAKE:
+        return _draft_reason(reminder, now)
+    return _staff_reason(reminder)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: str  # skipped, cancelled, deferred, sent, retry, failed
+    retry_in: int | None = None  # seconds, for outcome "retry"
+
+
+EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\],;:'\"]+@[^\s<>()\[\],;:'\"]+")
+
+
+def error_text(error: BaseException) -> str:
+    """What to store in last_error: the error's class and message, addresses removed."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _message in error.recipients.values()})
+        text = f"recipient refused ({', '.join(str(code) for code in codes)})"
+    else:
+        text = str(error)
+    text = EMAIL_ADDRESS.sub("<address>", text)
+    return f"{type(error).__name__}: {text}"[:500]
+
+
+def _smtp_codes(error: BaseException) -> list[int]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _message in error.recipients.values()]
+    code = getattr(error, "smtp_code", None)
+    return [code] if isinstance(code, int) else []
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth trying again soon: the connection dropped or could not be made, or the
+    server answered with a 4xx (temporary) code. 5xx codes are permanent."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    codes = _smtp_codes(error)
+    if codes:
+        return all(400 <= code < 500 for code in codes)
+    # No SMTP code: a network error (refused, reset, timeout, DNS) is transient.
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def retry_backoff(attempts: int) -> int:
+    """Seconds before attempt `attempts + 1`: 30, 60, 120, 240, then at most 5 minutes."""
+    return min(RETRY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX_SECONDS)
+
+
+def digest_numbers(now: datetime.datetime) -> dict:
+    """The digest's content: open submissions per level and when the oldest one nobody
+    has picked up came in. Counts only: no names, no answers."""
+    open_statuses = (
+        Submission.Status.NEW,
+        Submission.Status.IN_REVIEW,
+        Submission.Status.AWAITING_TEST,
+    )
+    counts = dict.fromkeys(contract.LEVELS, 0)
+    rows = (
+        Submission.objects.filter(status__in=open_statuses)
+        .values_list("level")
+        .annotate(n=Count("pk"))
+    )
+    for level, count in rows.order_by():
+        counts[level] = count
+    oldest = Submission.objects.filter(status=Submission.Status.NEW).aggregate(
+        oldest=Min("submitted_at")
+    )["oldest"]
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "oldest_submitted_at": oldest,
+        "now": now,
+    }
+
+
+def _message(reminder: Reminder, now: datetime.datetime):
+    if reminder.kind == Kind.DIGEST:
+        return emails.digest(reminder, **digest_numbers(now))
+    builders = {
+        Kind.FOLLOW_UP: emails.follow_up,
+        Kind.BLOOD_TEST: emails.blood_test,
+        Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
+        Kind.ESCALATION: emails.escalation,
+    }
+    return builders[reminder.kind](reminder)
+
+
+def _finish(reminder: Reminder, **fields) -> None:
+    """Leave the sending state; only the worker that won the row gets here."""
+    Reminder.objects.filter(pk=reminder.pk, status=Status.SENDING).update(**fields)
+
+
+def reminder_deliver(*, reminder_id: int) -> Delivery:
+    """Send one claimed reminder, at most once. Safe to call any number of times."""
+    now = timezone.now()
+    won = Reminder.objects.filter(pk=reminder_id, status=Status.QUEUED).update(
+        status=Status.SENDING, sending_at=now, attempts=F("attempts") + 1
+    )
+    if not won:
+        return Delivery("skipped")  # another worker has it, or it is done
+    reminder = Reminder.objects.select_related("submission__patient", "draft", "staff_user").get(
+        pk=reminder_id
+    )
+
+    reason = cancel_reason(reminder, now)
+    if reason:
+        _finish(reminder, status=Status.CANCELLED, cancelled_reason=reason)
+        logger.info("reminder %s cancelled: %s", reminder.public_id, reason)
+        return Delivery("cancelled")
+    if reminder.kind in PATIENT_KINDS and not in_patient_email_hours(now):
+        # A late or retried message outside the hours: wait for the next window.
+        _finish(
+            reminder,
+            status=Status.PENDING,
+            due_at=next_patient_email_window(now),
+            attempts=F("attempts") - 1,
+        )
+        return Delivery("deferred")
+
+    try:
+        message = _message(reminder, now)
+    except Exception as error:  # a bug or a missing route: visible on the dashboard
+        logger.exception("reminder %s could not be built", reminder.public_id)
+        _finish(reminder, status=Status.FAILED, last_error=error_text(error))
+        return Delivery("failed")
+
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:
+        return _after_error(reminder, error, now)
+    _finish(reminder, status=Status.SENT, sent_at=timezone.now(), last_error="")
+    logger.info("reminder %s sent", reminder.public_id)
+    return Delivery("sent")
+
+
+def _after_error(reminder: Reminder, error: Exception, now: datetime.datetime) -> Delivery:
+    text = error_text(error)
+    if isinstance(error, OSError) and is_transient(error):  # SMTPException is an OSError
+        if reminder.attempts < settings.REMINDER_MAX_ATTEMPTS:
+            _finish(reminder, status=Status.QUEUED, queued_at=now, last_error=text)
+            wait = retry_backoff(reminder.attempts)
+            logger.warning("reminder %s: transient error, retry in %ss", reminder.public_id, wait)
+            return Delivery("retry", retry_in=wait)
+        logger.error("reminder %s failed after %s attempts", reminder.public_id, reminder.attempts)
+        _finish(reminder, status=Status.FAILED, last_error=text)
+        return Delivery("failed")
+    if isinstance(error, smtplib.SMTPException):  # a permanent (5xx) answer
+        logger.error("reminder %s failed permanently", reminder.public_id)
+        _finish(reminder, status=Status.FAILED, last_error=text)
+        return Delivery("failed")
+    # Anything else mid-send (a time limit, a crash in the backend): SMTP may or may not
+    # have taken the message. Never resend automatically.
+    logger.error("reminder %s interrupted while sending", reminder.public_id)
+    _finish(reminder, status=Status.FAILED, last_error=f"{INTERRUPTED} ({type(error).__name__})")
+    return Delivery("failed")
+
+
+# ---------------------------------------------------------------------------
+# Staff retry, patient opt-out
+# ---------------------------------------------------------------------------
+
+
+class NotFailed(ValueError):
+    """Only a failed reminder can be retried (someone may have retried it already)."""
+
+
+def reminder_retry(*, reminder: Reminder, by) -> Reminder:
+    """A clinician's retry: failed -> pending, due now, with a fresh count of attempts.
+    The caller writes the audit event in the same transaction."""
+    now = timezone.now()
+    won = Reminder.objects.filter(pk=reminder.pk, status=Status.FAILED).update(
+        status=Status.PENDING,
+        due_at=now,
+        attempts=0,
+        last_error="",
+        queued_at=None,
+        sending_at=None,
+    )
+    if not won:
+        raise NotFailed("This reminder is not failed any more; nothing changed.")
+    logger.info("reminder %s retried by staff user %s", reminder.public_id, by.pk)
+    reminder.refresh_from_db()
+    return reminder
+
+
+def email_opt_out(*, reminder: Reminder) -> EmailOptOut:
+    """Record that the address a reminder went to wants no more reminders."""
+    address = emails.recipient(reminder).strip().lower()
+    try:
+        with transaction.atomic():
+            opt_out, _created = EmailOptOut.objects.get_or_create(email=address)
+    except IntegrityError:  # two clicks at once
+        opt_out = EmailOptOut.objects.get(email=address)
+    logger.info("opt-out recorded from reminder %s", reminder.public_id)
+    return opt_out

@@ -1,0 +1,50 @@
+"""Celery tasks: thin wrappers that take ids; the logic is in `screening.reminders`.
+
+Periodic ones are declared in `screening.schedules` and stored by
+`manage.py setup_periodic_tasks`. Nothing here depends on eager mode: a worker imports
+this module through `app.autodiscover_tasks()`.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from screening import reminders
+
+
+@shared_task(bind=True, name="screening.tasks.reminder_send")
+def reminder_send(self, reminder_id: int) -> str:
+    """Send one reminder the dispatcher claimed. Idempotent: a second delivery of the
+    same id sends nothing. Transient SMTP errors retry with a short, bounded backoff."""
+    delivery = reminders.reminder_deliver(reminder_id=reminder_id)
+    if delivery.retry_in is not None:
+        raise self.retry(
+            countdown=delivery.retry_in, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1
+        )
+    return delivery.outcome
+
+
+@shared_task(name="screening.tasks.reminders_dispatch")
+def reminders_dispatch() -> dict:
+    """Every minute: claim due reminders and enqueue them after commit."""
+    dispatched = reminders.reminders_dispatch(now=timezone.now())
+    return {
+        "claimed": dispatched.claimed,
+        "requeued": dispatched.requeued,
+        "interrupted": dispatched.interrupted,
+        "deferred": dispatched.deferred,
+    }
+
+
+@shared_task(name="screening.tasks.reminders_schedule_escalations")
+def reminders_schedule_escalations() -> int:
+    """Every five minutes: urgent submissions left waiting go to the clinicians on duty."""
+    return reminders.reminders_schedule_escalations(now=timezone.now())
+
+
+@shared_task(name="screening.tasks.reminders_schedule_digest")
+def reminders_schedule_digest() -> int:
+    """Daily at DIGEST_HOUR: the queue digest for clinicians."""
+    return reminders.reminders_schedule_digest(now=timezone.now())
