@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening import views
+from screening import reminder_views, views
 
 app_name = "screening"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("intake/check/", views.check, name="check"),
     path("intake/done/", views.done, name="done"),
     path("intake/get-help-now/", views.get_help_now, name="get_help_now"),
+    path("unsubscribe/<str:token>/", reminder_views.unsubscribe, name="unsubscribe"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening import staff_views
+from screening import reminder_views, staff_views
 
 app_name = "staff"
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("patients/<uuid:public_id>/", staff_views.patient_detail, name="patient"),
     path("patients/<uuid:public_id>/merge/", staff_views.patient_merge, name="patient_merge"),
     path("patients/<uuid:public_id>/split/", staff_views.patient_split, name="patient_split"),
+    path("reminders/failed/", reminder_views.reminders_failed, name="reminders_failed"),
 ]
