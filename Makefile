@@ -11,6 +11,7 @@ run: install
 	mkdir -p var
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py seed_demo
+	$(DEV) $(BIN)/python manage.py setup_periodic_tasks
 	$(DEV) $(BIN)/honcho start
 
 ## Run the whole test suite (SQLite unless DATABASE_URL is set).

@@ -1,0 +1,68 @@
+"""Every periodic job, in one place.
+
+`manage.py setup_periodic_tasks` stores these as django-celery-beat rows (the beat process
+runs with the DatabaseScheduler), so clinic admins can see them in the admin, pause them
+or run them at another time. Times are clinic time (settings.TIME_ZONE).
+
+| name                         | task                                     | when                  |
+|------------------------------|------------------------------------------|-----------------------|
+| Send due reminders           | screening.tasks.reminders_dispatch       | every minute          |
+| Escalate waiting urgent ones | screening.tasks.reminders_schedule_escalations | every 5 minutes |
+| Daily queue digest           | screening.tasks.reminders_schedule_digest | daily at DIGEST_HOUR |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Every:
+    """Every `minutes` minutes."""
+
+    minutes: int
+
+
+@dataclass(frozen=True)
+class DailyAt:
+    """Once a day at hour:minute, clinic time."""
+
+    hour: int
+    minute: int = 0
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str  # the PeriodicTask's name: how the command finds the row again
+    task: str
+    schedule: Every | DailyAt
+    description: str
+
+
+def periodic_tasks() -> list[Periodic]:
+    """A function, not a constant: DIGEST_HOUR is read when the command runs."""
+    return [
+        Periodic(
+            name="Send due reminders",
+            task="screening.tasks.reminders_dispatch",
+            schedule=Every(minutes=1),
+            description="Claims due reminder emails and hands them to the workers.",
+        ),
+        Periodic(
+            name="Escalate waiting urgent submissions",
+            task="screening.tasks.reminders_schedule_escalations",
+            schedule=Every(minutes=5),
+            description=(
+                "Emails the clinicians on duty about urgent submissions unreviewed for "
+                f"{settings.ESCALATION_AFTER_MINUTES} minutes (ESCALATION_AFTER_MINUTES)."
+            ),
+        ),
+        Periodic(
+            name="Daily queue digest",
+            task="screening.tasks.reminders_schedule_digest",
+            schedule=DailyAt(hour=settings.DIGEST_HOUR),
+            description="Emails clinicians the open submissions per level (counts only).",
+        ),
+    ]
