@@ -24,7 +24,22 @@ HEIGHT = 280
 LEFT, RIGHT, TOP, BOTTOM = 44, 250, 16, 44  # margins; the right one holds the labels
 SEVERITY_MAX = 10
 LABEL_GAP = 13  # px between direct labels, so they never overlap
-MARKERS = ("circle", "square", "triangle", "diamond", "triangle-down", "plus", "cross")
+# 13 shapes, one per symptom in the contract, so no two series ever share a marker.
+MARKERS = (
+    "circle",
+    "square",
+    "triangle",
+    "diamond",
+    "triangle-down",
+    "plus",
+    "cross",
+    "circle-open",
+    "square-open",
+    "triangle-open",
+    "diamond-open",
+    "triangle-down-open",
+    "asterisk",
+)
 DASHES = ("", "6 3", "2 3", "9 3 2 3")
 COLOURS = 8  # staff.css defines .series-0 ... .series-7
 MAX_X_LABELS = 6
@@ -51,7 +66,7 @@ class Series:
 
     @property
     def dash(self) -> str:
-        return DASHES[(self.index // len(MARKERS)) % len(DASHES)]
+        return DASHES[self.index % len(DASHES)]
 
     @property
     def css_class(self) -> str:
@@ -86,7 +101,11 @@ def _n(value: float) -> str:
 
 
 def _marker(shape: str, x: float, y: float, css_class: str) -> SafeString:
+    """A marker centred on (x, y); "-open" shapes are drawn hollow."""
     r = 4.5
+    if shape.endswith("-open"):
+        shape = shape.removesuffix("-open")
+        css_class += " marker-open"
     if shape == "circle":
         return format_html(
             '<circle class="{}" cx="{}" cy="{}" r="{}"/>', css_class, _n(x), _n(y), r
@@ -95,8 +114,8 @@ def _marker(shape: str, x: float, y: float, css_class: str) -> SafeString:
         return format_html(
             '<rect class="{}" x="{}" y="{}" width="{}" height="{}"/>',
             css_class,
-            x - r,
-            y - r,
+            _n(x - r),
+            _n(y - r),
             2 * r,
             2 * r,
         )
@@ -108,13 +127,12 @@ def _marker(shape: str, x: float, y: float, css_class: str) -> SafeString:
     if shape in offsets:
         corners = " ".join(f"{x + dx:.1f},{y + dy:.1f}" for dx, dy in offsets[shape])
         return format_html('<polygon class="{}" points="{}"/>', css_class, corners)
-    if shape == "plus":
-        path = f"M{x - r:.1f},{y:.1f}H{x + r:.1f}M{x:.1f},{y - r:.1f}V{y + r:.1f}"
-    else:  # cross
-        path = (
-            f"M{x - r:.1f},{y - r:.1f}L{x + r:.1f},{y + r:.1f}"
-            f"M{x - r:.1f},{y + r:.1f}L{x + r:.1f},{y - r:.1f}"
-        )
+    plus = f"M{x - r:.1f},{y:.1f}H{x + r:.1f}M{x:.1f},{y - r:.1f}V{y + r:.1f}"
+    cross = (
+        f"M{x - r:.1f},{y - r:.1f}L{x + r:.1f},{y + r:.1f}"
+        f"M{x - r:.1f},{y + r:.1f}L{x + r:.1f},{y - r:.1f}"
+    )
+    path = {"plus": plus, "cross": cross, "asterisk": plus + cross}[shape]
     return format_html('<path class="{} marker-line" d="{}"/>', css_class, path)
 
 
@@ -220,7 +238,7 @@ def severity_chart(*, points: list[ChartPoint], symptom_labels: dict[str, str]) 
         parts.extend(_marker(s.marker, x, y, s.css_class) for x, y in drawn)
         label_wanted.append((drawn[-1][1], s.index))
     label_y = _spread(label_wanted)
-    label_x = WIDTH - RIGHT + 12
+    label_x = WIDTH - RIGHT + 26
     for s in series:
         y = label_y[s.index]
         parts.append(_marker(s.marker, label_x, y, s.css_class))

@@ -34,7 +34,10 @@ def queue_csv_header(*, clinical: bool) -> list[str]:
     header = ["Reference", "Patient name", "Email", "Phone", "Age"]
     if clinical:
         header += ["Level", "Top reasons"]
-    header += ["Submitted", "Waiting (minutes)", "Overdue", "Assignee", "Status"]
+    header += ["Submitted", "Waiting (minutes)"]
+    if clinical:
+        header += ["Overdue"]
+    header += ["Assignee", "Status"]
     return header
 
 
@@ -46,7 +49,10 @@ def queue_csv_rows(
     yield queue_csv_header(clinical=clinical)
     for submission in submissions.iterator(chunk_size=CHUNK_SIZE):
         [row] = selectors.queue_rows(
-            submissions=[submission], now=now, highlight_minutes=highlight_minutes
+            submissions=[submission],
+            now=now,
+            highlight_minutes=highlight_minutes,
+            clinical=clinical,
         )
         patient = submission.patient
         cells = [submission.reference, patient.full_name, patient.email, patient.phone]
@@ -56,7 +62,10 @@ def queue_csv_rows(
         cells += [
             timezone.localtime(submission.submitted_at).strftime("%Y-%m-%d %H:%M"),
             "" if row.waiting is None else str(int(row.waiting.total_seconds() // 60)),
-            "yes" if row.overdue else "",
+        ]
+        if clinical:
+            cells.append("yes" if row.overdue else "")
+        cells += [
             submission.assignee.get_username() if submission.assignee else "",
             str(submission.get_status_display()),
         ]

@@ -193,12 +193,15 @@ def duration_text(duration: datetime.timedelta) -> str:
     return f"{minutes} min"
 
 
-def queue_rows(*, submissions, now: datetime.datetime, highlight_minutes: int) -> list[QueueRow]:
+def queue_rows(
+    *, submissions, now: datetime.datetime, highlight_minutes: int, clinical: bool = True
+) -> list[QueueRow]:
     """Queue rows for a page of `queue_submissions`; no queries.
 
     Waiting time runs from submission until a decision is recorded (status reviewed or
     closed stops the clock). An urgent submission still without a decision after more
-    than `highlight_minutes` is overdue (exactly the limit is not).
+    than `highlight_minutes` is overdue (exactly the limit is not). Without clinical
+    access nothing is overdue: the highlight would give the level away.
     """
     limit = datetime.timedelta(minutes=highlight_minutes)
     rows = []
@@ -211,7 +214,8 @@ def queue_rows(*, submissions, now: datetime.datetime, highlight_minutes: int) -
                 waiting=waiting,
                 waiting_text=duration_text(waiting) if waiting is not None else "",
                 overdue=(
-                    submission.level == "urgent"
+                    clinical
+                    and submission.level == "urgent"
                     and submission.status in UNREVIEWED_STATUSES
                     and waiting is not None
                     and waiting > limit

@@ -64,6 +64,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         submissions=page.object_list,
         now=timezone.now(),
         highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
+        clinical=clinical,
     )
     audit_record(
         request=request,

@@ -224,3 +224,17 @@ def test_export_query_count_does_not_grow_with_rows(
         rows = _rows(clinician_client.get(EXPORT_URL))
 
     assert len(rows) == 31
+
+
+def test_export_columns_without_clinical_access_hold_nothing_clinical():
+    assert exports.queue_csv_header(clinical=False) == [
+        "Reference",
+        "Patient name",
+        "Email",
+        "Phone",
+        "Age",
+        "Submitted",
+        "Waiting (minutes)",
+        "Assignee",
+        "Status",
+    ]

@@ -304,7 +304,14 @@ def test_queue_receptionist_sees_names_contact_status_not_clinical(receptionist_
     assert response.status_code == 200
     for shown in ("Rita Reception", "rita@example.com", "0161 1", submission.reference, "New"):
         assert shown in page
-    for hidden in ("chest pain", "Urgent", "level-urgent", "Top reasons", "Waiting over"):
+    for hidden in (
+        "chest pain",
+        "Urgent",
+        "level-urgent",
+        "Top reasons",
+        "Waiting over",
+        "queue-row-overdue",
+    ):
         assert hidden not in page
     assert response.context["level_count_rows"] is None
     assert "level" not in response.context["form"].fields
