@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from screening import contract, rules
+from screening import contract, reminders, rules
 from screening.intake import QUESTIONNAIRE_VERSION
 from screening.models import (
     ConditionAnswer,
@@ -391,6 +391,8 @@ def review_record(*, submission: Submission, clinician, outcomes: list[str], not
             _status_set(submission, to_status, by=clinician)
         else:
             submission.save(update_fields=["assignee"])
+        # The patient's follow-up and blood test reminders: outbox rows in this transaction.
+        reminders.reminders_schedule_for_review(submission=submission, review=review)
         return review
 
 
