@@ -4,8 +4,11 @@ the pages' answers become the contract's answers dict.
 Read top to bottom:
 1. QUESTIONNAIRE_VERSION and STEPS: the question pages, in order.
 2. Draft: what the session holds while a patient fills the form in (nothing is in the
-   database until they send it, or answer yes to an urgent symptom).
-3. answers_from_steps / patient_details_from_steps: draft -> contract answers.
+   database until they send it, answer yes to an urgent symptom, or choose "Save and
+   come back later", which copies the draft to an IntakeDraft row; draft_restore puts
+   it back in a session when they follow the link in the reminder email).
+3. answers_from_steps / patient_details_from_steps: draft -> contract answers (and
+   follow_up_answers for the follow-up check-in's two pages).
 4. check_sections: the "check your answers" page.
 5. advice_groups: which "get help now" advice a set of red flags needs.
 
@@ -128,26 +131,62 @@ class Draft:
     steps: dict[str, dict] = field(default_factory=dict)
     # The public_id of the submission stored when an urgent symptom was answered yes.
     urgent_submission: str | None = None
+    # The public_id of the IntakeDraft row ("Save and come back later"), if saved.
+    saved_draft: str | None = None
 
-    def save(self, session: SessionBase) -> None:
-        session[SESSION_KEY] = {
+    def as_data(self) -> dict:
+        """The draft as JSON-safe values: what the session and an IntakeDraft row hold."""
+        return {
             "idempotency_key": self.idempotency_key,
             "intake_date": self.intake_date.isoformat(),
             "steps": self.steps,
             "urgent_submission": self.urgent_submission,
+            "saved_draft": self.saved_draft,
         }
+
+    def save(self, session: SessionBase) -> None:
+        session[SESSION_KEY] = self.as_data()
+
+    def contact_consent(self) -> bool:
+        """The patient agreed to be emailed (needed to save and come back later)."""
+        return self.steps.get("about-you", {}).get("contact_consent") == "yes"
+
+
+def _draft_from_data(data: dict) -> Draft:
+    return Draft(
+        idempotency_key=data["idempotency_key"],
+        intake_date=datetime.date.fromisoformat(data["intake_date"]),
+        steps=data["steps"],
+        urgent_submission=data["urgent_submission"],
+        saved_draft=data.get("saved_draft"),
+    )
 
 
 def draft_load(session: SessionBase) -> Draft | None:
     data = session.get(SESSION_KEY)
     if not data:
         return None
-    return Draft(
-        idempotency_key=data["idempotency_key"],
-        intake_date=datetime.date.fromisoformat(data["intake_date"]),
-        steps=data["steps"],
-        urgent_submission=data["urgent_submission"],
-    )
+    return _draft_from_data(data)
+
+
+def draft_restore(
+    session: SessionBase, *, data: dict, saved_draft: str, today: datetime.date
+) -> Draft:
+    """Put a saved draft (IntakeDraft.data) back in the session, replacing any other.
+
+    The intake day becomes today, so "not in the future" checks and the age (worked out
+    again from the date of birth) are those of the day the form is sent; pages that now
+    apply (pregnancy, after a birthday) are asked before the form can be sent.
+    """
+    draft = _draft_from_data(data)
+    draft.intake_date = today
+    draft.saved_draft = saved_draft
+    about = draft.steps.get("about-you")
+    if about is not None:
+        date_of_birth = datetime.date.fromisoformat(about["date_of_birth"])
+        about["age_years"] = forms.age_on(date_of_birth, today)
+    draft.save(session)
+    return draft
 
 
 def draft_start(session: SessionBase, *, today: datetime.date) -> Draft:
@@ -211,6 +250,14 @@ def _symptom(data: dict, code: str) -> dict:
     return answer
 
 
+def _symptoms(data: dict) -> dict:
+    return {code: _symptom(data, code) for code in contract.SYMPTOMS}
+
+
+def _red_flags(data: dict) -> dict:
+    return {code: data[code] == "yes" for code in contract.RED_FLAGS}
+
+
 def _code_list(chosen: list[str]) -> list[str] | None:
     """Checked codes; [] for "None of these"; None (absent) for "I don't know"."""
     if forms.DONT_KNOW in chosen:
@@ -237,10 +284,10 @@ def answers_from_steps(draft: Draft) -> dict:
         answers["breastfeeding"] = done["pregnancy"]["breastfeeding"] == "yes"
 
     if "symptoms" in done:
-        answers["symptoms"] = {code: _symptom(done["symptoms"], code) for code in contract.SYMPTOMS}
+        answers["symptoms"] = _symptoms(done["symptoms"])
 
     if "urgent" in done:
-        answers["red_flags"] = {code: done["urgent"][code] == "yes" for code in contract.RED_FLAGS}
+        answers["red_flags"] = _red_flags(done["urgent"])
 
     if "risk-factors" in done:
         risk = done["risk-factors"]
@@ -278,6 +325,24 @@ def patient_details_from_steps(draft: Draft) -> dict:
         "date_of_birth": datetime.date.fromisoformat(about["date_of_birth"]),
         "contact_consent": about["contact_consent"] == "yes",
     }
+
+
+def draft_red_flags(draft: Draft) -> list[str]:
+    """Red flags answered yes on the urgent page (answered or not, this is the rule's input)."""
+    urgent = draft.steps.get("urgent", {})
+    return [code for code in contract.RED_FLAGS if urgent.get(code) == "yes"]
+
+
+# The follow-up check-in asks two pages of the intake again: how you feel, urgent symptoms.
+FOLLOW_UP_STEPS = ("symptoms", "urgent")
+
+
+def follow_up_answers(pages: dict) -> dict:
+    """The follow-up's answers (symptoms and red flags) from its two pages' session data.
+
+    `services.follow_up_submit` adds the age on the day.
+    """
+    return {"symptoms": _symptoms(pages["symptoms"]), "red_flags": _red_flags(pages["urgent"])}
 
 
 # --- 4. Check your answers -----------------------------------------------------------

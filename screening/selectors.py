@@ -505,3 +505,19 @@ def patient_merge_candidates(*, patient) -> list:
         )
 
     return sorted(candidates, key=likeness)
+
+
+# ---------------------------------------------------------------------------
+# Save and come back later
+# ---------------------------------------------------------------------------
+
+
+def intake_draft_by_public_id(*, public_id: str | uuid.UUID):
+    """The saved, unsent IntakeDraft with this public id, or None."""
+    from screening.models import IntakeDraft
+
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return IntakeDraft.objects.filter(public_id=public_id, submitted_at__isnull=True).first()

@@ -536,3 +536,137 @@ def patient_split(
         moving.update(patient=new_patient)
         lab_results = LabResult.objects.filter(submission__in=chosen).update(patient=new_patient)
         return new_patient, Moved(submissions=references, lab_results=lab_results)
+
+
+# ---------------------------------------------------------------------------
+# Save and come back later; the follow-up check-in
+# ---------------------------------------------------------------------------
+
+
+def _intake_draft_reusable(public_id: str | None):
+    """The IntakeDraft this session saved before, if a new save should update it: not
+    sent, and its resume link not used yet (after a resume, a new save makes a new draft,
+    so the patient gets a new link)."""
+    from screening.models import IntakeDraft, Reminder
+
+    if not public_id:
+        return None
+    return (
+        IntakeDraft.objects.select_for_update()
+        .filter(public_id=public_id, submitted_at__isnull=True)
+        .exclude(
+            reminders__kind=Reminder.Kind.UNFINISHED_INTAKE,
+            reminders__link_used_at__isnull=False,
+        )
+        .first()
+    )
+
+
+def intake_draft_save(*, public_id: str | None, email: str, data: dict, language: str):
+    """Keep an unfinished intake (the session draft as JSON) for INTAKE_DRAFT_DAYS and
+    schedule its one reminder with the resume link. Saving again updates the same row
+    (and so the same reminder); returns the IntakeDraft."""
+    from datetime import timedelta
+
+    from screening import reminders
+    from screening.models import IntakeDraft
+
+    now = timezone.now()
+    with transaction.atomic():
+        draft = _intake_draft_reusable(public_id) or IntakeDraft(created_at=now)
+        draft.email = email.strip().lower()
+        draft.data = data
+        draft.language = language
+        draft.updated_at = now
+        draft.expires_at = now + timedelta(days=settings.INTAKE_DRAFT_DAYS)
+        draft.save()
+        reminders.reminder_schedule_unfinished_intake(draft=draft)
+    return draft
+
+
+def intake_draft_resume(*, reminder) -> dict:
+    """Use a resume link (once: links.LinkUsed if another request used it first) and
+    return the saved answers. The row keeps no answers afterwards: they are back in the
+    patient's session, and the link cannot be used again."""
+    from screening import links
+    from screening.models import IntakeDraft
+
+    with transaction.atomic():
+        links.reminder_link_use(reminder)
+        draft = IntakeDraft.objects.select_for_update().get(pk=reminder.draft_id)
+        data = draft.data
+        draft.data = {}
+        draft.updated_at = timezone.now()
+        draft.save(update_fields=["data", "updated_at"])
+    return data
+
+
+def intake_send(
+    *,
+    answers: dict,
+    patient_details: dict,
+    idempotency_key: str,
+    language: str,
+    saved_draft: str | None,
+) -> Submission:
+    """The check page's POST: `intake_submit`, and for an intake that was saved to finish
+    later, mark its IntakeDraft sent (its reminder is then not sent, and its link says
+    the form was sent) and drop the copy of the answers it held. One transaction."""
+    from screening.models import IntakeDraft
+
+    with transaction.atomic():
+        submission = intake_submit(
+            answers=answers,
+            patient_details=patient_details,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
+        if saved_draft:
+            IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
+                submitted_at=timezone.now(), data={}
+            )
+    return submission
+
+
+def follow_up_submit(*, original: Submission, answers: dict, reminder, language: str) -> Submission:
+    """Store a follow-up check-in (symptoms and red flags only) of the patient of
+    `original`, the reviewed submission its reminder is about, and screen it.
+
+    The reminder's link is used in the same transaction (compare-and-set, so two posts
+    cannot both store: links.LinkUsed for the loser, and nothing is stored). The age is
+    the patient's on the day; a red flag makes it urgent at once, as in the intake.
+    """
+    from screening import links
+    from screening.forms import age_on
+
+    if reminder.submission_id != original.pk:
+        raise ValueError("The reminder is not about this submission.")
+    patient = original.patient
+    age = age_on(patient.date_of_birth, timezone.localdate())
+    follow_up = {
+        "age_years": age,
+        "symptoms": answers["symptoms"],
+        "red_flags": answers["red_flags"],
+    }
+    with transaction.atomic():
+        links.reminder_link_use(reminder)
+        now = timezone.now()
+        submission = Submission(
+            reference=_reference_unused(),
+            patient=patient,
+            kind="follow_up",
+            follow_up_of=original,
+            questionnaire_version=QUESTIONNAIRE_VERSION,
+            language=language,
+            submitted_at=now,
+            completed_at=now,
+            is_complete=True,
+            # One follow-up per reminder, whatever happens above.
+            idempotency_key=f"follow_up_reminder:{reminder.public_id}",
+            age_years=age,
+        )
+        _answer_fields_set(submission, follow_up)
+        submission.save()
+        _answer_rows_create(submission, follow_up)
+        _result_add(submission)
+    return submission

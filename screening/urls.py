@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening import reminder_views, views
+from screening import follow_up_views, reminder_views, views
 
 app_name = "screening"
 
@@ -18,4 +18,15 @@ urlpatterns = [
     path("intake/done/", views.done, name="done"),
     path("intake/get-help-now/", views.get_help_now, name="get_help_now"),
     path("unsubscribe/<str:token>/", reminder_views.unsubscribe, name="unsubscribe"),
+    path("intake/saved/", views.saved, name="saved"),
+    path("intake/resume/<str:token>/", views.resume, name="intake_resume"),
+    # The follow-up check-in. The fixed pages come first: a token never matches them.
+    path("follow-up/thank-you/", follow_up_views.done, name="follow_up_done"),
+    path(
+        "follow-up/get-help-now/",
+        follow_up_views.get_help_now,
+        name="follow_up_get_help_now",
+    ),
+    path("follow-up/<str:token>/", follow_up_views.symptoms, name="follow_up"),
+    path("follow-up/<str:token>/urgent/", follow_up_views.urgent, name="follow_up_urgent"),
 ]

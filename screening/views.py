@@ -10,6 +10,7 @@ and which submission is theirs, is kept in the session.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +20,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from screening import intake, selectors, services
+from screening import intake, links, selectors, services
 from screening.intake import Draft, Step
+from screening.models import Reminder
 
 
 @require_http_methods(["GET", "POST"])
@@ -78,25 +80,146 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(_next_url(draft, step, returning_to_check=True))
 
     returning_to_check = request.GET.get("return") == "check"
+    # "Save and come back later" is offered once the email is known (after "About you").
+    saving = request.POST.get("action") == "save" and step.slug != "about-you"
     if request.method == "POST":
         form = step.form_class(request.POST, today=draft.intake_date)
         if form.is_valid():
             draft.steps[step.slug] = form.session_data()
             draft.save(request.session)
             if step.slug == "urgent" and form.red_flags():
-                return _urgent_store(request, draft)
+                response = _urgent_store(request, draft)
+                if saving:
+                    _save_for_later(request, draft)
+                return response  # the advice comes first, saved or not
+            if saving:
+                if _save_for_later(request, draft):
+                    return redirect("screening:saved")
+                return redirect(request.get_full_path())
             return redirect(_next_url(draft, step, returning_to_check))
     else:
         form = step.form_class(initial=draft.steps.get(step.slug, {}), today=draft.intake_date)
 
     previous = intake.step_before(draft, step)
+    after_about_you = step.slug != "about-you"
     context = {
         "form": form,
         "step": step,
         "title": step.title,
+        "intro": step.intro,
         "back_url": _check_url() if returning_to_check else (previous.url() if previous else None),
+        "can_save": after_about_you and draft.contact_consent(),
+        "save_needs_consent": after_about_you and not draft.contact_consent(),
     }
     return render(request, "screening/question.html", context)
+
+
+def _save_for_later(request: HttpRequest, draft: Draft) -> bool:
+    """Keep the draft in the database and schedule the email with the link back to it.
+
+    Only with the patient's consent to be emailed (without the email there is no way
+    back): otherwise say so; the page's answers are in the session either way.
+    """
+    if not draft.contact_consent():
+        messages.warning(
+            request,
+            _(
+                "To save your answers and come back later, we need to email you a link. "
+                "You can change your answer about being contacted by email in “About you”, "
+                "or carry on now."
+            ),
+        )
+        return False
+    saved = services.intake_draft_save(
+        public_id=draft.saved_draft,
+        email=draft.steps["about-you"]["email"],
+        data=draft.as_data(),
+        language=get_language(),
+    )
+    draft.saved_draft = str(saved.public_id)
+    draft.save(request.session)
+    return True
+
+
+@require_http_methods(["GET"])
+def saved(request: HttpRequest) -> HttpResponse:
+    """ "Your answers are saved": an email with a link will come. No health data here."""
+    draft = intake.draft_load(request.session)
+    saved_draft = (
+        selectors.intake_draft_by_public_id(public_id=draft.saved_draft)
+        if draft is not None and draft.saved_draft
+        else None
+    )
+    if saved_draft is None:
+        return redirect("screening:start")
+    context = {
+        "title": _("Your answers are saved"),
+        "expires_at": saved_draft.expires_at,
+        "reminder_hours": settings.UNFINISHED_INTAKE_REMINDER_HOURS,
+        "continue_url": _continue_url(draft),
+    }
+    return render(request, "screening/saved.html", context)
+
+
+# Why a link from an email does not work, with its HTTP status.
+LINK_PROBLEMS = {
+    "invalid": (_("This link does not work"), 400),
+    "expired": (_("This link has expired"), 410),
+    "used": (_("This link has already been used"), 410),
+    "sent": (_("Your form has already been sent"), 410),
+}
+
+
+def link_problem(request: HttpRequest, *, problem: str, purpose: str) -> HttpResponse:
+    """The page for an altered, expired or used link. `purpose`: "resume" or "follow_up"."""
+    title, status = LINK_PROBLEMS[problem]
+    context = {"title": title, "problem": problem, "purpose": purpose}
+    return render(request, "screening/link_problem.html", context, status=status)
+
+
+def link_error_problem(error: Exception) -> str:
+    if isinstance(error, links.LinkExpired):
+        return "expired"
+    if isinstance(error, links.LinkUsed):
+        return "used"
+    return "invalid"
+
+
+LINK_ERRORS = (links.LinkInvalid, links.LinkExpired, links.LinkUsed)
+
+
+@require_http_methods(["GET", "POST"])
+def resume(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the unfinished-intake email. GET asks the patient to continue (so a
+    mail scanner opening the link does not use it up); POST uses the link, puts the
+    saved answers back in the session and goes to the first unanswered page."""
+    try:
+        reminder = links.reminder_from_token(token, kind=Reminder.Kind.UNFINISHED_INTAKE)
+    except LINK_ERRORS as error:
+        return link_problem(request, problem=link_error_problem(error), purpose="resume")
+    saved_draft = reminder.draft
+    if saved_draft is None:
+        return link_problem(request, problem="invalid", purpose="resume")
+    if saved_draft.submitted_at is not None:
+        return link_problem(request, problem="sent", purpose="resume")
+    if saved_draft.expires_at <= timezone.now():
+        return link_problem(request, problem="expired", purpose="resume")
+    if request.method == "GET":
+        return render(request, "screening/resume.html", {"title": _("Continue your form")})
+
+    try:
+        data = services.intake_draft_resume(reminder=reminder)
+    except links.LinkUsed:
+        return link_problem(request, problem="used", purpose="resume")
+    draft = intake.draft_restore(
+        request.session,
+        data=data,
+        saved_draft=str(saved_draft.public_id),
+        today=timezone.localdate(),
+    )
+    if intake.draft_red_flags(draft) and draft.urgent_submission is None:
+        return _urgent_store(request, draft)  # the red-flag rule, whatever was saved
+    return redirect(_continue_url(draft))
 
 
 def _urgent_store(request: HttpRequest, draft: Draft) -> HttpResponse:
@@ -161,11 +284,12 @@ def check(request: HttpRequest) -> HttpResponse:
         return _redirect_to_unfinished(request, draft, unfinished)
 
     if request.method == "POST":
-        submission = services.intake_submit(
+        submission = services.intake_send(
             answers=intake.answers_from_steps(draft),
             patient_details=intake.patient_details_from_steps(draft),
             idempotency_key=draft.idempotency_key,
             language=get_language(),
+            saved_draft=draft.saved_draft,
         )
         request.session[intake.DONE_SESSION_KEY] = {
             "idempotency_key": draft.idempotency_key,

@@ -129,3 +129,28 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     clinician = factory.SubFactory(UserFactory)
     outcomes = factory.LazyFunction(lambda: [Review.Outcome.NO_ACTION.value])
     note = ""
+
+
+class IntakeDraftFactory(factory.django.DjangoModelFactory):
+    """A saved, unfinished intake ("Save and come back later"); `data` is a session draft."""
+
+    class Meta:
+        model = "screening.IntakeDraft"
+
+    email = factory.Sequence(lambda n: f"draft{n}@example.com")
+    data = factory.LazyFunction(dict)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    """An outbox row; defaults to a follow-up check-in about a reviewed submission."""
+
+    class Meta:
+        model = "screening.Reminder"
+
+    key = factory.Sequence(lambda n: f"test:{n}")
+    kind = "follow_up"
+    status = "sent"
+    due_at = factory.LazyFunction(timezone.now)
+    submission = factory.SubFactory(SubmissionFactory, status=Submission.Status.REVIEWED)
+    patient = factory.LazyAttribute(lambda row: row.submission.patient if row.submission else None)
