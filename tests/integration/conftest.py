@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import email
 import email.policy
 import faulthandler
@@ -75,6 +76,15 @@ def wait_until(
             text = message() if callable(message) else message
             pytest.fail(f"Timed out after {timeout:.0f} s waiting for {text}")
         time.sleep(interval)
+
+
+def midday_zone(now: datetime.datetime | None = None) -> str:
+    """A fixed-offset zone (Etc/GMT±N) where the time is now between 11:00 and 13:00."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    offset = 12 - now.astimezone(datetime.UTC).hour  # -11 .. +12: all exist
+    if offset == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # POSIX: GMT-3 is UTC+3
 
 
 def free_port() -> int:
@@ -199,10 +209,15 @@ class ReceivedMessage:
     rcpt_tos: list[str]
     raw: bytes
     message: email.message.EmailMessage
+    at: float = field(default_factory=time.time)  # when the server took it (epoch seconds)
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message.get("Message-ID", "")).strip()
 
     @property
     def text(self) -> str:
-        """Subject and every text part, decoded: what the patient reads."""
+        """Subject and every text part, decoded: what the reader sees."""
         parts = [str(self.message.get("Subject", ""))]
         for part in self.message.walk():
             if part.get_content_maintype() == "text":
@@ -214,28 +229,47 @@ class ReceivedMessage:
 class Refusal:
     rcpt_tos: list[str]
     reply: str
-    at: str
+    stage: str
+    at: float = field(default_factory=time.time)
 
 
 class RecordingHandler:
-    """aiosmtpd handler: records accepted messages; refuses the next N when told to."""
+    """aiosmtpd handler: records accepted messages; refuses or holds messages when told to.
+
+    - `refuse_next(n, reply)`: the next n messages get `reply` (e.g. "451 4.3.0 Try later"),
+      at DATA or, with stage="rcpt", at RCPT TO.
+    - `refuse_for(address, *replies)`: the next messages to `address` get these replies, in
+      order, at DATA (then it is accepted again).
+    - `delay`: seconds to wait before answering DATA (a slow server).
+    - `hold_at(n, seconds)`: record the n-th accepted message, set `held`, then wait
+      `seconds` before answering 250: the sender is stuck mid-send, the message taken.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.messages: list[ReceivedMessage] = []
         self.refusals: list[Refusal] = []
-        self._script: list[tuple[str, str]] = []  # (stage, reply) for the next messages
-        self.delay = 0.0  # seconds to wait before answering DATA
-        self.connections = 0
+        self._next: list[tuple[str, str]] = []  # (stage, reply) for the next messages
+        self._by_recipient: dict[str, list[str]] = {}
+        self.delay = 0.0
+        self._hold: tuple[int, float] | None = None
+        self.held = threading.Event()
 
     # -- control, from the test --
 
-    def refuse_next(self, count: int, reply: str, *, at: str = "data") -> None:
-        """Answer the next `count` messages with `reply` (e.g. '451 4.3.0 Try later'),
-        at the DATA stage or at RCPT TO (at="rcpt")."""
-        assert at in ("data", "rcpt")
+    def refuse_next(self, count: int, reply: str, *, stage: str = "data") -> None:
+        assert stage in ("data", "rcpt")
         with self.lock:
-            self._script.extend([(at, reply)] * count)
+            self._next.extend([(stage, reply)] * count)
+
+    def refuse_for(self, address: str, *replies: str) -> None:
+        with self.lock:
+            self._by_recipient.setdefault(address.lower(), []).extend(replies)
+
+    def hold_at(self, count: int, seconds: float) -> None:
+        with self.lock:
+            self._hold = (count, seconds)
+            self.held.clear()
 
     def received(self) -> list[ReceivedMessage]:
         with self.lock:
@@ -248,16 +282,24 @@ class RecordingHandler:
     def count_by_recipient(self) -> Counter:
         return Counter(rcpt.lower() for msg in self.received() for rcpt in msg.rcpt_tos)
 
+    def count_by_message_id(self) -> Counter:
+        return Counter(msg.message_id for msg in self.received())
+
     # -- SMTP hooks, on the server's event loop --
 
-    def _take(self, stage: str) -> str | None:
+    def _scripted(self, stage: str, recipients: list[str]) -> str | None:
         with self.lock:
-            if self._script and self._script[0][0] == stage:
-                return self._script.pop(0)[1]
+            if self._next and self._next[0][0] == stage:
+                return self._next.pop(0)[1]
+            if stage == "data":
+                for address in recipients:
+                    replies = self._by_recipient.get(address.lower())
+                    if replies:
+                        return replies.pop(0)
         return None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        reply = self._take("rcpt")
+        reply = self._scripted("rcpt", [address])
         if reply:
             with self.lock:
                 self.refusals.append(Refusal([address], reply, "rcpt"))
@@ -268,17 +310,23 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
-        reply = self._take("data")
+        reply = self._scripted("data", envelope.rcpt_tos)
         if reply:
             with self.lock:
                 self.refusals.append(Refusal(list(envelope.rcpt_tos), reply, "data"))
             return reply
         raw = envelope.original_content or envelope.content
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        hold = 0.0
         with self.lock:
             self.messages.append(
                 ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), raw, parsed)
             )
+            if self._hold and len(self.messages) == self._hold[0]:
+                hold = self._hold[1]
+                self.held.set()
+        if hold:
+            await asyncio.sleep(hold)
         return "250 Message accepted"
 
 
@@ -355,6 +403,17 @@ def _tidy_broker(redis_url: str, run_id: str) -> None:
                 client.zrem("unacked_index", tag)
     except Exception:  # noqa: BLE001, S110 - tidying is best effort; the broker may be gone
         pass
+
+
+@pytest.fixture
+def clinic_midday(settings) -> str:
+    """Patient emails only go out inside PATIENT_EMAIL_HOURS, clinic time. For these tests
+    the clinic is in a zone where it is about midday now, in this process and in the
+    workers, and the hours are 00:00-23:59: no run falls outside them, whatever the time
+    of day (not even in the minute after 23:59). Returns the zone's name."""
+    settings.TIME_ZONE = midday_zone()
+    settings.PATIENT_EMAIL_HOURS = "00:00-23:59"
+    return settings.TIME_ZONE
 
 
 @pytest.fixture
@@ -456,7 +515,7 @@ class WorkerPool:
                 "SITE_URL": "http://127.0.0.1:8000",
                 "DJANGO_DEBUG": "false",  # production-like
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-                "PATIENT_EMAIL_HOURS": "00:00-23:59",
+                "PATIENT_EMAIL_HOURS": settings.PATIENT_EMAIL_HOURS,
                 "CLINIC_TIME_ZONE": settings.TIME_ZONE,
                 "LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
@@ -527,7 +586,7 @@ class WorkerPool:
 
 
 @pytest.fixture
-def workers(services, live_celery, smtp, transactional_db, tmp_path, request):
+def workers(services, live_celery, smtp, clinic_midday, transactional_db, tmp_path, request):
     """Start workers with `workers.start(concurrency=N)`; they are stopped after the test
     (before the test database is flushed). Their logs are printed if the test failed."""
     pool = WorkerPool(services, live_celery, smtp, tmp_path)
