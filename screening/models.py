@@ -528,3 +528,27 @@ class IntakeDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.public_id}"
+
+
+class ApiClient(models.Model):
+    """A system (an EHR) that calls the FHIR API with a bearer token.
+
+    The token is `<key_id>.<secret>`, shown once when the client is created
+    (`manage.py create_api_client`). Only the SHA-256 of the secret is stored; `key_id`
+    finds the row and the hashes are compared in constant time (`screening.api_auth`).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read: pull reviewed submissions as FHIR bundles")
+        WRITE = "write", _("Write: post questionnaire responses as new submissions")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)  # SHA-256 hex of the secret
+    scopes = models.JSONField(_("scopes"), default=list)  # Scope values
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
