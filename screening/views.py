@@ -5,7 +5,9 @@ the session draft and the answers conversion live in `screening.intake`; validat
 in `screening.forms`; writes in `screening.services`.
 
 No URL carries personal data or a database id: where the patient is in the journey,
-and which submission is theirs, is kept in the session.
+and which submission is theirs, is kept in the session. The one exception is the signed
+token of a link from an email (`screening.links`), as in the resume link here and the
+follow-up pages (`screening.follow_up_views`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -143,7 +145,7 @@ def _save_for_later(request: HttpRequest, draft: Draft) -> bool:
 
 @require_http_methods(["GET"])
 def saved(request: HttpRequest) -> HttpResponse:
-    """ "Your answers are saved": an email with a link will come. No health data here."""
+    """Your answers are saved: an email with a link will come. No health data here."""
     draft = intake.draft_load(request.session)
     saved_draft = (
         selectors.intake_draft_by_public_id(public_id=draft.saved_draft)
@@ -163,10 +165,10 @@ def saved(request: HttpRequest) -> HttpResponse:
 
 # Why a link from an email does not work, with its HTTP status.
 LINK_PROBLEMS = {
-    "invalid": (_("This link does not work"), 400),
-    "expired": (_("This link has expired"), 410),
-    "used": (_("This link has already been used"), 410),
-    "sent": (_("Your form has already been sent"), 410),
+    "invalid": (gettext_lazy("This link does not work"), 400),
+    "expired": (gettext_lazy("This link has expired"), 410),
+    "used": (gettext_lazy("This link has already been used"), 410),
+    "sent": (gettext_lazy("Your form has already been sent"), 410),
 }
 
 
@@ -211,6 +213,8 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
         data = services.intake_draft_resume(reminder=reminder)
     except links.LinkUsed:
         return link_problem(request, problem="used", purpose="resume")
+    if not data:  # nothing to restore: treat it as a link that does not work
+        return link_problem(request, problem="invalid", purpose="resume")
     draft = intake.draft_restore(
         request.session,
         data=data,

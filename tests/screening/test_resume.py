@@ -50,7 +50,8 @@ def test_save_button_is_on_every_page_after_about_you(journey):
     for slug in ("pregnancy", "symptoms", "urgent", "risk-factors", "blood-tests"):
         page = journey.get(STEP_URLS[slug]).content.decode()
         assert '<button type="submit" name="action" value="save"' in page, slug
-        assert "Save and come back later" in page
+        # Continue stays the first button: pressing Enter in a field continues.
+        assert page.index(">Continue<") < page.index("Save and come back later")
         journey.answer(slug)
 
 
@@ -310,6 +311,16 @@ def test_resume_link_without_a_draft_is_refused(db):
     assert Client().post(_resume_url(reminder)).status_code == 400
     reminder.refresh_from_db()
     assert reminder.link_used_at is None
+
+
+def test_resume_link_of_a_draft_with_nothing_to_restore_is_refused(db):
+    reminder = ReminderFactory(
+        kind=Reminder.Kind.UNFINISHED_INTAKE, submission=None, draft=IntakeDraftFactory(data={})
+    )
+    browser = Client()
+    response = browser.post(_resume_url(reminder))
+    assert response.status_code == 400
+    assert "intake" not in browser.session
 
 
 def test_saving_again_after_resuming_makes_a_new_draft_and_reminder(journey):
