@@ -322,7 +322,7 @@ def _number_decimal(value: int | float) -> Decimal:
     return Decimal(str(value))
 
 
-def _decimal_number(value: Decimal) -> int | float:
+def json_number(value: Decimal) -> int | float:
     """A FHIR decimal as the contract's JSON number (250, not 250.0; 12.5 stays 12.5)."""
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -488,7 +488,7 @@ class _Reader:
         if answer.valueCoding is not None:
             return self._code(answer.valueCoding, path)
         if answer.valueDecimal is not None:
-            return _decimal_number(answer.valueDecimal)
+            return json_number(answer.valueDecimal)
         if answer.valueDate is not None:
             return _date_text(answer.valueDate)
         for name in ("valueBoolean", "valueInteger", "valueString", "valueDateTime"):
@@ -610,7 +610,7 @@ def _read_lab(item: QuestionnaireResponseItem, path: str, reader: _Reader) -> di
             lab[name] = value
         elif isinstance(value, Quantity):
             if value.value is not None:
-                lab["value"] = _decimal_number(value.value)
+                lab["value"] = json_number(value.value)
             unit = value.code or _unit_from_label(value.unit)
             if unit is not None:
                 lab["unit"] = unit
