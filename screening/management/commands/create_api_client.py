@@ -1,0 +1,43 @@
+"""Create an API client (an EHR) for the FHIR API and print its token, once.
+
+    python manage.py create_api_client "Practice EHR" --scope read
+    python manage.py create_api_client "Practice EHR intake" --scope read --scope write
+
+The token (`<key id>.<secret>`) is printed on standard output and never again: only a
+SHA-256 hash of the secret is stored. Hand it to the EHR over a secure channel; to revoke
+it, set the client inactive (`ApiClient.active`). Client names are unique.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from screening.api_auth import api_client_create
+from screening.models import ApiClient
+
+
+class Command(BaseCommand):
+    help = "Create an API client for the FHIR API and print its bearer token once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="who the client is, e.g. the EHR's name")
+        parser.add_argument(
+            "--scope",
+            action="append",
+            choices=ApiClient.Scope.values,
+            dest="scopes",
+            help="read (pull bundles) or write (post responses); repeat for both. Default: read",
+        )
+
+    def handle(self, *args, **options):
+        name = options["name"].strip()
+        if not name:
+            raise CommandError("The client needs a name.")
+        if ApiClient.objects.filter(name=name).exists():
+            raise CommandError(f"An API client named {name!r} already exists.")
+        client, token = api_client_create(name=name, scopes=options["scopes"] or ["read"])
+        self.stderr.write(
+            f"Created API client {client.name!r} with scopes {', '.join(client.scopes)}. "
+            "The token below is shown once; store it now."
+        )
+        self.stdout.write(token)
