@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/account/", include("screening.urls_account")),
     path("staff/", include("screening.urls_staff")),
+    path("fhir/", include("screening.urls_fhir")),
     path("", include("screening.urls")),
 ]
