@@ -270,7 +270,7 @@ def test_link_expiring_between_the_pages_stores_nothing(client, reminder, token,
     "alter",
     [
         lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # signature
-        lambda token: "0" + token[1:],  # the reminder id
+        lambda token: ("1" if token[0] == "0" else "0") + token[1:],  # the reminder id
         lambda token: "not-a-token",
     ],
     ids=["signature", "id", "garbage"],

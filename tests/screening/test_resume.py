@@ -279,7 +279,7 @@ def test_resume_link_of_an_expired_draft_says_expired(journey, time_machine, set
     "alter",
     [
         lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # signature
-        lambda token: "0" + token[1:],  # the reminder id
+        lambda token: ("1" if token[0] == "0" else "0") + token[1:],  # the reminder id
         lambda token: "not-a-token",
     ],
     ids=["signature", "id", "garbage"],
