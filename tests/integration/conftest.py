@@ -26,6 +26,7 @@ import email
 import email.policy
 import faulthandler
 import os
+import re
 import shutil
 import signal
 import socket
@@ -238,8 +239,8 @@ class RecordingHandler:
 
     - `refuse_next(n, reply)`: the next n messages get `reply` (e.g. "451 4.3.0 Try later"),
       at DATA or, with stage="rcpt", at RCPT TO.
-    - `refuse_for(address, *replies)`: the next messages to `address` get these replies, in
-      order, at DATA (then it is accepted again).
+    - `refuse_for(address, *replies, stage="data")`: the next messages to `address` get
+      these replies, in order, at DATA or at RCPT TO (then it is accepted again).
     - `delay`: seconds to wait before answering DATA (a slow server).
     - `hold_at(n, seconds)`: record the n-th accepted message, set `held`, then wait
       `seconds` before answering 250: the sender is stuck mid-send, the message taken.
@@ -250,7 +251,7 @@ class RecordingHandler:
         self.messages: list[ReceivedMessage] = []
         self.refusals: list[Refusal] = []
         self._next: list[tuple[str, str]] = []  # (stage, reply) for the next messages
-        self._by_recipient: dict[str, list[str]] = {}
+        self._by_recipient: dict[str, list[tuple[str, str]]] = {}
         self.delay = 0.0
         self._hold: tuple[int, float] | None = None
         self.held = threading.Event()
@@ -262,9 +263,11 @@ class RecordingHandler:
         with self.lock:
             self._next.extend([(stage, reply)] * count)
 
-    def refuse_for(self, address: str, *replies: str) -> None:
+    def refuse_for(self, address: str, *replies: str, stage: str = "data") -> None:
+        assert stage in ("data", "rcpt")
         with self.lock:
-            self._by_recipient.setdefault(address.lower(), []).extend(replies)
+            script = self._by_recipient.setdefault(address.lower(), [])
+            script.extend((stage, reply) for reply in replies)
 
     def hold_at(self, count: int, seconds: float) -> None:
         with self.lock:
@@ -291,11 +294,10 @@ class RecordingHandler:
         with self.lock:
             if self._next and self._next[0][0] == stage:
                 return self._next.pop(0)[1]
-            if stage == "data":
-                for address in recipients:
-                    replies = self._by_recipient.get(address.lower())
-                    if replies:
-                        return replies.pop(0)
+            for address in recipients:
+                script = self._by_recipient.get(address.lower())
+                if script and script[0][0] == stage:
+                    return script.pop(0)[1]
         return None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -355,11 +357,12 @@ def smtp():
 
 
 def _reset_celery_connections(app) -> None:
-    """Drop the app's cached broker pool and routing so changed settings take effect."""
-    pool = app._pool
-    if pool is not None:
-        with contextlib.suppress(Exception):  # the broker may be gone; we reset anyway
-            pool.force_close_all()
+    """Drop the cached broker pools and routing so changed settings take effect. kombu
+    keeps connection and producer pools in process-wide registries keyed by the broker
+    URL: reset those too, or the next test gets a closed pool back."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.__dict__.pop("amqp", None)  # cached_property: queues, router, producer pool
 
@@ -463,6 +466,21 @@ class Worker:
     @property
     def running(self) -> bool:
         return self.process.poll() is None
+
+    def task_done(self, task_id: str) -> str | None:
+        """The log line saying task `task_id` finished (succeeded, failed, retry), if any."""
+        for line in self.log().splitlines():
+            if f"[{task_id}]" in line and any(w in line for w in ("succeeded", "failed", "retry")):
+                return line
+        return None
+
+    def idle(self) -> bool:
+        """Every task this worker received has finished (a retry waiting for its countdown
+        counts as received, not finished)."""
+        log = self.log()
+        received = len(re.findall(r"Task \S+\[[\w-]+\] received", log))
+        finished = len(re.findall(r"Task \S+\[[\w-]+\] (?:succeeded|failed|retry)", log))
+        return received == finished
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the worker and its pool processes (its own process group)."""

@@ -9,10 +9,12 @@ import secrets
 from collections import Counter
 
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 
 from screening import contract, emails, labels, reminders, roles
-from screening.models import Reminder, Review
+from screening.models import IntakeDraft, Reminder, Review, Submission
+from tests.conftest import STEP_URLS, VALID_PAGES, Journey
 from tests.factories import (
     PatientFactory,
     ReviewFactory,
@@ -29,8 +31,12 @@ def unique_name() -> str:
 
 
 def clinician_on_duty(username: str = "duty", email: str = "duty@clinic.example"):
+    """A clinician in the on-duty group, with a second factor (tests.conftest.signed_in)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     user = UserFactory(username=username, email=email)
     user.groups.add(Group.objects.get(name=roles.CLINICIAN), Group.objects.get(name=roles.ON_DUTY))
+    TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user
 
 
@@ -75,6 +81,45 @@ def describe(ids: list[int] | None = None) -> str:
 def message_ids(rows) -> dict[str, Reminder]:
     """Message-ID -> reminder (emails.message_id is derived from the reminder's key)."""
     return {emails.message_id(reminder): reminder for reminder in rows}
+
+
+# --- patients on the web -------------------------------------------------------------
+
+
+def patient_pages(name: str, address: str) -> dict:
+    return {**VALID_PAGES["about-you"], "full_name": name, "email": address}
+
+
+def intake_sent(name: str, address: str) -> Submission:
+    """A patient fills in the whole intake on the web and sends it."""
+    journey = Journey(Client())
+    journey.post(STEP_URLS["about-you"], patient_pages(name, address))
+    for slug in list(STEP_URLS)[1:]:
+        journey.answer(slug)
+    response = journey.submit()
+    assert response.status_code == 302, response.content[:500]
+    return Submission.objects.get(patient__email=address.lower())
+
+
+def intake_saved_for_later(name: str, address: str) -> IntakeDraft:
+    """A patient answers the first pages and 'How you feel', then saves to finish later."""
+    journey = Journey(Client())
+    journey.post(STEP_URLS["about-you"], patient_pages(name, address))
+    journey.answer("pregnancy")
+    response = journey.post(STEP_URLS["symptoms"], {**VALID_PAGES["symptoms"], "action": "save"})
+    assert response.status_code == 302 and response["Location"].endswith("/intake/saved/")
+    return IntakeDraft.objects.get(email=address.lower())
+
+
+def urgent_intake(name: str, address: str) -> Submission:
+    """A patient answers yes to chest pain: stored at once, urgent."""
+    journey = Journey(Client())
+    journey.post(STEP_URLS["about-you"], patient_pages(name, address))
+    journey.answer("pregnancy")
+    journey.answer("symptoms")
+    response = journey.answer("urgent", chest_pain="yes")
+    assert response.status_code == 302
+    return Submission.objects.get(patient__email=address.lower())
 
 
 # --- health data ---------------------------------------------------------------------

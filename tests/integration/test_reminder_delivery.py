@@ -16,8 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from screening import links, reminders, services, tasks
-from screening.models import IntakeDraft, Reminder, Review, Submission
-from tests.conftest import STEP_URLS, VALID_PAGES, Journey
+from screening.models import IntakeDraft, Reminder, Review
 from tests.integration import outbox
 from tests.integration.conftest import wait_until
 
@@ -30,50 +29,6 @@ SEND_TIMEOUT = 45
 LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
-def _patient_pages(name: str, address: str) -> dict:
-    return {**VALID_PAGES["about-you"], "full_name": name, "email": address}
-
-
-def _intake_sent(name: str, address: str) -> Submission:
-    """A patient fills in the whole intake on the web and sends it."""
-    journey = Journey(Client())
-    journey.post(STEP_URLS["about-you"], _patient_pages(name, address))
-    for slug in list(STEP_URLS)[1:]:
-        journey.answer(slug)
-    response = journey.submit()
-    assert response.status_code == 302, response.content[:500]
-    return Submission.objects.get(patient__email=address.lower())
-
-
-def _intake_saved_for_later(name: str, address: str) -> IntakeDraft:
-    """A patient answers the first pages and 'How you feel', then saves to finish later."""
-    journey = Journey(Client())
-    journey.post(STEP_URLS["about-you"], _patient_pages(name, address))
-    journey.answer("pregnancy")
-    response = journey.post(STEP_URLS["symptoms"], {**VALID_PAGES["symptoms"], "action": "save"})
-    assert response.status_code == 302 and response["Location"].endswith("/intake/saved/")
-    return IntakeDraft.objects.get(email=address.lower())
-
-
-def _urgent_intake(name: str, address: str) -> Submission:
-    """A patient answers yes to chest pain: stored at once, urgent."""
-    journey = Journey(Client())
-    journey.post(STEP_URLS["about-you"], _patient_pages(name, address))
-    journey.answer("pregnancy")
-    journey.answer("symptoms")
-    response = journey.answer("urgent", chest_pain="yes")
-    assert response.status_code == 302
-    return Submission.objects.get(patient__email=address.lower())
-
-
-def _task_done(worker, task_id: str) -> str | None:
-    """The worker's log line saying task `task_id` finished, if it has."""
-    for line in worker.log().splitlines():
-        if f"[{task_id}]" in line and ("succeeded" in line or "failed" in line):
-            return line
-    return None
-
-
 def test_due_reminders_are_delivered_once_and_carry_no_health_data(
     workers, smtp, live_celery, clinic_midday
 ):
@@ -84,7 +39,7 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
     address_c = f"c-{secrets.token_hex(3)}@example.com"
     clinician = outbox.clinician_on_duty()
 
-    reviewed = _intake_sent(name_a, address_a)
+    reviewed = outbox.intake_sent(name_a, address_a)
     note = "Tiredness and tingling, vegan on metformin: check B12 and folate"
     services.review_record(
         submission=reviewed,
@@ -92,8 +47,8 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note=note,
     )
-    draft = _intake_saved_for_later(name_b, address_b)
-    urgent = _urgent_intake(name_c, address_c)
+    draft = outbox.intake_saved_for_later(name_b, address_b)
+    urgent = outbox.urgent_intake(name_c, address_c)
     assert urgent.level == "urgent"
     later = timezone.now() + datetime.timedelta(minutes=settings.ESCALATION_AFTER_MINUTES + 1)
     assert reminders.reminders_schedule_escalations(now=later) == 1
@@ -189,12 +144,12 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
     again.append(tasks.reminders_dispatch.delay())
     for result in again:
         wait_until(
-            lambda result=result: _task_done(worker, result.id),
+            lambda result=result: worker.task_done(result.id),
             timeout=SEND_TIMEOUT,
             message=lambda: f"duplicate tasks to finish:\n{worker.log()[-3000:]}",
         )
     for result in again[:-1]:
-        assert "'skipped'" in _task_done(worker, result.id)
+        assert "'skipped'" in worker.task_done(result.id)
     assert smtp.handler.count_by_message_id() == dict.fromkeys(expected_ids, 1)
     assert all(row.attempts == 1 for row in Reminder.objects.filter(pk__in=ids))
     assert outbox.statuses(ids) == {"sent": 4}

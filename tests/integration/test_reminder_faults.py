@@ -1,0 +1,246 @@
+"""Faults on the way out: a worker killed mid-batch, four workers racing for the same due
+set, and an SMTP server that refuses mail. Real worker processes, Redis, PostgreSQL and
+SMTP on loopback; the outbox rows and the messages the server took are the evidence."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import signal
+from collections import Counter
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from screening import reminders, tasks
+from screening.models import Reminder
+from tests.conftest import signed_in
+from tests.integration import outbox
+from tests.integration.conftest import wait_until
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SEND_TIMEOUT = 60
+FAILED_PAGE = "/staff/reminders/failed/"
+
+
+def _later_dispatch_time() -> datetime.datetime:
+    """A dispatch run late enough to see lost messages (queued longer than
+    QUEUED_LOST_AFTER) and stale sends (sending longer than the task's hard time limit)."""
+    waited = max(reminders.QUEUED_LOST_AFTER, reminders.sending_stale_after())
+    return timezone.now() + waited + datetime.timedelta(minutes=1)
+
+
+def _failed_page(clinician) -> str:
+    response = signed_in(Client(), clinician).get(FAILED_PAGE)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _sent_lines(log: str, outcome: str) -> int:
+    return len(re.findall(rf"reminder_send\[[\w-]+\] succeeded in \S+ '{outcome}'", log))
+
+
+# --- (b) a worker killed in the middle of a batch -------------------------------------
+
+
+def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, smtp, live_celery):
+    rows = outbox.due_follow_ups(16)
+    ids = [row.pk for row in rows]
+    by_message_id = outbox.message_ids(rows)
+    smtp.handler.delay = 0.1
+    # The 5th message is taken by the server, which then waits before saying "250": the
+    # worker sending it is stuck mid-send when it is killed.
+    smtp.handler.hold_at(5, seconds=30)
+
+    first = workers.start(concurrency=2)
+    assert reminders.reminders_dispatch().claimed == 16
+    wait_until(
+        smtp.handler.held.is_set,
+        timeout=SEND_TIMEOUT,
+        message=lambda: f"the 5th message: {outbox.describe(ids)}\n{first.log()[-2000:]}",
+    )
+    held = smtp.handler.received()[4].message_id
+    first.kill(signal.SIGKILL)  # the worker and its pool processes, no warm shutdown
+    first.process.wait(timeout=10)
+    killed_at = timezone.now()
+
+    at_kill = outbox.statuses(ids)
+    assert at_kill["sent"] >= 1, at_kill  # some went out before the kill...
+    assert at_kill["sending"] >= 1, at_kill  # ...one was mid-send (the held one)...
+    assert at_kill["queued"] >= 1, at_kill  # ...and some had not started: mid-batch
+    assert sum(at_kill.values()) == 16  # nothing lost from the outbox
+    received_at_kill = len(smtp.handler.received())
+
+    # A new worker takes what is still in the queue.
+    second = workers.start(concurrency=2)
+
+    def drained():
+        return live_celery.queue_length() == 0 and second.idle()
+
+    wait_until(drained, timeout=SEND_TIMEOUT, message=lambda: second.log()[-2000:])
+    # What the killed worker held (acks_late) is not redelivered before the broker's
+    # visibility timeout (an hour); rows it was sending are stuck in "sending".
+    assert not Reminder.objects.filter(
+        pk__in=ids, status="sending", sending_at__gt=killed_at
+    ).exists()
+    stuck = outbox.statuses(ids)
+    assert stuck["sending"] >= 1, stuck
+
+    # Dispatch runs again, later: stale sends are failed (never resent: SMTP may have
+    # taken them), lost queued rows are enqueued again.
+    later = reminders.reminders_dispatch(now=_later_dispatch_time())
+    assert later.interrupted == stuck["sending"]
+    wait_until(
+        lambda: outbox.all_final(ids) and second.idle(),
+        timeout=SEND_TIMEOUT,
+        message=lambda: f"all final: {outbox.describe(ids)}\n{second.log()[-2000:]}",
+    )
+
+    counts = smtp.handler.count_by_message_id()
+    assert set(counts) <= set(by_message_id)
+    assert max(counts.values()) == 1, f"a reminder was received twice: {counts}"
+    final = {row.pk: row for row in Reminder.objects.filter(pk__in=ids)}
+    failed = [row for row in final.values() if row.status == "failed"]
+    for message_id, row in by_message_id.items():
+        row = final[row.pk]
+        assert row.status in ("sent", "failed"), row.status
+        if row.status == "sent":
+            assert counts[message_id] == 1, row.key
+        else:
+            assert row.last_error.startswith(reminders.INTERRUPTED), row.last_error
+            assert counts[message_id] <= 1
+    # The held message reached the server, so its reminder must not go out again.
+    assert final[by_message_id[held].pk].status == "failed"
+    assert counts[held] == 1
+    assert 1 <= len(failed) <= 2  # at most what the killed worker was sending (concurrency)
+    assert len(smtp.handler.received()) > received_at_kill  # the batch went on after
+    assert outbox.statuses(ids)["sent"] == 16 - len(failed)
+
+    # Failed ones are on the staff page, with the retry button and the error.
+    page = _failed_page(outbox.clinician_on_duty())
+    for row in failed:
+        assert f'value="{row.public_id}"' in page
+    assert "interrupted while sending" in page
+
+
+# --- (c) four workers on the same due set -------------------------------------------
+
+
+def test_four_workers_on_the_same_due_set_send_each_reminder_once(workers, smtp, live_celery):
+    rows = outbox.due_follow_ups(40)
+    ids = [row.pk for row in rows]
+    by_message_id = outbox.message_ids(rows)
+    smtp.handler.delay = 0.05
+    env = {"REMINDER_BATCH_SIZE": "10"}  # each dispatcher claims a slice of the due set
+    four = [workers.start(concurrency=1, env=env, wait=False) for _ in range(4)]
+    for worker in four:
+        workers.wait_ready(worker)
+
+    # Four dispatch runs at once, one per worker, and a duplicate send for every reminder
+    # (a redelivered message): they all race for the same 40 rows.
+    for _ in range(4):
+        tasks.reminders_dispatch.delay()
+    for reminder_id in ids:
+        tasks.reminder_send.delay(reminder_id)
+
+    def quiet():
+        return live_celery.queue_length() == 0 and all(worker.idle() for worker in four)
+
+    wait_until(quiet, timeout=SEND_TIMEOUT, message=lambda: outbox.describe(ids))
+    # Whatever the four runs left (a dispatcher skips rows another has locked) goes now.
+    claimed_here = reminders.reminders_dispatch().claimed
+    wait_until(
+        lambda: outbox.all_final(ids) and quiet(),
+        timeout=SEND_TIMEOUT,
+        message=lambda: f"all sent: {outbox.describe(ids)}",
+    )
+
+    assert outbox.statuses(ids) == {"sent": 40}
+    assert smtp.handler.count_by_message_id() == dict.fromkeys(by_message_id, 1)
+    assert {row.attempts for row in Reminder.objects.filter(pk__in=ids)} == {1}
+
+    logs = [worker.log() for worker in four]
+    claimed = [
+        int(n) for log in logs for n in re.findall(r"reminders dispatched: (\d+) claimed", log)
+    ]
+    assert sum(claimed) + claimed_here == 40, claimed  # every row claimed exactly once
+    assert max(claimed, default=0) <= 10
+    sent_by_worker = [_sent_lines(log, "sent") for log in logs]
+    assert sum(sent_by_worker) == 40
+    assert sum(_sent_lines(log, "skipped") for log in logs) == 40  # every duplicate
+    assert sum(1 for sent in sent_by_worker if sent) >= 2, sent_by_worker  # really shared
+
+
+# --- (d) the SMTP server refuses mail -----------------------------------------------
+
+
+def test_smtp_refusals_transient_retry_with_backoff_permanent_fail_with_error(
+    workers, smtp, live_celery
+):
+    transient_once, transient_always, permanent_data, permanent_rcpt = outbox.due_follow_ups(4)
+    ids = [transient_once.pk, transient_always.pk, permanent_data.pk, permanent_rcpt.pk]
+    address = {row.pk: row.patient.email for row in Reminder.objects.select_related("patient")}
+    busy = "451 4.3.0 Mail server temporarily busy"
+    smtp.handler.refuse_for(address[transient_once.pk], busy)
+    smtp.handler.refuse_for(address[transient_always.pk], busy, busy)
+    smtp.handler.refuse_for(address[permanent_data.pk], "554 5.6.0 Message rejected")
+    smtp.handler.refuse_for(address[permanent_rcpt.pk], "550 5.1.1 No such mailbox", stage="rcpt")
+    # Two attempts: the first try and one retry after the first backoff.
+    worker = workers.start(concurrency=2, env={"REMINDER_MAX_ATTEMPTS": "2"})
+    assert reminders.reminders_dispatch().claimed == 4
+
+    # Permanent refusals fail at once; transient ones wait for their retry meanwhile.
+    wait_until(
+        lambda: (
+            Reminder.objects.filter(pk__in=ids[2:], status="failed").count() == 2
+            and Reminder.objects.filter(pk__in=ids[:2], attempts=1, status="queued").count() == 2
+        ),
+        timeout=SEND_TIMEOUT,
+        message=lambda: f"first attempts: {outbox.describe(ids)}\n{worker.log()[-2000:]}",
+    )
+    waiting = Reminder.objects.get(pk=transient_once.pk)
+    assert "451" in waiting.last_error  # the error is kept while it waits
+    assert smtp.handler.received() == []
+
+    backoff = reminders.retry_backoff(1)
+    wait_until(
+        lambda: outbox.all_final(ids),
+        timeout=backoff + SEND_TIMEOUT,
+        interval=0.5,
+        message=lambda: f"retries: {outbox.describe(ids)}\n{worker.log()[-2000:]}",
+    )
+    final = {row.pk: row for row in Reminder.objects.filter(pk__in=ids)}
+
+    # 451 once: sent on the second attempt, after the backoff.
+    sent = final[transient_once.pk]
+    assert (sent.status, sent.attempts, sent.last_error) == ("sent", 2, "")
+    refusals = {r.rcpt_tos[0]: [] for r in smtp.handler.refused()}
+    for refusal in smtp.handler.refused():
+        refusals[refusal.rcpt_tos[0]].append(refusal)
+    delivered = [m for m in smtp.handler.received() if m.rcpt_tos == [address[sent.pk]]]
+    assert len(delivered) == 1
+    assert delivered[0].at - refusals[address[sent.pk]][0].at >= backoff - 1
+
+    # 451 every time: failed after REMINDER_MAX_ATTEMPTS, with the last error, not sent.
+    gave_up = final[transient_always.pk]
+    assert (gave_up.status, gave_up.attempts) == ("failed", 2)
+    assert "451" in gave_up.last_error
+    tries = refusals[address[gave_up.pk]]
+    assert len(tries) == 2 and tries[1].at - tries[0].at >= backoff - 1
+
+    # 5xx: failed after one attempt, the error kept (without the address).
+    for row, code in ((final[permanent_data.pk], "554"), (final[permanent_rcpt.pk], "550")):
+        assert (row.status, row.attempts) == ("failed", 1), row.key
+        assert code in row.last_error
+        assert address[row.pk] not in row.last_error
+        assert len(refusals[address[row.pk]]) == 1
+
+    assert Counter(m.rcpt_tos[0] for m in smtp.handler.received()) == {address[sent.pk]: 1}
+    page = _failed_page(outbox.clinician_on_duty())
+    for row in (gave_up, final[permanent_data.pk], final[permanent_rcpt.pk]):
+        assert f'value="{row.public_id}"' in page
