@@ -333,12 +333,9 @@ def draft_red_flags(draft: Draft) -> list[str]:
     return [code for code in contract.RED_FLAGS if urgent.get(code) == "yes"]
 
 
-# The follow-up check-in asks two pages of the intake again: how you feel, urgent symptoms.
-FOLLOW_UP_STEPS = ("symptoms", "urgent")
-
-
 def follow_up_answers(pages: dict) -> dict:
-    """The follow-up's answers (symptoms and red flags) from its two pages' session data.
+    """The follow-up check-in's answers from its two pages, the intake's symptoms and
+    urgent pages asked again (session data keyed "symptoms" and "urgent").
 
     `services.follow_up_submit` adds the age on the day.
     """
