@@ -552,3 +552,36 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran: `screening.health.beat_heartbeat` (every minute, sent by
+    beat and run by a worker) writes the "beat" row, and /health/ reports its age."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PatientTombstone(models.Model):
+    """What is left of an erased patient record: its opaque public id, when and why.
+
+    Erasure (`screening.retention.patient_erase`: a patient's request, or the end of the
+    retention period) deletes the patient, their submissions, answers, results, labs,
+    reviews and reminders. The audit trail names records by this id, so it still says
+    who saw and changed the record, and this row says that it was erased.
+    """
+
+    class Reason(models.TextChoices):
+        PATIENT_REQUEST = "patient_request", _("The patient asked for their record to be erased")
+        ENTERED_IN_ERROR = "entered_in_error", _("Entered in error or a test record")
+        RETENTION = "retention", _("The retention period ended")
+
+    public_id = models.UUIDField(unique=True, editable=False)
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    erased_at = models.DateTimeField(_("erased"), default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"erased {self.public_id} ({self.reason})"
