@@ -628,9 +628,24 @@ def intake_send(
     return submission
 
 
+# Answers of the followed-up submission that a follow-up check-in carries forward.
+FOLLOW_UP_CARRIED_FORWARD = (
+    "sex",
+    "pregnant",
+    "breastfeeding",
+    "diet",
+    "alcohol_units_per_week",
+    "medicines",
+    "conditions",
+    "family_history",
+    "b12_treatment",
+)
+
+
 def follow_up_submit(*, original: Submission, answers: dict, reminder, language: str) -> Submission:
-    """Store a follow-up check-in (symptoms and red flags only) of the patient of
-    `original`, the reviewed submission its reminder is about, and screen it.
+    """Store a follow-up check-in (symptoms and red flags asked again, risk factors carried
+    forward) of the patient of `original`, the reviewed submission its reminder is about,
+    and screen it.
 
     The reminder's link is used in the same transaction (compare-and-set, so two posts
     cannot both store: links.LinkUsed for the loser, and nothing is stored). The age is
@@ -643,11 +658,14 @@ def follow_up_submit(*, original: Submission, answers: dict, reminder, language:
         raise ValueError("The reminder is not about this submission.")
     patient = original.patient
     age = age_on(patient.date_of_birth, timezone.localdate())
-    follow_up = {
-        "age_years": age,
-        "symptoms": answers["symptoms"],
-        "red_flags": answers["red_flags"],
-    }
+    # Risk factors are not asked again; they carry forward from the submission followed
+    # up, so the check-in is screened like an intake (clinical.md A1 needs a symptom AND
+    # a risk factor) rather than on symptoms alone, which could never meet A1.
+    earlier = submission_answers(submission=original)
+    follow_up = {key: earlier[key] for key in FOLLOW_UP_CARRIED_FORWARD if key in earlier}
+    follow_up.update(
+        {"age_years": age, "symptoms": answers["symptoms"], "red_flags": answers["red_flags"]}
+    )
     with transaction.atomic():
         links.reminder_link_use(reminder)
         now = timezone.now()

@@ -132,11 +132,15 @@ def test_sending_stores_one_screened_follow_up_of_the_same_patient(client, remin
     assert follow_up.status == Submission.Status.NEW
     assert submission_answers(submission=follow_up) == {
         "age_years": 45,
+        # carried forward from the original (the factory's omnivore woman, no treatment)
+        "sex": "female",
+        "diet": "omnivore",
+        "b12_treatment": "none",
         "symptoms": VALID_ANSWERS["symptoms"],
         "red_flags": VALID_ANSWERS["red_flags"],
     }
     result = follow_up.results.get()
-    # Symptoms without a risk factor (none are asked again): recorded, not flagged (A2).
+    # Symptoms without a risk factor: recorded, not flagged (A2).
     assert (result.level, result.trigger) == ("no_flag", ScreeningResult.Trigger.INTAKE)
     assert follow_up.level == "no_flag"
     reminder.refresh_from_db()
@@ -192,6 +196,23 @@ def test_second_browser_gets_the_used_page(client, token):
         assert response.status_code == 410
         assert "This link has already been used" in response.content.decode()
     assert _follow_ups().count() == 1
+
+
+def test_risk_factors_carry_forward_so_the_follow_up_is_screened_like_an_intake(reminder):
+    original = reminder.submission
+    original.diet = "vegan"
+    original.save()
+    answers = {"symptoms": VALID_ANSWERS["symptoms"], "red_flags": VALID_ANSWERS["red_flags"]}
+
+    follow_up = services.follow_up_submit(
+        original=original, answers=answers, reminder=reminder, language="en"
+    )
+
+    assert submission_answers(submission=follow_up)["diet"] == "vegan"
+    # numbness (neurological, B2) with a risk factor (vegan, C1): A1 met, review soon (D2)
+    assert follow_up.results.get().level == "review_soon"
+    original.refresh_from_db()
+    assert original.diet == "vegan"  # the original is not changed
 
 
 def test_two_racing_posts_store_one_follow_up(reminder):
