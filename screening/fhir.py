@@ -862,7 +862,7 @@ def risk_assessment(
                     ],
                     text=_text(labels.LEVEL_LABELS[level]),
                 ),
-                rationale="; ".join(reason["text"] for reason in reasons) or None,
+                rationale=" ".join(reason["text"] for reason in reasons) or None,
             )
         ],
         mitigation=actions or None,

@@ -132,7 +132,7 @@ def test_risk_assessment_is_the_current_result_as_rules_screen_gives_it(intake):
         else "test_criteria_not_met"
     )
     assert prediction.outcome.coding[0].code == expected_outcome
-    assert prediction.rationale == "; ".join(reason["text"] for reason in screened["reasons"])
+    assert prediction.rationale == " ".join(reason["text"] for reason in screened["reasons"])
     notes = [note.text for note in assessment.note]
     assert notes[: len(screened["reasons"])] == [
         fhir.reason_note(reason) for reason in screened["reasons"]
