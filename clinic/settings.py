@@ -196,6 +196,7 @@ if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # a load balancer's probe may come over HTTP
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -251,6 +252,27 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work is declared in one place, screening/schedules.py, and stored by
 # django-celery-beat so clinic admins can see and change it in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Tasks outside tasks.py modules, which autodiscovery does not import in a worker.
+CELERY_IMPORTS = ["screening.health"]
+
+# Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
+# and tests. Nothing in it must outlive a restart.
+if DEVELOPMENT:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "clinic",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
+# /health/ (screening/health.py): the broker check's time limit, and how old the beat
+# heartbeat (written every minute) may be before the check fails.
+HEALTH_BROKER_TIMEOUT_SECONDS = env.float("HEALTH_BROKER_TIMEOUT_SECONDS", default=2.0)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=5 * 60)
 
 # Reminders (the outbox). Times are in the clinic's time zone.
 FOLLOW_UP_AFTER_WEEKS = env.int("FOLLOW_UP_AFTER_WEEKS", default=8)

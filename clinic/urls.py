@@ -4,6 +4,7 @@ staff sign-in under /staff/account/, Django's admin for clinic admins."""
 from django.contrib import admin
 from django.urls import include, path
 
+from screening import health
 from screening.admin_site import ClinicAdminSite
 
 # The admin needs the second factor too, and signs in through /staff/account/login/.
@@ -13,6 +14,7 @@ admin.site.site_title = "Clinic administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
     path("staff/account/", include("screening.urls_account")),
     path("staff/", include("screening.urls_staff")),
     path("fhir/", include("screening.urls_fhir")),

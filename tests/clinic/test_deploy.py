@@ -82,3 +82,20 @@ print(json.dumps({
     assert seen["referrer"] == "same-origin"
     assert seen["nosniff"] == "nosniff"
     assert seen["plain"] == [301, "https://intake.example.org/staff/"]
+
+
+def test_health_is_not_redirected_to_https(tmp_path):
+    """A load balancer probes /health/ over plain HTTP: it gets the report, not a redirect."""
+    code = """
+import django
+django.setup()
+from django.test import Client
+response = Client(HTTP_HOST="intake.example.org").get("/health/")
+print(response.status_code, response.headers.get("Location"), response["Content-Type"])
+"""
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = _run(["-c", code], {**PRODUCTION_ENV, **database})
+    assert result.returncode == 0, result.stderr
+    status, location, content_type = result.stdout.split()
+    assert status in {"200", "503"}  # no beat and no tables here: what matters is no 301
+    assert (location, content_type) == ("None", "application/json")
