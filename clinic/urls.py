@@ -18,5 +18,6 @@ urlpatterns = [
     path("staff/account/", include("screening.urls_account")),
     path("staff/", include("screening.urls_staff")),
     path("fhir/", include("screening.urls_fhir")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the patient pages' switch
     path("", include("screening.urls")),
 ]
