@@ -7,6 +7,6 @@ class ScreeningConfig(AppConfig):
     verbose_name = "B12 screening"
 
     def ready(self) -> None:
-        from screening import signin
+        from screening import checks, signin  # noqa: F401  (checks registers itself)
 
         signin.connect_signals()  # audit events for failed logins and logouts

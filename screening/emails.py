@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from screening import contract, labels
 from screening.links import reminder_link_url
@@ -105,7 +105,14 @@ def unfinished_intake(reminder: Reminder) -> EmailMultiAlternatives:
     """A saved, unfinished intake: a single-use link to carry on."""
     context = {
         "link": reminder_link_url(reminder, "screening:intake_resume"),
-        "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
+        # The saved answers may be kept for less time than a link lasts: promise the shorter.
+        "link_days": max(
+            1,
+            min(
+                settings.REMINDER_LINK_MAX_AGE_DAYS,
+                (reminder.draft.expires_at - timezone.now()).days,
+            ),
+        ),
     }
     return _email(reminder, context, unsubscribe=True)
 

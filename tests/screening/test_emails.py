@@ -280,3 +280,15 @@ def test_digest_with_nobody_waiting(clock, clinic):
 
     assert message.subject == "Review queue: 0 open submissions"
     assert "No new submission is waiting to be picked up." in message.body
+
+
+def test_unfinished_intake_email_promises_no_longer_than_the_draft_is_kept(clock, clinic):
+    clinic.REMINDER_LINK_MAX_AGE_DAYS = 30
+    draft = support.draft_saved(expires_at=timezone.now() + datetime.timedelta(days=13, hours=2))
+    reminders.reminder_schedule_unfinished_intake(draft=draft)
+    reminder = Reminder.objects.select_related("draft").get(kind="unfinished_intake")
+
+    message = emails.unfinished_intake(reminder)
+
+    assert "The link works once, for 13 days." in message.body
+    assert "30 days" not in message.body
