@@ -630,7 +630,9 @@ def _unit_from_label(label: str | None) -> str | None:
 
 # --- Who the patient is, from a posted response -----------------------------------------
 
+# The Patient model's column sizes.
 PATIENT_NAME_MAX = 200
+PATIENT_EMAIL_MAX = 254
 PATIENT_PHONE_MAX = 30
 
 
@@ -676,11 +678,17 @@ def patient_details_from_response(response: QuestionnaireResponse) -> tuple[dict
             validate_email(emails[0])
         except DjangoValidationError:
             problems.append("Patient.telecom: the email address is not valid")
+        if len(emails[0]) > PATIENT_EMAIL_MAX:
+            problems.append(
+                f"Patient.telecom: an email address has at most {PATIENT_EMAIL_MAX} characters"
+            )
         details["email"] = emails[0]
     phones = [c.value for c in patient.telecom or [] if c.system == "phone" and c.value]
     if phones:
         if len(phones[0]) > PATIENT_PHONE_MAX:
-            problems.append(f"Patient.telecom: a phone number has at most {PATIENT_PHONE_MAX}")
+            problems.append(
+                f"Patient.telecom: a phone number has at most {PATIENT_PHONE_MAX} characters"
+            )
         details["phone"] = phones[0]
     return details, problems
 

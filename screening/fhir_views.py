@@ -38,6 +38,9 @@ from screening.models import AuditEvent, LabResult, Patient, ScreeningResult, Su
 from screening.permissions import staff_view
 from screening.validation import validate_answers
 
+# LabResult.value is a DecimalField(max_digits=12, decimal_places=3).
+LAB_VALUE_LIMIT = 10**9
+
 # EHR pulls: reviewed or closed submissions, a page at a time.
 PULLED_STATUSES = (Submission.Status.REVIEWED, Submission.Status.CLOSED)
 PAGE_SIZE_DEFAULT = 20
@@ -170,7 +173,10 @@ def parse_instant(raw: str) -> datetime.datetime | None:
         return None
     if parsed is None or parsed.tzinfo is None:
         return None
-    return parsed
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first UTC instant
+        return None
 
 
 def _int_param(raw: str | None, *, default: int, low: int, high: int | None) -> int | None:
@@ -267,10 +273,26 @@ def idempotency_key(*, client_pk: int, identifier: Identifier | None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def storage_problems(answers: dict) -> list[str]:
+    """What the contract allows but the database cannot hold: a lab value of a billion."""
+    problems = []
+    for index, lab in enumerate(answers.get("labs") or []):
+        value = lab.get("value") if isinstance(lab, dict) else None
+        # validate_answers ran first: a value here is a finite number, not a bool.
+        if isinstance(value, (int, float)) and abs(value) >= LAB_VALUE_LIMIT:
+            problems.append(f"labs[{index}].value: must be less than {LAB_VALUE_LIMIT:,}")
+    return problems
+
+
 def _authored_day(response: QuestionnaireResponse) -> datetime.date:
     authored = response.authored
     if isinstance(authored, datetime.datetime):
-        return timezone.localdate(authored) if timezone.is_aware(authored) else authored.date()
+        if timezone.is_naive(authored):
+            return authored.date()
+        try:
+            return timezone.localdate(authored)
+        except OverflowError:
+            return authored.date()
     if isinstance(authored, datetime.date):
         return authored
     return timezone.localdate()
@@ -308,7 +330,8 @@ def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
 
     problems = fhir.response_envelope_problems(response)
     answers, mapping_problems = fhir.answers_from_response(response)
-    problems += mapping_problems + validate_answers(answers)
+    problems += mapping_problems
+    problems += validate_answers(answers) or storage_problems(answers)
     details, patient_problems = fhir.patient_details_from_response(response)
     problems += patient_problems
     problems += fhir.age_problems(answers, details, day=_authored_day(response))

@@ -296,6 +296,9 @@ def test_pull_pages_with_count_and_offset(client, reviewed):
         {"_since": "2025-06-01T25:00:00Z"},
         {"_since": "2025-06-01T09:00:00"},
         {"_since": "2025-06-01"},
+        {"_since": "2025-06-01T09:00:00+99:00"},
+        {"_since": "0001-01-01T00:00:00+05:00"},
+        {"_since": "9999-12-31T23:59:59-05:00"},
     ],
 )
 def test_pull_with_a_bad_since_is_400_operation_outcome(client, params):
@@ -541,6 +544,26 @@ def test_post_of_invalid_answers_lists_each_problem_with_its_key_path(client, wr
     ]
     assert Submission.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+def test_post_refuses_what_the_database_cannot_hold(client, writer):
+    answers = copy.deepcopy(VALID_ANSWERS)
+    answers["labs"][1]["value"] = 10**12
+    data = _payload(answers)
+    data["contained"][0]["telecom"] = [{"system": "email", "value": "a" * 250 + "@example.com"}]
+    response = _post(client, writer, data)
+    assert response.status_code == 400
+    assert [expression for _code, _diagnostics, expression in outcome(response)] == [
+        ["labs[1].value"],
+        ["Patient.telecom"],
+    ]
+    assert Submission.objects.count() == 0
+
+
+def test_post_with_an_authored_instant_at_the_edge_of_time_is_not_a_500(client, writer):
+    response = _post(client, writer, _payload(authored="0001-01-01T00:00:00+05:00"))
+    assert response.status_code == 400
+    assert outcome(response)[0][2] == ["age_years"]
 
 
 def test_post_must_answer_the_published_questionnaire_and_be_complete(client, writer):
