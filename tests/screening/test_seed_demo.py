@@ -59,3 +59,20 @@ def test_seed_demo_refuses_without_debug(settings):
     with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
         _seed()
     assert not User.objects.filter(username="demo.clinician").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_reviews_a_demo_intake_with_its_follow_up_due_now(debug_on):
+    from django.utils import timezone
+
+    from screening.models import Reminder
+
+    output = _seed()
+    _seed()
+
+    reminder = Reminder.objects.get(kind="follow_up")
+    assert reminder.submission.idempotency_key == "demo-intake-2"
+    assert reminder.submission.status == "reviewed"
+    assert reminder.status == "pending"
+    assert reminder.due_at <= timezone.now()
+    assert "follow-up email is due now" in output

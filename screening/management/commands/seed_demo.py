@@ -17,11 +17,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from screening import roles, services
-from screening.models import Submission
+from screening.models import Reminder, Review, Submission
 
 DEMO_USERNAME = "demo.clinician"
 
@@ -113,6 +114,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             password, totp_secret, backup_codes = self._clinician()
             created = self._intakes()
+            follow_up_due = self._reviewed_demo(User.objects.get(username=DEMO_USERNAME))
         self.stdout.write(
             "\n".join(
                 [
@@ -124,6 +126,10 @@ class Command(BaseCommand):
                     f"  authenticator: add the key {totp_secret} to an authenticator app,",
                     f"  or use a one-time backup code: {', '.join(backup_codes)}",
                     "Patient intake: http://127.0.0.1:8000/",
+                    "Reminders: a demo intake was reviewed and its follow-up email is due now;"
+                    if follow_up_due
+                    else "Reminders: the demo follow-up email was already sent or used;",
+                    "  the worker sends it within a minute, printed below with its link.",
                     "",
                 ]
             )
@@ -146,6 +152,25 @@ class Command(BaseCommand):
         for code in codes:
             static.token_set.create(token=code)
         return password, _base32(totp.bin_key), codes
+
+    def _reviewed_demo(self, clinician: User) -> bool:
+        """Review the routine demo intake (no action) and make its follow-up reminder due
+        now, so a newcomer sees a real follow-up email, and its link, in the worker's output.
+        Returns whether a reminder is waiting to be sent."""
+        submission = Submission.objects.get(idempotency_key="demo-intake-2")
+        if submission.status == Submission.Status.NEW:
+            services.review_record(
+                submission=submission,
+                clinician=clinician,
+                outcomes=[Review.Outcome.NO_ACTION],
+                note="Demo review.",
+            )
+        reminder = Reminder.objects.get(kind=Reminder.Kind.FOLLOW_UP, submission=submission)
+        if reminder.status != Reminder.Status.PENDING:
+            return False
+        reminder.due_at = timezone.now()
+        reminder.save(update_fields=["due_at"])
+        return True
 
     def _intakes(self) -> int:
         created = 0
