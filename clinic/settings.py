@@ -58,11 +58,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "screening.logging.RequestLogMiddleware",  # first: the request id, one log line a request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "screening.languages.StaffPagesInEnglishMiddleware",  # staff pages and admin in English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -246,6 +248,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers and beat log through LOGGING (JSON)
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TIMEZONE = TIME_ZONE
@@ -311,20 +314,38 @@ SCREENING_LAB_LIMITS = {
     "mcv_upper_fl": env.float("SCREENING_MCV_UPPER_FL", default=100.0),
 }
 
+# Logs: one JSON object per line on standard error (time, level, logger, message,
+# request_id), redacted by screening.logging.RedactingFilter; see docs/production.md.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "screening.logging.RequestIdFilter"},
+        "redact": {"()": "screening.logging.RedactingFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "screening.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Request logs carry URLs only; URLs never carry personal data in this app.
+        # Django's own handlers (a plain console in DEBUG, error emails with the request's
+        # POST data) are replaced: its records go to the root handler like everyone's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # 4xx and 5xx with the path (link tokens redacted); screening.request logs them all.
         "django.request": {"level": "WARNING"},
+        # SQL with its parameters (names, answers) is logged at DEBUG: never.
+        "django.db.backends": {"level": "INFO"},
         # axes logs every sign-in at INFO, with the username; our audit log records them.
         "axes": {"level": "WARNING"},
     },
 }
+# Error reports (the debug page in development, any emailed report) never show POST values.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "screening.logging.NoPostDataExceptionReporterFilter"
