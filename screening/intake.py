@@ -29,7 +29,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from screening import contract, forms, labels
 
@@ -370,7 +370,8 @@ def _yes_no(value: bool) -> str:
 
 
 def _long_date(iso: str) -> str:
-    return date_format(datetime.date.fromisoformat(iso), "j F Y")
+    """A long date, like 3 April 1990; the format is translated too (3 de abril de 1990)."""
+    return date_format(datetime.date.fromisoformat(iso), pgettext("long date format", "j F Y"))
 
 
 def _symptom_lines(code: str, answer: dict) -> list[str]:

@@ -8,6 +8,7 @@ Plain words, no brand names, translatable.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from screening import contract
 
@@ -72,7 +73,7 @@ JOINT_PAIN_SITE_LABELS = {
     "knees": _("Knees"),
     "ankles": _("Ankles"),
     "feet": _("Feet or toes"),
-    "back": _("Back"),
+    "back": pgettext_lazy("body part", "Back"),  # not the "Back" link: "Espalda", not "Volver"
     "neck": _("Neck"),
 }
 
