@@ -18,7 +18,10 @@ run: install
 test: install
 	$(BIN)/pytest
 
+## Install the pinned requirements (once), then compile the translations (locale/*.po -> .mo,
+## only those that changed; needs GNU gettext's msgfmt). See docs/languages.md.
 install: $(VENV)/.installed
+	$(DEV) $(BIN)/python manage.py compilemessages --ignore=$(VENV) --verbosity=0
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,4 +44,4 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis locale/*/LC_MESSAGES/*.mo
