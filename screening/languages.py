@@ -1,0 +1,39 @@
+"""Which language a page is in.
+
+Patient pages (and patient emails) are in English or Spanish (settings.LANGUAGES).
+Django's LocaleMiddleware picks the language of a request: the one the patient chose with
+the switch on every patient page (Django's `set_language` view stores it in a cookie),
+else the browser's preference, else English. See docs/languages.md.
+
+Staff pages are in English whatever the browser, a language cookie left by trying the
+patient form, or the patient's language: clinical labels (symptoms, red flags, levels)
+must read the same for the whole team. `StaffPagesInEnglishMiddleware`, right after
+LocaleMiddleware, switches the staff dashboard, staff sign-in and the admin to
+LANGUAGE_CODE. Stored answers are codes, so they read in English there whatever language
+they were given in; the record says which language that was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+# URL namespaces (clinic/urls.py) whose pages are for clinic staff only.
+STAFF_NAMESPACES = frozenset({"staff", "staff_account", "admin"})
+
+
+class StaffPagesInEnglishMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        match = request.resolver_match
+        if match is not None and STAFF_NAMESPACES.intersection(match.namespaces):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
