@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from screening.audit import audit_record
 from screening.labels import LEVEL_LABELS
 from screening.models import (
+    ApiClient,
     AuditEvent,
     ConditionAnswer,
     LabResult,
@@ -329,3 +330,20 @@ class ClinicUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, ClinicUserAdmin)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """EHR clients of the FHIR API. Created with `manage.py create_api_client` (the token
+    is shown once there); here a clinic admin can see them and revoke one (untick active)."""
+
+    list_display = ("name", "scopes", "active", "created_at", "last_used_at")
+    list_filter = ("active",)
+    fields = ("name", "key_id", "scopes", "active", "created_at", "last_used_at")
+    readonly_fields = ("name", "key_id", "scopes", "created_at", "last_used_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # revoke instead, so the audit trail keeps the client's name

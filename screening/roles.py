@@ -46,20 +46,31 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "django_celery_beat.change_periodictask",
         "django_celery_beat.view_crontabschedule",
         "django_celery_beat.view_intervalschedule",
+        # See and revoke EHR clients of the FHIR API.
+        "screening.view_apiclient",
+        "screening.change_apiclient",
     ),
     ON_DUTY: (),
 }
 
 
 def roles_sync(group_model, permission_model) -> None:
-    """Create the groups and set exactly their permissions. Takes models so a migration
-    can pass its historical ones."""
+    """Create the groups and give them their permissions. Takes models so a migration
+    can pass its historical ones.
+
+    An early migration runs this before later models (and so their permissions) exist:
+    those are skipped there and added by the later migration that calls this again.
+    tests/screening/test_roles.py checks that, after all migrations, every group has
+    exactly its permissions.
+    """
     for name, codenames in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=name)
         permissions = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            permissions.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                permissions.append(permission)
         group.permissions.set(permissions)

@@ -87,3 +87,21 @@ def test_admin_patient_list_audit_does_not_store_search_words(admin_client):
     assert event.detail == {"searched": True}
     assert "Ann" not in str(event.detail)
     assert User.objects.filter(is_superuser=True).count() == 1
+
+
+def test_clinic_admin_can_revoke_an_api_client_but_not_add_one(clinic_admin_client):
+    from screening.models import ApiClient
+
+    api_client = ApiClient.objects.create(
+        name="EHR", key_id="k1", token_hash="0" * 64, scopes=["read"]
+    )
+
+    add = clinic_admin_client.get("/admin/screening/apiclient/add/")
+    change = clinic_admin_client.post(
+        f"/admin/screening/apiclient/{api_client.pk}/change/", {"active": ""}
+    )
+
+    assert add.status_code == 403
+    assert change.status_code == 302
+    api_client.refresh_from_db()
+    assert api_client.active is False
