@@ -256,7 +256,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # django-celery-beat so clinic admins can see and change it in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Tasks outside tasks.py modules, which autodiscovery does not import in a worker.
-CELERY_IMPORTS = ["screening.health"]
+CELERY_IMPORTS = ["screening.health", "screening.retention"]
 
 # Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
 # and tests. Nothing in it must outlive a restart.
@@ -292,6 +292,12 @@ REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=30)
 # Links in emails are absolute: https://intake.example.org (no default in production).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEVELOPMENT else env("SITE_URL")
+
+# Retention (screening/retention.py): a patient record is erased this many days after its
+# last submission; 2922 days (8 years) is a common minimum for adult records in England.
+# Set it to what the clinic's law and policy require (docs/production.md).
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=2922)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=200)  # records per daily run
 
 # The clinic, as patients see it.
 CLINIC_NAME = env("CLINIC_NAME", default="Your clinic")

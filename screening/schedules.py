@@ -9,6 +9,8 @@ or run them at another time. Times are clinic time (settings.TIME_ZONE).
 | Send due reminders           | screening.tasks.reminders_dispatch       | every minute          |
 | Escalate waiting urgent ones | screening.tasks.reminders_schedule_escalations | every 5 minutes |
 | Daily queue digest           | screening.tasks.reminders_schedule_digest | daily at DIGEST_HOUR |
+| Beat heartbeat               | screening.health.beat_heartbeat          | every minute          |
+| Erase records past retention | screening.retention.retention_run        | daily at 03:30        |
 """
 
 from __future__ import annotations
@@ -64,5 +66,20 @@ def periodic_tasks() -> list[Periodic]:
             task="screening.tasks.reminders_schedule_digest",
             schedule=DailyAt(hour=settings.DIGEST_HOUR),
             description="Emails clinicians the open submissions per level (counts only).",
+        ),
+        Periodic(
+            name="Beat heartbeat",
+            task="screening.health.beat_heartbeat",
+            schedule=Every(minutes=1),
+            description="Records that beat and a worker run; /health/ reports its age.",
+        ),
+        Periodic(
+            name="Erase records past retention",
+            task="screening.retention.retention_run",
+            schedule=DailyAt(hour=3, minute=30),
+            description=(
+                "Erases patient records RETENTION_DAYS after their last submission "
+                f"({settings.RETENTION_DAYS} days), in batches, and long-expired saved intakes."
+            ),
         ),
     ]

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from screening import contract, labels, selectors
-from screening.models import LabResult, Patient, Review, Submission
+from screening.models import LabResult, Patient, PatientTombstone, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
     (selectors.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
@@ -310,3 +310,36 @@ class SplitForm(StaffForm):
         return {
             key: self.cleaned_data[key] for key in ("full_name", "email", "phone", "date_of_birth")
         }
+
+
+ERASE_CONFIRMATION_WORD = "ERASE"
+
+
+class PatientEraseForm(StaffForm):
+    """Erasing a record on request: why (a code, never free text: the audit trail keeps
+    it) and the word ERASE typed out."""
+
+    reason = forms.ChoiceField(
+        label="Why is this record being erased?",
+        choices=[
+            ("", "Choose a reason"),
+            (
+                PatientTombstone.Reason.PATIENT_REQUEST,
+                "The patient asked for their data to be erased",
+            ),
+            (PatientTombstone.Reason.ENTERED_IN_ERROR, "Entered in error, or a test record"),
+        ],
+        error_messages={"required": "Choose why the record is being erased."},
+    )
+    confirmation = forms.CharField(
+        label=f"Type {ERASE_CONFIRMATION_WORD} to confirm",
+        max_length=20,
+        help_text="This cannot be undone.",
+        error_messages={"required": f"Type {ERASE_CONFIRMATION_WORD} to confirm."},
+    )
+
+    def clean_confirmation(self) -> str:
+        typed = self.cleaned_data["confirmation"].strip()
+        if typed != ERASE_CONFIRMATION_WORD:
+            raise forms.ValidationError(f"Type {ERASE_CONFIRMATION_WORD} in capitals to confirm.")
+        return typed

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from screening import access, contract, exports, labels, selectors, services
+from screening import access, contract, exports, labels, retention, selectors, services
 from screening.access import CLINICAL_PERMISSION
 from screening.audit import audit_record
 from screening.models import AuditEvent, Patient, Submission
@@ -30,6 +30,7 @@ from screening.staff_forms import (
     LabResultForm,
     MergeConfirmForm,
     MergeTargetForm,
+    PatientEraseForm,
     QueueFilterForm,
     SplitForm,
     StatusChangeForm,
@@ -448,3 +449,69 @@ def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect(_patient_url(new_patient))
     context = {"title": "Split a patient record", "patient": patient, "form": form}
     return render(request, "staff/patient_split.html", context)
+
+
+# --- Patients: export and erase (screening.retention) -----------------------------------
+
+
+@staff_view("screening.review_submission")
+@require_GET
+def patient_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Everything stored about one patient record, as a JSON download; audited EXPORT."""
+    patient = access.patient_for_staff(request, public_id, what="patient.export")
+    now = timezone.now()
+    record = retention.patient_export(patient=patient, now=now)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.EXPORT,
+        what="patient.export",
+        object_type="patient",
+        object_id=str(patient.public_id),
+        patient=patient,
+        detail={
+            "format": retention.EXPORT_FORMAT,
+            "submissions": len(record["submissions"]),
+            "lab_results": len(record["lab_results"]),
+        },
+    )
+    response = JsonResponse(record, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="patient-{patient.public_id}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_view("screening.review_submission")
+@require_http_methods(["GET", "POST"])
+def patient_erase(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Erase a record on request: a confirm page with a reason and ERASE typed out; the
+    record, its submissions and answers go, a tombstone and the audit trail stay."""
+    patient = access.patient_for_staff(request, public_id, what="patient.erase")
+    form = PatientEraseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            erased = retention.patient_erase(patient=patient, reason=form.cleaned_data["reason"])
+            _audit_patient_change(
+                request,
+                patient,
+                what="patient.erase",
+                detail={
+                    "reason": form.cleaned_data["reason"],
+                    "submissions": erased.submissions,
+                    "lab_results": erased.lab_results,
+                    "merged_records": erased.public_ids[1:],
+                },
+            )
+        messages.success(
+            request,
+            f"The record was erased: {erased.submissions} submission(s) and "
+            f"{erased.lab_results} lab result(s) removed. Its id {patient.public_id} and "
+            "the audit trail are kept.",
+        )
+        return redirect("staff:queue")
+    context = {
+        "title": "Erase a patient record",
+        "patient": patient,
+        "form": form,
+        "summary": retention.patient_erase_summary(patient=patient),
+    }
+    return render(request, "staff/patient_erase.html", context)

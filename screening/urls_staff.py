@@ -29,5 +29,9 @@ urlpatterns = [
     path("patients/<uuid:public_id>/", staff_views.patient_detail, name="patient"),
     path("patients/<uuid:public_id>/merge/", staff_views.patient_merge, name="patient_merge"),
     path("patients/<uuid:public_id>/split/", staff_views.patient_split, name="patient_split"),
+    path(
+        "patients/<uuid:public_id>/export.json", staff_views.patient_export, name="patient_export"
+    ),
+    path("patients/<uuid:public_id>/erase/", staff_views.patient_erase, name="patient_erase"),
     path("reminders/failed/", reminder_views.reminders_failed, name="reminders_failed"),
 ]
