@@ -182,3 +182,12 @@ def test_every_check_failing_is_reported(client, unreachable_broker):
 
     assert response.status_code == 503
     assert response.json()["failed"] == ["database", "cache", "broker", "beat"]
+
+
+def test_heartbeat_runs_every_minute_from_the_schedule():
+    from screening import schedules
+
+    (periodic,) = [p for p in schedules.periodic_tasks() if p.task.endswith("beat_heartbeat")]
+    assert periodic.task == "screening.health.beat_heartbeat"
+    assert periodic.schedule == schedules.Every(minutes=1)
+    assert periodic.task in current_app.tasks
