@@ -212,6 +212,8 @@ def test_staff_pages(journey, clinician, admin_client):
         f"/staff/patients/{patient.public_id}/",
         f"/staff/patients/{patient.public_id}/merge/",
         f"/staff/patients/{patient.public_id}/split/",
+        f"/staff/patients/{patient.public_id}/erase/",
+        f"/staff/patients/{patient.public_id}/export.json",
         "/staff/reminders/failed/",
         "/staff/account/backup-codes/",
     ]
