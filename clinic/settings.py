@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "csp",  # django-csp: its system checks; the header comes from CSPMiddleware
     "screening",
 ]
+# Benchmarks only (bench/README.md): apps such as bench.bareinsert, with their URLs under
+# /bench/<label>/. Empty, and so nothing changes, unless a benchmark sets BENCH_APPS.
+BENCH_APPS = env.list("BENCH_APPS", default=[])
+INSTALLED_APPS += BENCH_APPS
 
 MIDDLEWARE = [
     "screening.logging.RequestLogMiddleware",  # first: the request id, one log line a request

@@ -1,6 +1,7 @@
 """Top-level URLs: the patient intake at the root, the clinician dashboard under /staff/,
 staff sign-in under /staff/account/, Django's admin for clinic admins."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,3 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the patient pages' switch
     path("", include("screening.urls")),
 ]
+
+# Benchmarks only: each app in BENCH_APPS (e.g. bench.bareinsert) under /bench/<label>/.
+for _app in settings.BENCH_APPS:
+    urlpatterns.insert(0, path(f"bench/{_app.rsplit('.', 1)[-1]}/", include(f"{_app}.urls")))
