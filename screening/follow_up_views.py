@@ -24,7 +24,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from screening import forms, intake, links, selectors, services
+from screening import forms, intake, languages, links, selectors, services
 from screening.models import Reminder
 from screening.views import LINK_ERRORS, link_error_problem, link_problem
 
@@ -38,7 +38,8 @@ SYMPTOMS_INTRO = gettext_lazy(
 
 
 def _with_follow_up_link(view: Callable) -> Callable:
-    """Resolve the token to its follow-up reminder, or show why the link does not work."""
+    """Resolve the token to its follow-up reminder, or show why the link does not work.
+    The pages are in the email's language unless the patient chose one (screening.languages)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, token: str) -> HttpResponse:
@@ -48,7 +49,8 @@ def _with_follow_up_link(view: Callable) -> Callable:
             return link_problem(request, problem=link_error_problem(error), purpose="follow_up")
         if reminder.submission_id is None:
             return link_problem(request, problem="invalid", purpose="follow_up")
-        return view(request, reminder, token)
+        language = languages.link_language_use(request, reminder.language)  # the email's
+        return languages.link_language_remember(view(request, reminder, token), language)
 
     return wrapper
 

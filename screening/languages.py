@@ -11,6 +11,11 @@ must read the same for the whole team. `StaffPagesInEnglishMiddleware`, right af
 LocaleMiddleware, switches the staff dashboard, staff sign-in and the admin to
 LANGUAGE_CODE. Stored answers are codes, so they read in English there whatever language
 they were given in; the record says which language that was.
+
+A link in an email (resume a saved form, the follow-up check-in) opens in the email's
+language, which is the patient's, unless this browser has a language chosen with the
+switch: `link_language_use` activates it and `link_language_remember` keeps it (the same
+cookie the switch sets) for the pages that follow.
 """
 
 from __future__ import annotations
@@ -37,3 +42,32 @@ class StaffPagesInEnglishMiddleware:
         if match is not None and STAFF_NAMESPACES.intersection(match.namespaces):
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+
+
+def link_language_use(request: HttpRequest, language: str) -> str | None:
+    """Show this page in `language` (an email's) unless the patient chose one with the
+    switch. Returns the language activated, or None."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return None
+    if language not in dict(settings.LANGUAGES):
+        return None
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
+def link_language_remember(response: HttpResponse, language: str | None) -> HttpResponse:
+    """Keep the language `link_language_use` activated for the next pages, with the cookie
+    Django's set_language view sets (same name and attributes)."""
+    if language is not None:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

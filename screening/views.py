@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from screening import intake, links, selectors, services
+from screening import intake, languages, links, selectors, services
 from screening.intake import Draft, Step
 from screening.models import Reminder
 
@@ -199,6 +199,11 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
         reminder = links.reminder_from_token(token, kind=Reminder.Kind.UNFINISHED_INTAKE)
     except LINK_ERRORS as error:
         return link_problem(request, problem=link_error_problem(error), purpose="resume")
+    language = languages.link_language_use(request, reminder.language)  # the email's
+    return languages.link_language_remember(_resume(request, reminder), language)
+
+
+def _resume(request: HttpRequest, reminder: Reminder) -> HttpResponse:
     saved_draft = reminder.draft
     if saved_draft is None:
         return link_problem(request, problem="invalid", purpose="resume")
