@@ -73,8 +73,8 @@ def chromium_path() -> str:
         problem = "Chromium is not installed (apt-get install -y chromium, or set CHROMIUM=path)"
     else:
         try:
-            import playwright.sync_api  # noqa: F401
             import axe_playwright_python  # noqa: F401
+            import playwright.sync_api  # noqa: F401
         except ImportError as error:
             problem = f"{error.name} is not installed (make install)"
     if problem:
