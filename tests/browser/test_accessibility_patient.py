@@ -24,6 +24,7 @@ pytestmark = [
 # tests, a value that is not a number and no unit.
 INVALID = {slug: {} for slug in STEP_URLS}
 INVALID["blood-tests"] = {"lab1_test": "total_b12", "lab1_value": "lots"}
+FOCUS_ON_SUMMARY = "document.activeElement.classList.contains('error-summary')"
 
 
 def test_intake_pages_empty_and_with_errors(phone):
@@ -36,6 +37,7 @@ def test_intake_pages_empty_and_with_errors(phone):
         fill(phone, INVALID[slug])
         submit(phone)
         assert phone.locator(".error-summary").count() == 1, f"{slug}: no error summary"
+        assert phone.evaluate(FOCUS_ON_SUMMARY), f"{slug}: the error summary has no focus"
         check_page(phone, f"patient-{slug}-errors")
         answer(phone, slug)
     assert phone.url.endswith("/intake/check/")

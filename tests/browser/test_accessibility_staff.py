@@ -36,6 +36,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
+FOCUS_ON_SUMMARY = "document.activeElement.classList.contains('staff-error-summary')"
+
 # Pages the walk must reach (it may reach more: every route that answers HTML is checked).
 CORE_PAGES = {
     "staff_account:login",
@@ -122,6 +124,7 @@ def test_sign_in_pages(desktop, clinician):
     desktop.fill("#id_username", "clinician")
     desktop.fill("#id_password", "not the password")
     submit(desktop, BUTTON)
+    assert desktop.evaluate(FOCUS_ON_SUMMARY)
     check_page(desktop, "staff-login-errors")
     desktop.fill("#id_username", "clinician")
     desktop.fill("#id_password", STAFF_PASSWORD)
@@ -215,11 +218,12 @@ def test_staff_forms_with_errors_and_confirmations(desktop, clinician):
     check_page(desktop, "staff-queue-filter-errors")
     desktop.goto(f"{record}/decision/")
     submit(desktop, "main form:not([action]) button[type=submit]")
-    assert desktop.locator(".staff-error-summary").count() == 1
+    assert desktop.evaluate(FOCUS_ON_SUMMARY)
     check_page(desktop, "staff-decision-errors")
     desktop.goto(f"{record}/labs/add/")
     desktop.fill("#id_value", "lots")
     submit(desktop, "main form:not([action]) button[type=submit]")
+    assert desktop.evaluate(FOCUS_ON_SUMMARY)
     check_page(desktop, "staff-lab-add-errors")
 
     desktop.goto(f"{patient}/merge/")
