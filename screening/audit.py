@@ -13,8 +13,9 @@ from screening.models import AuditEvent, Patient
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from. Behind a proxy, the proxy must set REMOTE_ADDR
-    (e.g. gunicorn's --forwarded-allow-ips); a client-supplied header is never trusted."""
+    """The address the request came from (REMOTE_ADDR). Behind a reverse proxy that is
+    the proxy's address unless the proxy passes the client's through the PROXY protocol
+    (docs/production.md); a client-supplied X-Forwarded-For header is never trusted here."""
     return request.META.get("REMOTE_ADDR") or None
 
 
