@@ -118,6 +118,15 @@ DONE_URL = "/intake/done/"
 HELP_URL = "/intake/get-help-now/"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit counters (screening.ratelimit) and
+    anything else cached by an earlier test are gone."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def frozen_day(time_machine):
     """Freeze the clock at midday on INTAKE_DAY (no ticking)."""
