@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "screening.languages.StaffPagesInEnglishMiddleware",  # staff pages and admin in English
     "django.middleware.common.CommonMiddleware",
+    "screening.ratelimit.RateLimitMiddleware",  # public POSTs per address; before CSRF
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -275,6 +276,11 @@ else:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+
+# Public POSTs per client address and window (screening/ratelimit.py, docs/security.md):
+# "<count>/<window>" with the window in s, m or h, or "off".
+INTAKE_RATE_LIMIT = env("INTAKE_RATE_LIMIT", default="60/10m")  # patient pages
+FHIR_RATE_LIMIT = env("FHIR_RATE_LIMIT", default="600/10m")  # POST /fhir/QuestionnaireResponse
 
 # /health/ (screening/health.py): the broker check's time limit, and how old the beat
 # heartbeat (written every minute) may be before the check fails.
