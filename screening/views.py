@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from screening import intake, languages, links, selectors, services
+from screening.honeypot import honeypot_guard
 from screening.intake import Draft, Step
 from screening.models import Reminder
 
@@ -58,6 +59,7 @@ def _check_url() -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@honeypot_guard
 def question(request: HttpRequest, slug: str) -> HttpResponse:
     """One question page of the intake (the step named by `slug` in the URL conf)."""
     step = intake.STEPS_BY_SLUG[slug]
@@ -270,6 +272,7 @@ def _continue_url(draft: Draft) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@honeypot_guard
 def check(request: HttpRequest) -> HttpResponse:
     """Check your answers; its POST sends the intake (the final, idempotent step)."""
     draft = intake.draft_load(request.session)
