@@ -41,7 +41,10 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000  # every wait: navigation, locators, expect()
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-NARROW = {"width": 320, "height": 640}
+NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10 reflow: 1280px at 400%
+# 200% zoom of a 1280x800 window: a 640x400 CSS-pixel layout at 2 device pixels per CSS
+# pixel, which is what Chromium's zoom does to the layout and to media queries.
+ZOOMED = {"width": 640, "height": 400}
 
 # WCAG 2.0, 2.1 and 2.2 A and AA, and axe's best practices.
 AXE_OPTIONS = {
@@ -133,6 +136,25 @@ def desktop(new_page):
     return new_page(viewport=DESKTOP)
 
 
+@pytest.fixture
+def narrow(new_page):
+    """A 320px wide phone: the smallest screen the reflow criterion asks for."""
+    return new_page(viewport=NARROW, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture
+def zoomed(new_page):
+    """A desktop browser zoomed to 200%."""
+    return new_page(viewport=ZOOMED, device_scale_factor=2)
+
+
+def assert_no_horizontal_scroll(page) -> None:
+    """Nothing is wider than the screen, so nobody has to scroll sideways to read."""
+    width = page.viewport_size["width"]
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"{page.url}: {wide}px of content on a {width}px screen"
+
+
 def screenshot(page, name: str) -> Path:
     """A full-page PNG under artifacts/screenshots/ (CI keeps the folder)."""
     path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".png")
@@ -156,9 +178,11 @@ def axe_violations(page) -> dict:
 
 
 def check_page(page, name: str) -> None:
-    """Screenshot the page, then fail if axe-core finds any violation on it. Closed
-    <details> are opened first: axe skips what is hidden, and their content counts too."""
+    """Screenshot the page, then fail if it scrolls sideways or axe-core finds any
+    violation on it. Closed <details> are opened first: axe skips what is hidden, and
+    their content counts too."""
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     screenshot(page, name)
+    assert_no_horizontal_scroll(page)
     response = axe_violations(page)
     assert response["violations"] == [], f"{name} ({page.url}):\n{axe_report(response)}"

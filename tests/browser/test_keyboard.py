@@ -1,14 +1,17 @@
 """The intake by keyboard alone: a patient completes it with Tab, the arrow keys (to
 move within a group of radios, as browsers do), Space, Enter and typing; never a click.
 Every stop on the way shows a visible focus ring, and a page with errors puts the focus
-on its error summary."""
+on its error summary.
+
+It runs in a desktop browser zoomed to 200% (a 640x400 CSS-pixel layout at 2 device
+pixels per CSS pixel), and no page of the journey scrolls sideways at that zoom."""
 
 from __future__ import annotations
 
 import pytest
 
 from screening.models import Submission
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
 from tests.conftest import STEP_URLS, VALID_PAGES
 
 pytestmark = [
@@ -98,39 +101,44 @@ def continue_with_enter(page) -> None:
 
 def answer_page(page, data: dict) -> None:
     """Answer the fields in page order, starting from the top of the page."""
+    assert_no_horizontal_scroll(page)
     order = page.evaluate(FIELD_ORDER)
     for name in sorted(data, key=order.index):
         answer_field(page, name, data[name])
     continue_with_enter(page)
 
 
-def test_the_intake_by_keyboard_alone(phone):
-    phone.goto("/")
-    first = tab_to(phone, lambda el: True)
+def test_the_intake_by_keyboard_alone_at_200_percent_zoom(zoomed):
+    zoomed.goto("/")
+    first = tab_to(zoomed, lambda el: True)
     assert first["text"] == "Skip to main content"
-    tab_to(phone, lambda el: el["text"] == "Start now")
-    with phone.expect_navigation():
-        phone.keyboard.press("Enter")
-    assert phone.url.endswith(STEP_URLS["about-you"])
+    assert_no_horizontal_scroll(zoomed)
+    tab_to(zoomed, lambda el: el["text"] == "Start now")
+    with zoomed.expect_navigation():
+        zoomed.keyboard.press("Enter")
+    assert zoomed.url.endswith(STEP_URLS["about-you"])
 
     # Continue with nothing answered: the focus goes to the error summary.
-    continue_with_enter(phone)
-    assert "error-summary" in focused(phone)["classes"]
-    screenshot(phone, "keyboard-error-summary-focused")
+    continue_with_enter(zoomed)
+    assert "error-summary" in focused(zoomed)["classes"]
+    screenshot(zoomed, "keyboard-error-summary-focused")
     # The next Tab is the first error's link.
-    phone.keyboard.press("Tab")
-    assert focused(phone)["tag"] == "a"
-    assert focused(phone)["ring"]
+    zoomed.keyboard.press("Tab")
+    assert focused(zoomed)["tag"] == "a"
+    assert focused(zoomed)["ring"]
 
     for slug in STEP_URLS:
-        assert phone.url.endswith(STEP_URLS[slug]), f"expected {slug}, at {phone.url}"
-        answer_page(phone, VALID_PAGES[slug])
-    assert phone.url.endswith("/intake/check/")
-    tab_to(phone, lambda el: el["text"] == "Send my answers")
-    screenshot(phone, "keyboard-send-focused")
-    with phone.expect_navigation():
-        phone.keyboard.press("Enter")
-    assert phone.url.endswith("/intake/done/")
+        assert zoomed.url.endswith(STEP_URLS[slug]), f"expected {slug}, at {zoomed.url}"
+        answer_page(zoomed, VALID_PAGES[slug])
+    assert zoomed.url.endswith("/intake/check/")
+    assert_no_horizontal_scroll(zoomed)
+    tab_to(zoomed, lambda el: el["text"] == "Send my answers")
+    screenshot(zoomed, "keyboard-send-focused")
+    with zoomed.expect_navigation():
+        zoomed.keyboard.press("Enter")
+    assert zoomed.url.endswith("/intake/done/")
+    assert_no_horizontal_scroll(zoomed)
+    screenshot(zoomed, "keyboard-zoom-200-done")
 
     submission = Submission.objects.get()
     assert submission.is_complete
