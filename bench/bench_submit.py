@@ -1,0 +1,202 @@
+"""The intake's final submit under 50 concurrent patients, against a bare one-INSERT view.
+
+    .venv/bin/python bench/bench_submit.py            # 500 submits, about 2 minutes
+    .venv/bin/python bench/bench_submit.py --quick    # 100 submits, CI smoke run
+
+What it does, on loopback, in a database of its own (clinic_bench_submit, recreated):
+1. Starts gunicorn as the Procfile does (sync workers; --workers, default 4), production
+   settings, PostgreSQL, Redis, BENCH_APPS=bench.bareinsert.
+2. Prepares N patients: each walks the whole intake over HTTP like a browser (GET each
+   page, POST it, follow the redirect) and stops on "check your answers". Not timed.
+3. Times only the final POST (`/intake/check/` with the idempotency key) of the N
+   patients, 50 at a time (50 threads, each sending its next patient's POST as soon as
+   the last one answered): throughput, p50/p95/p99 latency at the client.
+4. Times N POSTs to the bare view (`/bench/bareinsert/insert/`: one INSERT, no session,
+   no CSRF, same gunicorn, middleware and PostgreSQL) the same way, before and after
+   step 3; the ratio is intake throughput / the bare view's (mean of the two rounds).
+5. Checks every submission was stored exactly once, and reports the peak memory
+   (VmHWM) of the gunicorn workers.
+
+Targets (bench/README.md): ratio >= 0.7 and p99 < 150 ms on 2 cores. This script
+reports; it never fails on a timing. It fails if a request errs or a row is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import queue
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness, patients  # noqa: E402
+
+CONCURRENCY = 50
+DATABASE = "clinic_bench_submit"
+
+
+def closed_loop(jobs: list, work, concurrency: int) -> tuple[float, list[float], list[str]]:
+    """Run work(job) for every job on `concurrency` threads that start together.
+    Returns (wall seconds, latency of each job, errors)."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for job in jobs:
+        todo.put(job)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(concurrency + 1)
+
+    def run() -> None:
+        start.wait()
+        while True:
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                seconds = work(job)
+            except (harness.HTTPError, patients.JourneyError) as error:
+                with lock:
+                    errors.append(str(error))
+                continue
+            with lock:
+                latencies.append(seconds)
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began, latencies, errors
+
+
+def prepare(base_url: str, count: int, run_id: str, concurrency: int) -> list[patients.Prepared]:
+    today = datetime.date.today()
+    retry = patients.Retry()
+    prepared: list[patients.Prepared] = []
+    lock = threading.Lock()
+
+    def walk(index: int) -> float:
+        browser = harness.Browser(base_url)
+        ready = patients.walk_to_check(browser, patients.pages(index, run_id, today), retry)
+        with lock:
+            prepared.append(ready)
+        return 0.0
+
+    _wall, _lat, errors = closed_loop(list(range(count)), walk, concurrency)
+    if errors:
+        raise SystemExit(f"preparing patients failed: {errors[:5]}")
+    return prepared
+
+
+def bare_round(base_url: str, count: int, tag: str) -> tuple[float, list[float], list[str]]:
+    def insert(index: int) -> float:
+        browser = harness.Browser(base_url)
+        started = time.perf_counter()
+        response = browser.post("/bench/bareinsert/insert/", {"key": f"{tag}-{index}"})
+        elapsed = time.perf_counter() - started
+        if response.status_code != 204:
+            raise patients.JourneyError(f"bare insert: {response.status_code}")
+        return elapsed
+
+    return closed_loop(list(range(count)), insert, CONCURRENCY)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100 submits: CI smoke run")
+    parser.add_argument("--submits", type=int, help="how many final POSTs (default 500)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
+    parser.add_argument("--keep-database", action="store_true")
+    args = parser.parse_args()
+    count = args.submits or (100 if args.quick else 500)
+
+    print(harness.header("bench_submit: final intake POST vs a bare one-INSERT view"))
+    print(
+        f"{count} submits, {CONCURRENCY} concurrent; gunicorn --workers {args.workers} "
+        f"(sync); DATABASE_CONN_MAX_AGE={args.conn_max_age}"
+    )
+    harness.database_create(DATABASE)
+    env = harness.app_env(DATABASE, DATABASE_CONN_MAX_AGE=str(args.conn_max_age))
+    harness.app_prepare(env)
+    run_id = harness.new_run_id()
+    cpu_before = time.process_time()
+    try:
+        with harness.Gunicorn(env, workers=args.workers) as server:
+            warm = prepare(server.url, 10, run_id + "w", 10)  # imports, templates, caches
+            closed_loop(warm, lambda p: patients.send(p, patients.Retry()), 10)
+            bare_round(server.url, 50, run_id + "w")
+
+            started = time.perf_counter()
+            ready = prepare(server.url, count, run_id, 8)
+            print(
+                f"prepared {len(ready)} patients on the check page in "
+                f"{time.perf_counter() - started:.1f} s (not timed below)"
+            )
+
+            cpu = [server.cpu_seconds()]
+            bare1 = bare_round(server.url, count, run_id + "a")
+            cpu.append(server.cpu_seconds())
+            intake = closed_loop(ready, lambda p: patients.send(p, patients.Retry()), CONCURRENCY)
+            cpu.append(server.cpu_seconds())
+            bare2 = bare_round(server.url, count, run_id + "b")
+            cpu.append(server.cpu_seconds())
+            peak_mib = server.peak_worker_mib()
+    finally:
+        client_cpu = time.process_time() - cpu_before
+
+    failures = [*bare1[2], *intake[2], *bare2[2]]
+    rows = stored_once(env, run_id, ready)
+    print()
+    phases = (
+        ("bare INSERT view, round 1", bare1),
+        ("intake final POST", intake),
+        ("bare INSERT view, round 2", bare2),
+    )
+    for index, (name, (wall, latencies, _errors)) in enumerate(phases):
+        cpu_ms = (cpu[index + 1] - cpu[index]) * 1000 / max(len(latencies), 1)
+        print(
+            f"{name:27} {len(latencies) / wall:6.1f} req/s; {harness.latency_line(latencies)}; "
+            f"gunicorn CPU {cpu_ms:.1f} ms/request"
+        )
+    bare_rate = (len(bare1[1]) / bare1[0] + len(bare2[1]) / bare2[0]) / 2
+    intake_rate = len(intake[1]) / intake[0]
+    print(f"ratio intake/bare throughput: {intake_rate / bare_rate:.2f} (target >= 0.7)")
+    p99 = harness.percentile([s * 1000 for s in intake[1]], 0.99)
+    print(f"intake final POST p99: {p99:.1f} ms (target < 150 ms)")
+    print(f"peak gunicorn worker memory (VmHWM): {peak_mib:.1f} MiB")
+    print(f"load generator CPU in this process: {client_cpu:.1f} s")
+    print(f"submissions stored exactly once: {rows}/{count}")
+    if not args.keep_database:
+        harness.database_drop(DATABASE)
+    if failures or rows != count:
+        raise SystemExit(f"FAILED: {len(failures)} errors {failures[:5]}; {rows}/{count} stored")
+
+
+def stored_once(env: dict, run_id: str, ready: list[patients.Prepared]) -> int:
+    """How many of the prepared patients have exactly one submission: found by their
+    idempotency key, complete, and the only submission with their email."""
+    import psycopg
+
+    keys = [p.idempotency_key for p in ready]
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        rows = conn.execute(
+            "SELECT p.email, count(*), count(*) FILTER "
+            "(WHERE s.idempotency_key = ANY(%s) AND s.is_complete) "
+            "FROM screening_submission s JOIN screening_patient p ON p.id = s.patient_id "
+            "WHERE p.email LIKE %s GROUP BY p.email",
+            (keys, f"load-{run_id}-%"),
+        ).fetchall()
+    return sum(1 for _email, total, by_key in rows if total == 1 and by_key == 1)
+
+
+if __name__ == "__main__":
+    main()
