@@ -56,22 +56,22 @@ AXE_OPTIONS = {
 }
 
 
-def _required() -> bool:
+def browsers_required() -> bool:
+    """CI (CI=true) and service runs (REQUIRE_SERVICES=1) never skip the browser tests."""
     return os.environ.get("CI", "").lower() == "true" or os.environ.get("REQUIRE_SERVICES") == "1"
 
 
-def _find_chromium() -> str | None:
+def find_chromium() -> str | None:
     named = os.environ.get("CHROMIUM")
     if named:
         return named if os.access(named, os.X_OK) else None
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    """Debian's Chromium, or skip (developer machine) / fail (CI) with the reason."""
+def chromium_or_stop() -> str:
+    """Chromium's path; else skip the test with the reason, or fail it in CI."""
     problem = None
-    path = _find_chromium()
+    path = find_chromium()
     if path is None:
         problem = "Chromium is not installed (apt-get install -y chromium, or set CHROMIUM=path)"
     else:
@@ -79,12 +79,17 @@ def chromium_path() -> str:
             import axe_playwright_python  # noqa: F401
             import playwright.sync_api  # noqa: F401
         except ImportError as error:
-            problem = f"{error.name} is not installed (make install)"
+            problem = f"the {error.name} package is not installed (make install)"
     if problem:
-        if _required():
+        if browsers_required():
             pytest.fail(f"Browser tests cannot run in CI: {problem}", pytrace=False)
-        pytest.skip(f"Browser tests need Chromium: {problem}")
+        pytest.skip(f"Browser tests skipped: {problem}")
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    return chromium_or_stop()
 
 
 @pytest.fixture(scope="session")
