@@ -233,13 +233,17 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 elif DEVELOPMENT:
     _broker_dir = VAR_DIR / "broker"
-    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)  # kombu needs them to exist
+    for _folder in ("processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)  # kombu needs them to exist
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Broadcast/control messages (celery inspect, the health check): kept in var/ too,
+        # not in a "control" folder wherever the process was started.
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     raise ImproperlyConfigured("REDIS_URL must be set in production (the Celery broker).")
