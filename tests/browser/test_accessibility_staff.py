@@ -199,9 +199,11 @@ def test_every_staff_page(desktop, clinician):
         "staff:submission_assign",
         "staff:submission_status",
     }
-    # The walk saw real data, not empty pages.
+    # The walk saw real data, not empty pages; and a level is never shown by colour alone.
     desktop.goto("/staff/")
     assert desktop.locator("tbody tr").count() == 4
+    assert set(desktop.locator("tbody .level").all_inner_texts()) == {"Urgent", "Review soon"}
+    assert "Waiting over" in desktop.locator(".queue-row-overdue").inner_text()
     desktop.goto(f"/staff/submissions/{submission.public_id}/")
     assert desktop.locator("svg.severity-chart").count() == 1
     assert desktop.get_by_text("Total B12", exact=False).count() >= 1
