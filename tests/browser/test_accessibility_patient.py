@@ -2,7 +2,8 @@
 violations, in Chromium on a 320px wide phone (so also without scrolling sideways:
 WCAG 1.4.10 reflow, checked by `check_page`): each question page empty and with its
 errors shown, and every page around the intake (save, resume, urgent advice, follow-up,
-unsubscribe, session ended, links that do not work)."""
+unsubscribe, session ended, links that do not work, too many attempts, the spam trap's
+refusal)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,21 @@ def test_unsubscribe_pages(narrow):
     check_page(narrow, "unsubscribed")
     narrow.goto("/unsubscribe/not-a-real-token/")
     check_page(narrow, "unsubscribe-link-does-not-work")
+
+
+def test_too_many_attempts_page(narrow, settings):
+    settings.INTAKE_RATE_LIMIT = "1/10m"
+    narrow.goto(STEP_URLS["about-you"])
+    submit(narrow)  # the one POST allowed
+    submit(narrow)
+    assert narrow.locator("h1").inner_text() == "Too many attempts from your connection"
+    check_page(narrow, "patient-too-many-attempts")
+
+
+def test_form_not_accepted_page(narrow):
+    narrow.goto(STEP_URLS["about-you"])
+    fill(narrow, VALID_PAGES["about-you"])
+    narrow.evaluate("document.getElementById('id_website').value = 'https://spam.example'")
+    submit(narrow)
+    assert narrow.locator("h1").inner_text() == "Your form could not be sent"
+    check_page(narrow, "patient-form-not-accepted")
