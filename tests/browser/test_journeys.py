@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from screening import reminders, services
 from screening.models import Reminder, Submission
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import check_page, screenshot
 from tests.browser.helpers import (
     answer,
     answer_until,
@@ -36,20 +36,21 @@ pytestmark = [
 ]
 
 
-def complete_intake(phone, prefix: str) -> str:
-    """From the start page: every question page, check, send; the reference shown."""
+def complete_intake(phone, prefix: str, look=screenshot) -> str:
+    """From the start page: every question page, check, send; the reference shown.
+    `look(page, name)` is called on each page (a screenshot, or check_page)."""
     with phone.expect_navigation():
         phone.locator(f"main a[href='{STEP_URLS['about-you']}']").click()  # Start now
     for slug, url in STEP_URLS.items():
         assert phone.url.endswith(url), f"expected {slug}, at {phone.url}"
         fill(phone, VALID_PAGES[slug])
-        screenshot(phone, f"{prefix}-{slug}")
+        look(phone, f"{prefix}-{slug}")
         submit(phone)
     assert phone.url.endswith("/intake/check/")
-    screenshot(phone, f"{prefix}-check")
+    look(phone, f"{prefix}-check")
     submit(phone)
     assert phone.url.endswith("/intake/done/")
-    screenshot(phone, f"{prefix}-done")
+    look(phone, f"{prefix}-done")
     return phone.locator(".reference").inner_text()
 
 
@@ -85,8 +86,9 @@ def test_patient_completes_the_intake_on_a_phone_in_spanish(phone):
         phone.locator("header").get_by_role("button", name="Español").click()
     assert phone.locator("html").get_attribute("lang") == "es"
     assert phone.locator("h1").inner_text() == "Compruebe si necesita un análisis de vitamina B12"
-    screenshot(phone, "journey-es-start")
-    reference = complete_intake(phone, "journey-es")
+    check_page(phone, "journey-es-start")
+    # The Spanish pages pass axe too (lang="es", the switch's English label marked lang="en").
+    reference = complete_intake(phone, "journey-es", look=check_page)
 
     assert phone.locator("html").get_attribute("lang") == "es"
     assert phone.locator("h1").inner_text() == "Sus respuestas se han enviado"
