@@ -644,6 +644,13 @@ def intake_send(
     the form was sent) and drop the copy of the answers it held. One transaction."""
     from screening.models import IntakeDraft
 
+    if not saved_draft:  # intake_submit is one transaction of its own
+        return intake_submit(
+            answers=answers,
+            patient_details=patient_details,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
     with transaction.atomic():
         submission = intake_submit(
             answers=answers,
@@ -651,10 +658,9 @@ def intake_send(
             idempotency_key=idempotency_key,
             language=language,
         )
-        if saved_draft:
-            IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
-                submitted_at=timezone.now(), data={}
-            )
+        IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
+            submitted_at=timezone.now(), data={}
+        )
     return submission
 
 
