@@ -174,6 +174,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Sessions hold an intake in progress; they end with the browser and after 2 hours idle.
+# In the database; a connection lost while saving one is a 500, not a 400 (screening/sessions.py).
+SESSION_ENGINE = "screening.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = True
