@@ -23,3 +23,14 @@ def test_every_role_has_exactly_its_permissions_after_migrations():
 def test_receptionist_has_no_clinical_permission():
     group = Group.objects.get(name="receptionist")
     assert list(group.permissions.values_list("codename", flat=True)) == ["view_queue"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_come_back_after_a_flush():
+    """A transactional test flushes every table; post_migrate puts the groups back, so
+    the next test (a live-server browser test, say) still finds its role groups."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert set(Group.objects.values_list("name", flat=True)) == set(ROLE_PERMISSIONS)
