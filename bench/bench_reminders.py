@@ -1,0 +1,167 @@
+"""Reminder dispatch: 10,000 due reminders out through two Celery workers to an SMTP sink.
+
+    .venv/bin/python bench/bench_reminders.py             # 10,000 reminders
+    .venv/bin/python bench/bench_reminders.py --quick     # 1,000 (CI)
+    .venv/bin/python bench/bench_reminders.py --batch-size 10000 --once   # one dispatch run
+
+In a database of its own (clinic_bench_reminders, recreated), production settings: N
+follow-up reminders are due (each for its own reviewed submission and patient, scheduled
+as `reminders.reminder_schedule_follow_up` would store them, in bulk). Two `celery
+worker` processes (--concurrency 2 each, the Procfile's default; the shared Redis, a
+queue of this run's own via CELERY_QUEUE) send them to an aiosmtpd sink on 127.0.0.1.
+This process runs `reminders_dispatch` (what beat runs every minute) back to back
+until nothing is due, or with --once a single time, and the clock runs from the first
+dispatch until every row is sent. Reported: seconds, emails per second, statuses, and
+Message-IDs received more than once (must be none). Target (bench/README.md): under 60 s for 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness  # noqa: E402
+from bench.load import midday_zone  # noqa: E402
+
+DATABASE = "clinic_bench_reminders"
+BATCH = 5000
+
+
+def generate(count: int) -> list[int]:
+    """`count` due follow-up reminders, each for its own patient; their ids."""
+    from django.utils import timezone
+
+    from screening.models import Patient, Reminder, Submission, new_reference
+
+    now = timezone.now()
+    ids: list[int] = []
+    for start in range(0, count, BATCH):
+        size = min(BATCH, count - start)
+        patients = Patient.objects.bulk_create(
+            Patient(
+                full_name=f"Reminder Patient {start + i}",
+                email=f"reminder{start + i}@example.com",
+                date_of_birth=datetime.date(1970, 1, 1 + i % 28),
+                contact_consent=True,
+            )
+            for i in range(size)
+        )
+        submissions = Submission.objects.bulk_create(
+            Submission(
+                reference=new_reference(),
+                patient=patient,
+                questionnaire_version="1",
+                is_complete=True,
+                status="reviewed",
+                idempotency_key=uuid.uuid4().hex,
+                age_years=55,
+            )
+            for patient in patients
+        )
+        rows = Reminder.objects.bulk_create(
+            Reminder(
+                key=f"follow_up:{submission.public_id}",
+                kind=Reminder.Kind.FOLLOW_UP,
+                due_at=now - datetime.timedelta(minutes=1),
+                patient=submission.patient,
+                submission=submission,
+                language="en",
+            )
+            for submission in submissions
+        )
+        ids += [row.pk for row in rows]
+    return ids
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 reminders: CI")
+    parser.add_argument("--reminders", type=int)
+    parser.add_argument("--batch-size", type=int, help="REMINDER_BATCH_SIZE (default 200)")
+    parser.add_argument("--once", action="store_true", help="one dispatch run, as beat's")
+    parser.add_argument("--concurrency", type=int, default=2, help="pool of each worker")
+    parser.add_argument("--conn-max-age", default="0", help="DATABASE_CONN_MAX_AGE")
+    parser.add_argument("--time-limit", type=float, default=600)
+    args = parser.parse_args()
+    count = args.reminders or (1_000 if args.quick else 10_000)
+
+    print(harness.header(f"bench_reminders: {count:,} due reminders, 2 Celery workers"))
+    harness.database_create(DATABASE)
+    queue = f"bench-reminders-{harness.new_run_id()}"
+    extra = {"REMINDER_BATCH_SIZE": str(args.batch_size)} if args.batch_size else {}
+    with harness.SmtpSink() as sink:
+        env = harness.app_env(
+            DATABASE,
+            PATIENT_EMAIL_HOURS="00:00-23:59",
+            CLINIC_TIME_ZONE=midday_zone(),
+            CELERY_QUEUE=queue,
+            CELERY_TASK_ALWAYS_EAGER="false",
+            DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
+            **sink.env(),
+            **extra,
+        )
+        harness.app_prepare(env)
+        harness.django_setup(env)
+        from django.conf import settings
+
+        import clinic.celery  # noqa: F401 - this process publishes reminder_send
+        from screening import emails, reminders
+        from screening.models import Reminder
+
+        generate(count)
+        rows = Reminder.objects.all()
+        message_ids = {emails.message_id(row) for row in rows.select_related("submission")}
+        workers = [
+            harness.CeleryWorker(env, queue, f"{queue}-w{n}", concurrency=args.concurrency).start()
+            for n in (1, 2)
+        ]
+        try:
+            print(
+                f"2 worker processes, --concurrency={args.concurrency} each; "
+                f"DATABASE_CONN_MAX_AGE={args.conn_max_age}; "
+                f"REMINDER_BATCH_SIZE={settings.REMINDER_BATCH_SIZE}; dispatch "
+                + ("once" if args.once else "back to back until nothing is due")
+            )
+            started = time.perf_counter()
+            dispatch_runs = 0
+            while True:
+                claimed = reminders.reminders_dispatch().claimed
+                dispatch_runs += 1
+                if args.once or not claimed:
+                    break
+            dispatched_at = time.perf_counter() - started
+            harness.wait_until(
+                lambda: not rows.exclude(status__in=("sent", "failed", "cancelled")).exists(),
+                timeout=args.time_limit,
+                interval=0.5,
+                what="every reminder to be sent",
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            for worker in workers:
+                worker.stop()
+        statuses = dict(Counter(rows.values_list("status", flat=True)))
+        duplicates = {mid: n for mid, n in sink.by_message_id.items() if n > 1}
+        unknown = set(sink.by_message_id) - message_ids
+
+    print(f"{dispatch_runs} dispatch runs, the last one {dispatched_at:.1f} s after the first")
+    print(
+        f"{count:,} reminders in {elapsed:.1f} s: {count / elapsed:.0f} emails/s "
+        f"(target: 10,000 in under 60 s)"
+    )
+    print(f"statuses: {statuses}; SMTP receipts {sink.received():,}")
+    print(f"Message-IDs received more than once: {len(duplicates)}; unknown: {len(unknown)}")
+    harness.database_drop(DATABASE)
+    if duplicates or unknown or statuses != {"sent": count}:
+        raise SystemExit("FAILED: every reminder must be sent exactly once")
+
+
+if __name__ == "__main__":
+    main()
