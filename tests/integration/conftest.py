@@ -62,18 +62,26 @@ def wait_until(
     *,
     timeout: float,
     interval: float = 0.2,
+    steady_for: float = 0.0,
     message: str | Callable[[], str] = "condition",
 ):
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds.
+    """Poll `condition` until it returns something truthy (and has kept doing so for
+    `steady_for` seconds); fail after `timeout` seconds.
 
     `message` (or what it returns) says what was awaited and what was last seen.
     """
     deadline = time.monotonic() + timeout
+    true_since = None
     while True:
         result = condition()
+        now = time.monotonic()
         if result:
-            return result
-        if time.monotonic() >= deadline:
+            true_since = now if true_since is None else true_since
+            if now - true_since >= steady_for:
+                return result
+        else:
+            true_since = None
+        if now >= deadline:
             text = message() if callable(message) else message
             pytest.fail(f"Timed out after {timeout:.0f} s waiting for {text}")
         time.sleep(interval)

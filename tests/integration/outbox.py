@@ -31,9 +31,14 @@ def unique_name() -> str:
 
 
 def clinician_on_duty(username: str = "duty", email: str = "duty@clinic.example"):
-    """A clinician in the on-duty group, with a second factor (tests.conftest.signed_in)."""
+    """A clinician in the on-duty group, with a second factor (tests.conftest.signed_in).
+
+    The groups come from a data migration; serialized_rollback restores them after each
+    transactional test's flush, and roles_sync (idempotent) makes sure of it."""
+    from django.contrib.auth.models import Permission
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    roles.roles_sync(Group, Permission)
     user = UserFactory(username=username, email=email)
     user.groups.add(Group.objects.get(name=roles.CLINICIAN), Group.objects.get(name=roles.ON_DUTY))
     TOTPDevice.objects.create(user=user, name="default", confirmed=True)

@@ -117,6 +117,7 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
     wait_until(
         lambda: outbox.all_final(list(pending_ids)) and worker.idle(),
         timeout=SEND_TIMEOUT,
+        steady_for=1,
         message=lambda: f"pending ones sent: {outbox.describe(ids)}\n{worker.log()[-2000:]}",
     )
     assert outbox.statuses(list(pending_ids)) == {"sent": len(pending_ids)}

@@ -41,7 +41,7 @@ def _failed_page(clinician) -> str:
     return response.content.decode()
 
 
-def _sent_lines(log: str, outcome: str) -> int:
+def _send_lines(log: str, outcome: str) -> int:
     return len(re.findall(rf"reminder_send\[[\w-]+\] succeeded in \S+ '{outcome}'", log))
 
 
@@ -82,7 +82,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, 
     def drained():
         return live_celery.queue_length() == 0 and second.idle()
 
-    wait_until(drained, timeout=SEND_TIMEOUT, message=lambda: second.log()[-2000:])
+    wait_until(drained, timeout=SEND_TIMEOUT, steady_for=1, message=lambda: second.log()[-2000:])
     # What the killed worker held (acks_late) is not redelivered before the broker's
     # visibility timeout (an hour); rows it was sending are stuck in "sending".
     assert not Reminder.objects.filter(
@@ -151,7 +151,7 @@ def test_four_workers_on_the_same_due_set_send_each_reminder_once(workers, smtp,
     def quiet():
         return live_celery.queue_length() == 0 and all(worker.idle() for worker in four)
 
-    wait_until(quiet, timeout=SEND_TIMEOUT, message=lambda: outbox.describe(ids))
+    wait_until(quiet, timeout=SEND_TIMEOUT, steady_for=1, message=lambda: outbox.describe(ids))
     # Whatever the four runs left (a dispatcher skips rows another has locked) goes now.
     claimed_here = reminders.reminders_dispatch().claimed
     wait_until(
@@ -164,15 +164,23 @@ def test_four_workers_on_the_same_due_set_send_each_reminder_once(workers, smtp,
     assert smtp.handler.count_by_message_id() == dict.fromkeys(by_message_id, 1)
     assert {row.attempts for row in Reminder.objects.filter(pk__in=ids)} == {1}
 
+    # Every message was handled: 40 from the dispatchers and 40 duplicates.
+    wait_until(
+        lambda: (
+            sum(_send_lines(w.log(), "sent") + _send_lines(w.log(), "skipped") for w in four) >= 80
+        ),
+        timeout=SEND_TIMEOUT,
+        message=lambda: "80 reminder_send tasks to finish",
+    )
     logs = [worker.log() for worker in four]
     claimed = [
         int(n) for log in logs for n in re.findall(r"reminders dispatched: (\d+) claimed", log)
     ]
     assert sum(claimed) + claimed_here == 40, claimed  # every row claimed exactly once
     assert max(claimed, default=0) <= 10
-    sent_by_worker = [_sent_lines(log, "sent") for log in logs]
+    sent_by_worker = [_send_lines(log, "sent") for log in logs]
     assert sum(sent_by_worker) == 40
-    assert sum(_sent_lines(log, "skipped") for log in logs) == 40  # every duplicate
+    assert sum(_send_lines(log, "skipped") for log in logs) == 40  # every duplicate
     assert sum(1 for sent in sent_by_worker if sent) >= 2, sent_by_worker  # really shared
 
 
