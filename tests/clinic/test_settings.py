@@ -18,7 +18,8 @@ def _django_setup(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
     env["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
     code = (
         "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.CELERY_BROKER_URL)"
+        "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.CELERY_BROKER_URL, "
+        "settings.LANGUAGE_COOKIE_SECURE)"
     )
     return subprocess.run(
         [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
@@ -46,10 +47,10 @@ def test_production_defaults_are_secure():
         }
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True", "redis://127.0.0.1:6379/0"]
+    assert result.stdout.split() == ["False", "True", "redis://127.0.0.1:6379/0", "True"]
 
 
 def test_development_mode_uses_embedded_broker():
     result = _django_setup({"DJANGO_DEBUG": "true"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "False", "filesystem://"]
+    assert result.stdout.split() == ["True", "False", "filesystem://", "False"]
