@@ -682,7 +682,10 @@ class BloodTestsForm(IntakeForm):
 
     @staticmethod
     def _parse_value(text: str) -> Decimal | None:
-        """A plain number, 0 or more, below a million, with at most 3 decimal places."""
+        """A plain number, 0 or more, below a million, with at most 3 decimal places.
+        A single decimal comma (4,5 as written in Spanish) is read as a decimal point."""
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
         if not text or not all(character.isdigit() or character == "." for character in text):
             return None
         if not text.isascii():

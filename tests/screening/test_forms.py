@@ -413,6 +413,18 @@ def test_blood_tests_bad_input_message_beside_the_field(changes, field, message)
     assert _errors(_form(BloodTestsForm, "blood-tests", **changes)) == {field: [message]}
 
 
+def test_blood_tests_accept_a_decimal_comma():
+    form = _form(BloodTestsForm, "blood-tests", lab2_value="12,5")
+    assert form.is_valid(), form.errors
+    assert form.session_data()["labs"][1]["value"] == "12.5"
+
+
+def test_blood_tests_refuse_a_thousands_separator_and_a_point():
+    form = _form(BloodTestsForm, "blood-tests", lab1_value="1,250.5")
+    assert not form.is_valid()
+    assert "lab1_value" in form.errors
+
+
 def test_blood_tests_started_row_needs_every_part():
     form = BloodTestsForm({"lab3_value": "300"}, today=INTAKE_DAY)
     assert _errors(form) == {
