@@ -23,6 +23,17 @@ LAB_KEYS = ("test", "value", "unit", "date")
 # Exactly YYYY-MM-DD with ASCII digits; date.fromisoformat alone also accepts
 # other ISO forms such as 20240131.
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The keys a symptom's answer may have: details only where the contract has them.
+SYMPTOM_KEYS = {
+    name: (
+        "present",
+        "severity",
+        "duration_weeks",
+        *(("sites",) if name in contract.SYMPTOM_SITES else ()),
+        *(("both_sides",) if name in contract.SYMPTOMS_WITH_BOTH_SIDES else ()),
+    )
+    for name in contract.SYMPTOMS
+}
 
 
 class InvalidAnswers(ValueError):
@@ -48,13 +59,7 @@ def validate_answers(data: object, *, path: str = "") -> list[str]:
             problems.append(f"{_join(path, key)}: required")
 
     if "age_years" in data:
-        _check_int(
-            data["age_years"],
-            contract.AGE_MIN,
-            contract.AGE_MAX,
-            _join(path, "age_years"),
-            problems,
-        )
+        _check_int(data, "age_years", contract.AGE_MIN, contract.AGE_MAX, path, problems)
     for key, choices in (
         ("sex", contract.SEXES),
         ("pregnant", contract.PREGNANT_CHOICES),
@@ -62,16 +67,17 @@ def validate_answers(data: object, *, path: str = "") -> list[str]:
         ("b12_treatment", contract.B12_TREATMENTS),
     ):
         if key in data:
-            _check_choice(data[key], choices, _join(path, key), problems)
+            _check_choice(data, key, choices, path, problems)
     for key in ("breastfeeding", "family_history"):
         if key in data:
-            _check_bool(data[key], _join(path, key), problems)
+            _check_bool(data, key, path, problems)
     if "alcohol_units_per_week" in data:
         _check_int(
-            data["alcohol_units_per_week"],
+            data,
+            "alcohol_units_per_week",
             contract.ALCOHOL_MIN,
             contract.ALCOHOL_MAX,
-            _join(path, "alcohol_units_per_week"),
+            path,
             problems,
         )
     if "symptoms" in data:
@@ -79,11 +85,9 @@ def validate_answers(data: object, *, path: str = "") -> list[str]:
     if "red_flags" in data:
         _check_red_flags(data["red_flags"], _join(path, "red_flags"), problems)
     if "medicines" in data:
-        _check_code_list(data["medicines"], contract.MEDICINES, _join(path, "medicines"), problems)
+        _check_code_list(data, "medicines", contract.MEDICINES, path, problems)
     if "conditions" in data:
-        _check_code_list(
-            data["conditions"], contract.CONDITIONS, _join(path, "conditions"), problems
-        )
+        _check_code_list(data, "conditions", contract.CONDITIONS, path, problems)
     if "labs" in data:
         _check_labs(data["labs"], _join(path, "labs"), problems)
     return problems
@@ -106,34 +110,45 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_int(value: object, low: int, high: int, path: str, problems: list[str]) -> None:
+# The checks below take the object and the key of the value they check, and build the
+# value's key path only for a problem: most answers are valid, and the engine validates
+# every intake it screens (bench/bench_engine.py).
+
+
+def _check_int(data: dict, key: str, low: int, high: int, path: str, problems: list[str]) -> None:
+    value = data[key]
     if not _is_int(value):
-        problems.append(f"{path}: must be an integer")
+        problems.append(f"{_join(path, key)}: must be an integer")
     elif not low <= value <= high:
-        problems.append(f"{path}: must be {low}-{high}")
+        problems.append(f"{_join(path, key)}: must be {low}-{high}")
 
 
-def _check_bool(value: object, path: str, problems: list[str]) -> None:
-    if not isinstance(value, bool):
-        problems.append(f"{path}: must be true or false")
+def _check_bool(data: dict, key: str, path: str, problems: list[str]) -> None:
+    if not isinstance(data[key], bool):
+        problems.append(f"{_join(path, key)}: must be true or false")
 
 
-def _check_choice(value: object, choices: tuple[str, ...], path: str, problems: list[str]) -> None:
+def _check_choice(
+    data: dict, key: str, choices: tuple[str, ...], path: str, problems: list[str]
+) -> None:
+    value = data[key]
     if not isinstance(value, str) or value not in choices:
-        problems.append(f"{path}: must be one of {', '.join(choices)}")
+        problems.append(f"{_join(path, key)}: must be one of {', '.join(choices)}")
 
 
-def _check_code_list(value: object, codes: tuple[str, ...], path: str, problems: list[str]) -> None:
+def _check_code_list(
+    data: dict, key: str, codes: tuple[str, ...], path: str, problems: list[str]
+) -> None:
+    value = data[key]
     if not isinstance(value, list):
-        problems.append(f"{path}: must be a list")
+        problems.append(f"{_join(path, key)}: must be a list")
         return
     seen: set[str] = set()
     for index, code in enumerate(value):
-        item_path = f"{path}[{index}]"
         if not isinstance(code, str) or code not in codes:
-            problems.append(f"{item_path}: must be one of {', '.join(codes)}")
+            problems.append(f"{_join(path, key)}[{index}]: must be one of {', '.join(codes)}")
         elif code in seen:
-            problems.append(f"{item_path}: duplicate {code}")
+            problems.append(f"{_join(path, key)}[{index}]: duplicate {code}")
         else:
             seen.add(code)
 
@@ -152,48 +167,35 @@ def _check_symptom(name: str, value: object, path: str, problems: list[str]) -> 
     if not isinstance(value, dict):
         problems.append(f"{path}: must be an object")
         return
-    allowed = ["present", "severity", "duration_weeks"]
-    if name in contract.SYMPTOM_SITES:
-        allowed.append("sites")
-    if name in contract.SYMPTOMS_WITH_BOTH_SIDES:
-        allowed.append("both_sides")
-    _check_unknown_keys(value, tuple(allowed), path, problems)
+    allowed = SYMPTOM_KEYS[name]
+    _check_unknown_keys(value, allowed, path, problems)
 
     if "present" not in value:
         problems.append(f"{_join(path, 'present')}: required")
     else:
-        _check_bool(value["present"], _join(path, "present"), problems)
-    present = value.get("present") is True
-
-    # Details only describe a symptom the patient has; on an absent one they are
-    # contradictory answers, not something to guess about.
-    for key in ("severity", "duration_weeks", "sites", "both_sides"):
-        if key in value and key in allowed and not present:
-            problems.append(f"{_join(path, key)}: only allowed when present is true")
-    if not present:
+        _check_bool(value, "present", path, problems)
+    if value.get("present") is not True:
+        # Details only describe a symptom the patient has; on an absent one they are
+        # contradictory answers, not something to guess about.
+        for key in allowed[1:]:  # the details: every key but "present"
+            if key in value:
+                problems.append(f"{_join(path, key)}: only allowed when present is true")
         return
     if "severity" in value:
-        _check_int(
-            value["severity"],
-            contract.SEVERITY_MIN,
-            contract.SEVERITY_MAX,
-            _join(path, "severity"),
-            problems,
-        )
+        _check_int(value, "severity", contract.SEVERITY_MIN, contract.SEVERITY_MAX, path, problems)
     if "duration_weeks" in value:
         _check_int(
-            value["duration_weeks"],
+            value,
+            "duration_weeks",
             contract.DURATION_WEEKS_MIN,
             contract.DURATION_WEEKS_MAX,
-            _join(path, "duration_weeks"),
+            path,
             problems,
         )
     if "sites" in value and "sites" in allowed:
-        _check_code_list(
-            value["sites"], contract.SYMPTOM_SITES[name], _join(path, "sites"), problems
-        )
+        _check_code_list(value, "sites", contract.SYMPTOM_SITES[name], path, problems)
     if "both_sides" in value and "both_sides" in allowed:
-        _check_bool(value["both_sides"], _join(path, "both_sides"), problems)
+        _check_bool(value, "both_sides", path, problems)
 
 
 def _check_red_flags(value: object, path: str, problems: list[str]) -> None:
@@ -203,7 +205,7 @@ def _check_red_flags(value: object, path: str, problems: list[str]) -> None:
     _check_unknown_keys(value, contract.RED_FLAGS, path, problems)
     for name in contract.RED_FLAGS:
         if name in value:
-            _check_bool(value[name], _join(path, name), problems)
+            _check_bool(value, name, path, problems)
 
 
 def _check_labs(value: object, path: str, problems: list[str]) -> None:
@@ -225,7 +227,7 @@ def _check_lab(lab: object, path: str, problems: list[str]) -> None:
 
     test = lab.get("test")
     if "test" in lab:
-        _check_choice(test, contract.LAB_TESTS, _join(path, "test"), problems)
+        _check_choice(lab, "test", contract.LAB_TESTS, path, problems)
     # The accepted units depend on the test, so they can only be checked once the
     # test itself is known and valid.
     if "unit" in lab and test in contract.LAB_UNITS:
