@@ -445,6 +445,24 @@ class CeleryWorker:
         path = self.log_dir / f"{self.name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the worker and its pool processes so far."""
+        import psutil
+
+        try:
+            main = psutil.Process(self.process.pid)
+            processes = [main, *main.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes: no warm shutdown."""
         if self.process is not None:
