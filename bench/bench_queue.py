@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_queue.py --quick    # 10,000 submissions, 10 loads (CI)
     .venv/bin/python bench/bench_queue.py --explain  # and the plan of each page's queries
 
-In a database of its own (clinic_bench_queue, recreated), production settings on
+In a database of its own (clinic_bench_queue_<pid>, dropped afterwards), production settings on
 PostgreSQL, this generates a clinic's history in bulk: about 70% distinct patients,
 levels as a triage population has them (3% urgent, 17% review soon, 30% routine, 50% no
 flag), two years of submissions of which the last weeks' are still open (new, in review,
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import random
 import sys
 import time
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness  # noqa: E402
 
-DATABASE = "clinic_bench_queue"
+DATABASE = f"clinic_bench_queue_{os.getpid()}"  # concurrent runs never share one
 LEVEL_WEIGHTS = {"urgent": 3, "review_soon": 17, "routine": 30, "no_flag": 50}
 OPEN_DAYS = 30  # submissions of the last 30 days are still open, older ones decided
 BATCH = 5000

@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_reminders.py --quick     # 1,000 (CI)
     .venv/bin/python bench/bench_reminders.py --batch-size 10000 --once   # one dispatch run
 
-In a database of its own (clinic_bench_reminders, recreated), production settings: N
+In a database of its own (clinic_bench_reminders_<pid>, dropped afterwards), production settings: N
 follow-up reminders are due (each for its own reviewed submission and patient, scheduled
 as `reminders.reminder_schedule_follow_up` would store them, in bulk). Two `celery
 worker` processes (--concurrency 2 each, the Procfile's default; the shared Redis, a
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 import time
 import uuid
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness  # noqa: E402
 from bench.load import midday_zone  # noqa: E402
 
-DATABASE = "clinic_bench_reminders"
+DATABASE = f"clinic_bench_reminders_{os.getpid()}"  # concurrent runs never share one
 BATCH = 5000
 
 

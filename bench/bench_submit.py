@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_submit.py            # 500 submits, about 2 minutes
     .venv/bin/python bench/bench_submit.py --quick    # 100 submits, CI smoke run
 
-What it does, on loopback, in a database of its own (clinic_bench_submit, recreated):
+What it does, on loopback, in a database of its own (clinic_bench_submit_<pid>, dropped afterwards):
 1. Starts gunicorn as the Procfile does (sync workers; --workers, default 4), production
    settings, PostgreSQL, Redis, BENCH_APPS=bench.bareinsert.
 2. Prepares N patients: each walks the whole intake over HTTP like a browser (GET each
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness, patients  # noqa: E402
 
 CONCURRENCY = 50
-DATABASE = "clinic_bench_submit"
+DATABASE = f"clinic_bench_submit_{os.getpid()}"  # concurrent runs never share one
 
 
 def closed_loop(jobs: list, work, concurrency: int) -> tuple[float, list[float], list[str]]:

@@ -5,7 +5,7 @@ connections, Redis and Celery workers are killed and restarted.
     .venv/bin/python bench/load.py --faults            # 500 intakes through the faults below
     .venv/bin/python bench/load.py --quick [--faults]  # 150 intakes (CI, tests/load/)
 
-Everything on loopback, in a database of its own (clinic_load, recreated), with a
+Everything on loopback, in a database of its own (clinic_load_<pid>, dropped afterwards), with a
 private redis-server (the web's cache, the rate limit's counters and the Celery broker;
 the shared Redis on 6379 is never touched), an SMTP sink (aiosmtpd), gunicorn as the
 Procfile runs it (production settings) and two Celery worker processes.
@@ -53,7 +53,7 @@ from bench import harness, patients  # noqa: E402
 USERS = 50
 SAVE_EVERY = 5  # every fifth job saves and leaves
 RETRIES_WITH_FAULTS = 6
-DATABASE = "clinic_load"
+DATABASE = f"clinic_load_{os.getpid()}"  # concurrent runs never share one
 FAULTS = (  # (fraction of N sent, fault)
     (0.15, "postgres"),
     (0.30, "worker"),

@@ -5,7 +5,7 @@ redis-server and two Celery workers, while PostgreSQL's connections are terminat
 three times, a worker is SIGKILLed and restarted twice, and Redis is stopped and
 restarted. The script asserts every intake answered "sent" is stored exactly once and
 no reminder email is delivered twice, and exits 1 otherwise; this test runs it in a
-subprocess (its own database, clinic_load, and processes) and fails with its report.
+subprocess (its own database, clinic_load_<pid>, and processes) and fails with its report.
 
 It needs PostgreSQL (the suite's DATABASE_URL) and redis-server on PATH; without them it
 is skipped, or failed when REQUIRE_SERVICES=1 (CI). Bounded: the script stops its load
