@@ -444,12 +444,23 @@ def live_celery(services, broker_url, celery_queue):
     """Eager mode off, `.delay()` to `celery_queue` on `broker_url`; restored afterwards."""
     from clinic.celery import app
 
-    keys = ("task_always_eager", "task_default_queue", "broker_url")
-    saved = {key: app.conf[key] for key in keys}
+    # Raw values (conf.get), not the properties: broker_write_url falls back to broker_url
+    # when unset, and a test that pinned it elsewhere would send our messages there.
+    keys = (
+        "task_always_eager",
+        "task_default_queue",
+        "broker_url",
+        "broker_write_url",
+        "broker_read_url",
+    )
+    saved = {key: app.conf.get(key) for key in keys}
     app.conf.task_always_eager = False
     app.conf.task_default_queue = celery_queue
     app.conf.broker_url = broker_url
+    app.conf.broker_write_url = broker_url
+    app.conf.broker_read_url = broker_url
     _reset_celery_connections(app)
+    assert app.connection_for_write().as_uri(include_password=True) == broker_url
     live = LiveCelery(app, broker_url, celery_queue, run_id=celery_queue)
     live.purge()
     try:
