@@ -1,7 +1,7 @@
 """The clinicians' review queue (/staff/) with 100,000 submissions: queries and latency.
 
     .venv/bin/python bench/bench_queue.py            # 100,000 submissions, 40 loads a page
-    .venv/bin/python bench/bench_queue.py --quick    # 10,000 submissions, 10 loads (CI)
+    .venv/bin/python bench/bench_queue.py --quick    # 10,000 submissions, 5 loads (CI)
     .venv/bin/python bench/bench_queue.py --explain  # and the plan of each page's queries
 
 In a database of its own (clinic_bench_queue_<pid>, dropped afterwards), production settings on
@@ -217,7 +217,7 @@ def main() -> None:
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
     count = args.submissions or (10_000 if args.quick else 100_000)
-    loads = args.loads or (10 if args.quick else 40)
+    loads = args.loads or (5 if args.quick else 40)
 
     print(harness.header(f"bench_queue: the review queue with {count:,} submissions"))
     harness.database_create(DATABASE)

@@ -1,7 +1,7 @@
 """Reminder dispatch: 10,000 due reminders out through two Celery workers to an SMTP sink.
 
     .venv/bin/python bench/bench_reminders.py             # 10,000 reminders
-    .venv/bin/python bench/bench_reminders.py --quick     # 1,000 (CI)
+    .venv/bin/python bench/bench_reminders.py --quick     # 500 (CI)
     .venv/bin/python bench/bench_reminders.py --batch-size 10000 --once   # one dispatch run
 
 In a database of its own (clinic_bench_reminders_<pid>, dropped afterwards), production settings: N
@@ -83,7 +83,7 @@ def generate(count: int) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 reminders: CI")
+    parser.add_argument("--quick", action="store_true", help="500 reminders: CI")
     parser.add_argument("--reminders", type=int)
     parser.add_argument("--batch-size", type=int, help="REMINDER_BATCH_SIZE (default 200)")
     parser.add_argument("--once", action="store_true", help="one dispatch run, as beat's")
@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--conn-max-age", default="0", help="DATABASE_CONN_MAX_AGE")
     parser.add_argument("--time-limit", type=float, default=600)
     args = parser.parse_args()
-    count = args.reminders or (1_000 if args.quick else 10_000)
+    count = args.reminders or (500 if args.quick else 10_000)
 
     print(harness.header(f"bench_reminders: {count:,} due reminders, 2 Celery workers"))
     harness.database_create(DATABASE)

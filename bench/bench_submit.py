@@ -1,7 +1,7 @@
 """The intake's final submit under 50 concurrent patients, against a bare one-INSERT view.
 
     .venv/bin/python bench/bench_submit.py            # 500 submits, about 2 minutes
-    .venv/bin/python bench/bench_submit.py --quick    # 100 submits, CI smoke run
+    .venv/bin/python bench/bench_submit.py --quick    # 60 submits, CI smoke run
 
 What it does, on loopback, in a database of its own (clinic_bench_submit_<pid>, dropped afterwards):
 1. Starts gunicorn as the Procfile does (sync workers; --workers, default 4), production
@@ -111,13 +111,13 @@ def bare_round(base_url: str, count: int, tag: str) -> tuple[float, list[float],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100 submits: CI smoke run")
+    parser.add_argument("--quick", action="store_true", help="60 submits: CI smoke run")
     parser.add_argument("--submits", type=int, help="how many final POSTs (default 500)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     parser.add_argument("--conn-max-age", default=os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
-    count = args.submits or (100 if args.quick else 500)
+    count = args.submits or (60 if args.quick else 500)
 
     print(harness.header("bench_submit: final intake POST vs a bare one-INSERT view"))
     print(
