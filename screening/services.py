@@ -17,6 +17,7 @@ audit event inside the same transaction): `submission_assign`, `submission_statu
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -44,6 +45,16 @@ from screening.selectors import submission_answers, submission_current_result
 
 REFERENCE_ATTEMPTS = 10
 LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
+
+# Unicode bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). In a name
+# or a note they turn the text after them around on a staff page (a reference, a date of
+# birth), and escaping leaves them: they are dropped from free text as it is stored. The
+# marks U+200E and U+200F, which names in Hebrew or Arabic may need, are kept.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def _plain(text: str) -> str:
+    return text.translate(BIDI_CONTROLS)
 
 
 def intake_submit(
@@ -124,8 +135,8 @@ def _patient_get_or_create(*, details: dict, language: str) -> Patient:
     """
     email = details["email"].strip().lower()
     defaults = {
-        "full_name": details["full_name"],
-        "phone": details.get("phone", ""),
+        "full_name": _plain(details["full_name"]),
+        "phone": _plain(details.get("phone", "")),
         "contact_consent": details["contact_consent"],
         "language": language,
     }
@@ -413,7 +424,7 @@ def review_record(*, submission: Submission, clinician, outcomes: list[str], not
         if submission.status == Status.NEW:
             _status_set(submission, Status.IN_REVIEW, by=clinician)
         review = Review.objects.create(
-            submission=submission, clinician=clinician, outcomes=codes, note=note
+            submission=submission, clinician=clinician, outcomes=codes, note=_plain(note)
         )
         ordered = any(code in OUTCOMES_AWAITING_TEST for code in codes)
         to_status = Status.AWAITING_TEST if ordered else Status.REVIEWED
@@ -554,9 +565,9 @@ def patient_split(
                 "Another record has this email and date of birth: merge into it instead."
             )
         new_patient = Patient.objects.create(
-            full_name=details["full_name"],
+            full_name=_plain(details["full_name"]),
             email=email,
-            phone=details.get("phone", ""),
+            phone=_plain(details.get("phone", "")),
             date_of_birth=details["date_of_birth"],
             contact_consent=patient.contact_consent,
             language=patient.language,
@@ -603,7 +614,16 @@ def intake_draft_save(*, public_id: str | None, email: str, data: dict, language
 
     now = timezone.now()
     with transaction.atomic():
-        draft = _intake_draft_reusable(public_id) or IntakeDraft(created_at=now)
+        draft = _intake_draft_reusable(public_id)
+        if draft is None:
+            # The view names a new draft (and stores the name in the session) before this
+            # runs, so a retry after a lost response updates this row instead of making a
+            # second draft and a second reminder. A name already taken (a draft whose link
+            # was used) gets a fresh one.
+            taken = public_id and IntakeDraft.objects.filter(public_id=public_id).exists()
+            draft = IntakeDraft(created_at=now, public_id=None if taken else public_id)
+            if draft.public_id is None:
+                draft.public_id = uuid.uuid4()
         draft.email = email.strip().lower()
         draft.data = data
         draft.language = language

@@ -12,6 +12,8 @@ follow-up pages (`screening.follow_up_views`).
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -134,10 +136,18 @@ def _save_for_later(request: HttpRequest, draft: Draft) -> bool:
             ),
         )
         return False
+    data = draft.as_data()
+    if not draft.saved_draft:
+        # Name the saved draft before storing it, and keep the name in the session now:
+        # if the response is lost and the patient presses Save again, the same draft
+        # (and its one reminder) is updated rather than a second one made.
+        draft.saved_draft = str(uuid.uuid4())
+        draft.save(request.session)
+        request.session.save()
     saved = services.intake_draft_save(
         public_id=draft.saved_draft,
         email=draft.steps["about-you"]["email"],
-        data=draft.as_data(),
+        data=data,
         language=get_language(),
     )
     draft.saved_draft = str(saved.public_id)

@@ -86,6 +86,35 @@ def test_save_stores_the_draft_and_schedules_its_reminder(journey, settings):
     assert Submission.objects.count() == 0
 
 
+def test_save_retried_after_a_lost_response_makes_one_draft_and_one_reminder(journey, monkeypatch):
+    """The database committed the draft but the response was lost (the connection died
+    before the session was saved): pressing Save again must not make a second draft, nor
+    a second reminder email."""
+    from screening.sessions import SessionStore
+
+    journey.answer("about-you")
+    journey.answer("pregnancy")
+    real_save = SessionStore.save
+    calls = {"n": 0}
+
+    def save_then_lose_the_response(self, must_create=False):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the view's own save went through; the end-of-request one fails
+            raise ConnectionError("connection lost")
+        return real_save(self, must_create)
+
+    monkeypatch.setattr(SessionStore, "save", save_then_lose_the_response)
+    with pytest.raises(ConnectionError):
+        _save(journey, "symptoms")
+    monkeypatch.setattr(SessionStore, "save", real_save)
+
+    response = _save(journey, "symptoms")
+
+    assert (response.status_code, response["Location"]) == (302, SAVED_URL)
+    assert IntakeDraft.objects.count() == 1
+    assert Reminder.objects.filter(kind=Reminder.Kind.UNFINISHED_INTAKE).count() == 1
+
+
 def test_saving_twice_updates_one_draft_with_one_reminder(journey):
     journey.answer("about-you")
     journey.answer("pregnancy")
