@@ -208,6 +208,14 @@ def _staff_user(username: str, group: str | None, *, is_staff: bool = False):
     user.is_staff = is_staff
     user.save()
     if group:
+        # A transactional test (live server, integration) flushes every table, and with
+        # it the groups the data migrations made; roles_sync (idempotent) brings them back.
+        from django.contrib.auth.models import Permission
+
+        from screening.roles import roles_sync
+
+        if not Group.objects.filter(name=group).exists():
+            roles_sync(Group, Permission)
         user.groups.add(Group.objects.get(name=group))
     TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user

@@ -26,11 +26,15 @@ def test_receptionist_has_no_clinical_permission():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_roles_come_back_after_a_flush():
-    """A transactional test flushes every table; post_migrate puts the groups back, so
-    the next test (a live-server browser test, say) still finds its role groups."""
+def test_staff_personas_work_after_a_flush(django_user_model):
+    """A transactional test flushes every table, the migrations' groups with it; the
+    personas bring the groups back, so a later live-server test still has its roles."""
     from django.core.management import call_command
 
-    call_command("flush", interactive=False, verbosity=0)
+    from tests.conftest import _staff_user
 
-    assert set(Group.objects.values_list("name", flat=True)) == set(ROLE_PERMISSIONS)
+    call_command("flush", interactive=False, verbosity=0)
+    user = _staff_user("after.flush", "clinician")
+
+    assert list(user.groups.values_list("name", flat=True)) == ["clinician"]
+    assert user.has_perm("screening.review_submission")
