@@ -40,3 +40,49 @@ def api_token(name: str = "Practice EHR", scopes: tuple[str, ...] = ("read", "wr
 
 def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+# Script and markup, template syntax, a formula, a right-to-left override, and strings that
+# upset parsers: what a hostile patient or EHR might type into any field.
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "{{7*7}}",
+    "</textarea><b>bold</b>",
+    "Ann\u202egpj.exe",
+]
+HOSTILE_STRINGS = [
+    *XSS_PAYLOADS,
+    '=HYPERLINK("http://evil.example","x")',
+    "@SUM(1+1)",
+    "-1+1",
+    "+44",
+    "\tx",
+    "\x00",
+    "a\x00b",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "%00",
+    "%(name)s",
+    "{0}",
+    "NaN",
+    "Infinity",
+    "1e309",
+    "-0",
+    "0x1F",
+    "١٢",  # Arabic-Indic digits
+    "²",
+    "𝟗",
+    "\u200b",
+    "e\u0301",
+    "😀",
+    "\r\n",
+    " ",
+    "",
+    "2025-02-30",
+    "0000-00-00",
+    "9999-12-31",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+]
