@@ -74,3 +74,15 @@ def roles_sync(group_model, permission_model) -> None:
             if permission is not None:
                 permissions.append(permission)
         group.permissions.set(permissions)
+
+
+def roles_sync_migration(apps, schema_editor) -> None:
+    """RunPython body for the migrations that (re)sync the roles: permissions are normally
+    created after all migrations, so create them first, then sync with historical models."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_sync(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -1,16 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-
-def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from screening.roles import roles_sync
-
-    roles_sync(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from screening.roles import roles_sync_migration
 
 
 class Migration(migrations.Migration):
@@ -20,4 +10,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(roles_sync_migration, migrations.RunPython.noop)]

@@ -1,16 +1,6 @@
 from django.db import migrations
 
-
-def sync_roles(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from screening.roles import roles_sync
-
-    roles_sync(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from screening.roles import roles_sync_migration
 
 
 class Migration(migrations.Migration):
@@ -25,4 +15,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(roles_sync_migration, migrations.RunPython.noop)]
