@@ -45,6 +45,7 @@ LAB_VALUE_LIMIT = 10**9
 PULLED_STATUSES = (Submission.Status.REVIEWED, Submission.Status.CLOSED)
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 50
+OFFSET_MAX = 10**9  # far beyond any clinic's submissions, far below a 64-bit SQL OFFSET
 POST_CONTENT_TYPES = ("application/fhir+json", "application/json")
 
 
@@ -179,13 +180,15 @@ def parse_instant(raw: str) -> datetime.datetime | None:
         return None
 
 
-def _int_param(raw: str | None, *, default: int, low: int, high: int | None) -> int | None:
+def _int_param(raw: str | None, *, default: int, low: int, high: int) -> int | None:
+    """A whole number in ASCII digits from low to high; the default when absent; else None
+    (int() would take "²" or 5,000 digits only to raise, and a huge offset overflows SQL)."""
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
         return None
     value = int(raw)
-    if value < low or (high is not None and value > high):
+    if value < low or value > high:
         return None
     return value
 
@@ -210,9 +213,9 @@ def bundle_search(request: HttpRequest) -> HttpResponse:
     )
     if count is None:
         issues.append(("invalid", f"_count: must be 1-{PAGE_SIZE_MAX}", "_count"))
-    offset = _int_param(request.GET.get("_offset"), default=0, low=0, high=None)
+    offset = _int_param(request.GET.get("_offset"), default=0, low=0, high=OFFSET_MAX)
     if offset is None:
-        issues.append(("invalid", "_offset: must be 0 or more", "_offset"))
+        issues.append(("invalid", f"_offset: must be 0-{OFFSET_MAX}", "_offset"))
     if issues:
         return outcome_response(400, issues)
 
