@@ -470,7 +470,8 @@ def live_celery(services, broker_url, celery_queue):
         for key, value in saved.items():
             app.conf[key] = value
         _reset_celery_connections(app)
-        _tidy_broker(broker_url, celery_queue)
+        for url in {broker_url, services.redis_url}:  # the shared Redis too, in case of a leak
+            _tidy_broker(url, celery_queue)
 
 
 @dataclass
