@@ -238,12 +238,21 @@ def _check_lab(lab: object, path: str, problems: list[str]) -> None:
         number = lab["value"]
         if not isinstance(number, (int, float)) or isinstance(number, bool):
             problems.append(f"{_join(path, 'value')}: must be a number")
-        elif not math.isfinite(number):
+        elif not _is_finite(number):
             problems.append(f"{_join(path, 'value')}: must be a finite number")
         elif number < 0:
             problems.append(f"{_join(path, 'value')}: must be 0 or more")
     if "date" in lab and not _is_calendar_date(lab["date"]):
         problems.append(f"{_join(path, 'date')}: must be a date as YYYY-MM-DD")
+
+
+def _is_finite(number: int | float) -> bool:
+    """Not infinite, not NaN, and within a float's range (math.isfinite raises
+    OverflowError for an integer beyond it, like 10**400 from a JSON document)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def _is_calendar_date(value: object) -> bool:

@@ -31,3 +31,30 @@ def test_bundle_paging_parameters_that_are_not_small_numbers_are_400(db, param, 
     assert response.status_code == 400
     issues = json.loads(response.content)["issue"]
     assert [issue["expression"] for issue in issues] == [[param]]
+
+
+def test_a_lab_value_too_large_for_a_float_is_a_problem_not_an_error():
+    from screening.validation import validate_answers
+    from tests.conftest import VALID_ANSWERS
+
+    answers = {**VALID_ANSWERS, "labs": [{**VALID_ANSWERS["labs"][0], "value": 10**400}]}
+    assert validate_answers(answers) == ["labs[0].value: must be a finite number"]
+
+
+@pytest.mark.parametrize("value", ["9" * 400, 10**400], ids=["string", "number"])
+def test_a_posted_lab_value_too_large_for_a_float_is_400(db, frozen_day, value):
+    from tests.security.support import FHIR_JSON, FHIR_POST_URL, fhir_payload
+
+    payload = fhir_payload()
+    lab_values = [
+        answer["valueQuantity"]
+        for group in payload["item"]
+        for item in group.get("item", [])
+        for answer in item.get("answer", [])
+        if "valueQuantity" in answer
+    ]
+    lab_values[0]["value"] = value
+    body = json.dumps(payload)
+    response = Client().post(FHIR_POST_URL, body, content_type=FHIR_JSON, **bearer(api_token()))
+    assert response.status_code == 400
+    assert "must be a finite number" in response.content.decode()
