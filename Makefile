@@ -12,7 +12,7 @@ run: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py seed_demo
 	$(DEV) $(BIN)/python manage.py setup_periodic_tasks
-	$(DEV) PATIENT_EMAIL_HOURS=$${PATIENT_EMAIL_HOURS:-00:00-23:59} $(BIN)/honcho start
+	$(DEV) PATIENT_EMAIL_HOURS=$${PATIENT_EMAIL_HOURS:-00:00-24:00} $(BIN)/honcho start
 
 ## Run the whole test suite (SQLite unless DATABASE_URL is set).
 test: install

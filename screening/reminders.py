@@ -95,25 +95,35 @@ def _later(moment: datetime.datetime, delta: datetime.timedelta) -> datetime.dat
     return timezone.localtime(moment, clinic_zone()) + delta
 
 
-def patient_email_hours() -> tuple[datetime.time, datetime.time]:
-    """PATIENT_EMAIL_HOURS ("08:00-20:00") as (start, end), clinic time."""
-    try:
-        start, end = (
-            datetime.time.fromisoformat(part.strip())
-            for part in settings.PATIENT_EMAIL_HOURS.split("-")
+def patient_email_hours() -> tuple[datetime.time, datetime.time | None]:
+    """PATIENT_EMAIL_HOURS ("08:00-20:00") as (start, end), clinic time.
+
+    The end may be "24:00", the end of the day, returned as None: "00:00-24:00" is always.
+    """
+    hours = settings.PATIENT_EMAIL_HOURS
+    if hours.split("-")[0].strip() == "24:00":
+        raise ImproperlyConfigured(
+            f"PATIENT_EMAIL_HOURS may end at 24:00 but not start there (use 00:00): {hours!r}"
         )
+    try:
+        start_text, end_text = (part.strip() for part in hours.split("-"))
+        start = datetime.time.fromisoformat(start_text)
+        end = None if end_text == "24:00" else datetime.time.fromisoformat(end_text)
     except ValueError as error:
         raise ImproperlyConfigured(
-            f"PATIENT_EMAIL_HOURS must look like 08:00-20:00, not {settings.PATIENT_EMAIL_HOURS!r}"
+            f"PATIENT_EMAIL_HOURS must look like 08:00-20:00 (or 00:00-24:00), not {hours!r}"
         ) from error
-    if not start < end:
-        raise ImproperlyConfigured("PATIENT_EMAIL_HOURS must start before it ends (same day).")
+    if end is not None and not start < end:
+        raise ImproperlyConfigured(
+            "PATIENT_EMAIL_HOURS must start before it ends (same day; 24:00 ends the day)."
+        )
     return start, end
 
 
 def in_patient_email_hours(moment: datetime.datetime) -> bool:
     start, end = patient_email_hours()
-    return start <= timezone.localtime(moment, clinic_zone()).time() < end
+    now = timezone.localtime(moment, clinic_zone()).time()
+    return start <= now and (end is None or now < end)
 
 
 def next_patient_email_window(moment: datetime.datetime) -> datetime.datetime:

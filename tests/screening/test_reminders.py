@@ -425,6 +425,66 @@ def test_patient_email_hours_setting_must_be_a_same_day_range(settings):
         reminders.patient_email_hours()
 
 
+@pytest.mark.parametrize(
+    ("hours", "local", "inside"),
+    [
+        ("00:00-24:00", london(2025, 6, 15, 0, 0), True),
+        ("00:00-24:00", london(2025, 6, 15, 12, 0), True),
+        ("00:00-24:00", london(2025, 6, 15, 23, 59, 59, 999999), True),
+        ("00:00-24:00", london(2025, 3, 30, 1, 30), True),  # clocks go forward at 01:00 GMT
+        ("18:00-24:00", london(2025, 6, 15, 17, 59), False),
+        ("18:00-24:00", london(2025, 6, 15, 18, 0), True),
+        ("18:00-24:00", london(2025, 6, 15, 23, 59, 59, 999999), True),
+        ("18:00-24:00", london(2025, 6, 16, 0, 0), False),
+    ],
+)
+def test_patient_email_hours_may_end_at_24_00(settings, hours, local, inside):
+    settings.PATIENT_EMAIL_HOURS = hours
+    assert reminders.in_patient_email_hours(local.astimezone(datetime.UTC)) is inside
+
+
+def test_patient_email_hours_ending_at_24_00_are_read_as_the_end_of_the_day(settings):
+    settings.PATIENT_EMAIL_HOURS = " 00:00 - 24:00 "
+    assert reminders.patient_email_hours() == (datetime.time(0, 0), None)
+
+
+def test_next_patient_email_window_when_the_hours_end_at_24_00(settings):
+    settings.PATIENT_EMAIL_HOURS = "18:00-24:00"
+    assert reminders.next_patient_email_window(london(2025, 6, 16, 0, 30)) == london(
+        2025, 6, 16, 18, 0
+    )
+
+
+@pytest.mark.parametrize("hours", ["24:00-08:00", "24:00-24:00"])
+def test_patient_email_hours_may_not_start_at_24_00(settings, hours):
+    settings.PATIENT_EMAIL_HOURS = hours
+    with pytest.raises(Exception, match="not start there"):
+        reminders.patient_email_hours()
+
+
+@pytest.mark.parametrize("hours", ["08:00-24:01", "08:00-25:00", "08:00-24"])
+def test_patient_email_hours_accept_no_other_hour_24(settings, hours):
+    settings.PATIENT_EMAIL_HOURS = hours
+    with pytest.raises(Exception, match="must look like 08:00-20:00"):
+        reminders.patient_email_hours()
+
+
+def test_dispatch_at_one_minute_to_midnight_sends_when_the_hours_are_the_whole_day(
+    time_machine, settings, smtp, django_capture_on_commit_callbacks
+):
+    settings.PATIENT_EMAIL_HOURS = "00:00-24:00"
+    support.frozen_at(time_machine, london(2025, 6, 15, 23, 59))
+    patient_row = support.follow_up_due()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatched = reminders.reminders_dispatch(now=timezone.now())
+
+    assert (dispatched.deferred, dispatched.claimed) == (0, 1)
+    patient_row.refresh_from_db()
+    assert patient_row.status == Status.SENT
+    assert len(mail.outbox) == 1
+
+
 # --- re-checks at send time -----------------------------------------------------------
 
 
