@@ -14,7 +14,7 @@ the message, the extra fields and any traceback.
 
 `RequestLogMiddleware` writes one line per request (method, path without its query
 string, status, duration). `NoPostDataExceptionReporterFilter` hides every POST value
-from Django's error reports, in development too.
+and every local variable's value from Django's error reports, in development too.
 
 Configured in settings.LOGGING; this module imports no models, because logging is set
 up before the apps are loaded.
@@ -206,8 +206,10 @@ request_finished.connect(_request_id_clear, dispatch_uid="screening.logging.requ
 
 
 class NoPostDataExceptionReporterFilter(SafeExceptionReporterFilter):
-    """Error reports (the debug page, any emailed report) show POST keys, never values:
-    every POST in this app is a patient's answers, a clinician's note or a password."""
+    """Error reports (the debug page, any emailed report) show POST keys and the names of
+    a frame's local variables, never their values: every POST in this app is a patient's
+    answers, a clinician's note or a password, and the locals of a failing frame hold
+    the same (a patient, a submission's answers, a draft)."""
 
     def is_active(self, request) -> bool:
         return True
@@ -219,3 +221,6 @@ class NoPostDataExceptionReporterFilter(SafeExceptionReporterFilter):
         for key in cleansed:
             cleansed[key] = self.cleansed_substitute
         return cleansed
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]

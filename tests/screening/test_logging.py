@@ -271,3 +271,36 @@ def test_error_report_page_shows_no_post_value(settings):
 
     assert "full_name" in html
     assert POSTED_NAME not in html
+
+
+def _fail_with_a_patient_in_a_local(name_parts: list[str]) -> None:
+    full_name = " ".join(name_parts)  # a local holding personal data, as a view's would
+    raise RuntimeError(f"boom after {len(full_name)} characters")
+
+
+def test_error_report_page_shows_no_local_variable_value(settings):
+    """The debug page lists each frame's local variables: their names, never their
+    values (a patient object, answers or a draft in a failing view)."""
+    from django.views.debug import ExceptionReporter
+
+    settings.DEBUG = True
+    try:
+        _fail_with_a_patient_in_a_local(["Zebulon", "Quixotic"])
+    except RuntimeError:
+        reporter = ExceptionReporter(_posted_intake_page(), *sys.exc_info())
+        html = reporter.get_traceback_html()
+        text = reporter.get_traceback_text()
+
+    frame = reporter.get_traceback_frames()[-1]
+    assert frame["function"] == "_fail_with_a_patient_in_a_local"
+    assert dict(frame["vars"]) == {
+        "name_parts": NoPostDataExceptionReporterFilter.cleansed_substitute,
+        "full_name": NoPostDataExceptionReporterFilter.cleansed_substitute,
+    }
+    for page in (html, text):
+        assert "full_name" in page
+        assert POSTED_NAME not in page
+        # the frame's source line shows the literal in double quotes; a value shown
+        # would be its repr, in single quotes (escaped on the HTML page)
+        assert "'Quixotic'" not in page
+        assert "&#x27;Quixotic&#x27;" not in page
