@@ -34,6 +34,12 @@ SYMPTOM_KEYS = {
     )
     for name in contract.SYMPTOMS
 }
+# The same keys as sets, for the unknown-key checks (most answers have none).
+ANSWER_KEY_SET = frozenset(contract.ANSWER_KEYS)
+SYMPTOM_SET = frozenset(contract.SYMPTOMS)
+SYMPTOM_KEY_SETS = {name: frozenset(keys) for name, keys in SYMPTOM_KEYS.items()}
+RED_FLAG_SET = frozenset(contract.RED_FLAGS)
+LAB_KEY_SET = frozenset(LAB_KEYS)
 
 
 class InvalidAnswers(ValueError):
@@ -53,7 +59,7 @@ def validate_answers(data: object, *, path: str = "") -> list[str]:
     if not isinstance(data, dict):
         return [f"{path or 'answers'}: must be an object"]
     problems: list[str] = []
-    _check_unknown_keys(data, contract.ANSWER_KEYS, path, problems)
+    _check_unknown_keys(data, ANSWER_KEY_SET, path, problems)
     for key in contract.REQUIRED_ANSWER_KEYS:
         if key not in data:
             problems.append(f"{_join(path, key)}: required")
@@ -98,16 +104,13 @@ def _join(path: str, key: str) -> str:
 
 
 def _check_unknown_keys(
-    data: dict, allowed: tuple[str, ...], path: str, problems: list[str]
+    data: dict, allowed: frozenset[str], path: str, problems: list[str]
 ) -> None:
+    if data.keys() <= allowed:
+        return
     for key in data:
         if key not in allowed:
             problems.append(f"{_join(path, str(key))}: unknown key")
-
-
-def _is_int(value: object) -> bool:
-    # bool is a subclass of int in Python, but `true` is not an age.
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # The checks below take the object and the key of the value they check, and build the
@@ -117,7 +120,8 @@ def _is_int(value: object) -> bool:
 
 def _check_int(data: dict, key: str, low: int, high: int, path: str, problems: list[str]) -> None:
     value = data[key]
-    if not _is_int(value):
+    # bool is a subclass of int in Python, but `true` is not an age.
+    if not isinstance(value, int) or isinstance(value, bool):
         problems.append(f"{_join(path, key)}: must be an integer")
     elif not low <= value <= high:
         problems.append(f"{_join(path, key)}: must be {low}-{high}")
@@ -157,10 +161,10 @@ def _check_symptoms(value: object, path: str, problems: list[str]) -> None:
     if not isinstance(value, dict):
         problems.append(f"{path}: must be an object")
         return
-    _check_unknown_keys(value, contract.SYMPTOMS, path, problems)
+    _check_unknown_keys(value, SYMPTOM_SET, path, problems)
     for name in contract.SYMPTOMS:
         if name in value:
-            _check_symptom(name, value[name], _join(path, name), problems)
+            _check_symptom(name, value[name], f"{path}.{name}", problems)
 
 
 def _check_symptom(name: str, value: object, path: str, problems: list[str]) -> None:
@@ -168,13 +172,14 @@ def _check_symptom(name: str, value: object, path: str, problems: list[str]) -> 
         problems.append(f"{path}: must be an object")
         return
     allowed = SYMPTOM_KEYS[name]
-    _check_unknown_keys(value, allowed, path, problems)
+    _check_unknown_keys(value, SYMPTOM_KEY_SETS[name], path, problems)
 
+    present = value.get("present")
     if "present" not in value:
-        problems.append(f"{_join(path, 'present')}: required")
-    else:
-        _check_bool(value, "present", path, problems)
-    if value.get("present") is not True:
+        problems.append(f"{path}.present: required")
+    elif not isinstance(present, bool):
+        problems.append(f"{path}.present: must be true or false")
+    if present is not True:
         # Details only describe a symptom the patient has; on an absent one they are
         # contradictory answers, not something to guess about.
         for key in allowed[1:]:  # the details: every key but "present"
@@ -202,7 +207,7 @@ def _check_red_flags(value: object, path: str, problems: list[str]) -> None:
     if not isinstance(value, dict):
         problems.append(f"{path}: must be an object")
         return
-    _check_unknown_keys(value, contract.RED_FLAGS, path, problems)
+    _check_unknown_keys(value, RED_FLAG_SET, path, problems)
     for name in contract.RED_FLAGS:
         if name in value:
             _check_bool(value, name, path, problems)
@@ -220,10 +225,11 @@ def _check_lab(lab: object, path: str, problems: list[str]) -> None:
     if not isinstance(lab, dict):
         problems.append(f"{path}: must be an object")
         return
-    _check_unknown_keys(lab, LAB_KEYS, path, problems)
-    for key in LAB_KEYS:
-        if key not in lab:
-            problems.append(f"{_join(path, key)}: required")
+    if lab.keys() != LAB_KEY_SET:  # a key unknown or missing; most labs have all four
+        _check_unknown_keys(lab, LAB_KEY_SET, path, problems)
+        for key in LAB_KEYS:
+            if key not in lab:
+                problems.append(f"{_join(path, key)}: required")
 
     test = lab.get("test")
     if "test" in lab:
