@@ -16,9 +16,18 @@ import uuid
 from django.http import Http404, HttpRequest
 
 from screening.audit import audit_record
-from screening.models import AuditEvent, Patient, Submission
+from screening.models import AuditEvent, Patient, PatientTombstone, Submission
 
 CLINICAL_PERMISSION = "screening.review_submission"
+
+
+class PatientErased(Http404):
+    """The record was erased: a 404 wherever it is not caught, so a view that does not
+    expect it shows nothing more; the patient page shows when and why (its tombstone)."""
+
+    def __init__(self, tombstone: PatientTombstone):
+        super().__init__("This patient record was erased.")
+        self.tombstone = tombstone
 
 
 def _may_see_records(request: HttpRequest) -> bool:
@@ -50,11 +59,24 @@ def submission_for_staff(
 def patient_for_staff(
     request: HttpRequest, public_id: uuid.UUID, *, what: str = "patient.detail"
 ) -> Patient:
-    """The patient with this public id (also one merged into another record); audited."""
+    """The patient with this public id (also one merged into another record); audited.
+
+    An erased record raises `PatientErased` (a 404) for those who may see records."""
     if not _may_see_records(request):
         raise Http404
     patient = Patient.objects.select_related("merged_into").filter(public_id=public_id).first()
     if patient is None:
+        tombstone = PatientTombstone.objects.filter(public_id=public_id).first()
+        if tombstone is not None:
+            audit_record(
+                request=request,
+                action=AuditEvent.Action.VIEW,
+                what=what,
+                object_type="patient",
+                object_id=str(public_id),
+                detail={"erased": True},
+            )
+            raise PatientErased(tombstone)
         raise Http404
     audit_record(
         request=request,

@@ -318,8 +318,13 @@ def _patient_url(patient: Patient) -> str:
 @staff_view("screening.review_submission")
 @require_GET
 def patient_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """One patient: details, submissions, and any merge history."""
-    patient = access.patient_for_staff(request, public_id)
+    """One patient: details, submissions, and any merge history. An erased record's old
+    link (a bookmark, the audit trail) says when and why it was erased: 410 Gone."""
+    try:
+        patient = access.patient_for_staff(request, public_id)
+    except access.PatientErased as erased:
+        context = {"title": "Patient record erased", "tombstone": erased.tombstone}
+        return render(request, "staff/patient_erased.html", context, status=410)
     context = {
         "title": f"Patient {patient.full_name}",
         **selectors.patient_record(patient=patient),

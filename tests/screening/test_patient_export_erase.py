@@ -381,9 +381,47 @@ def test_erased_record_is_gone_for_staff(clinician_client, record):
     patient, submission = record["patient"], record["submission"]
     _erase(clinician_client, patient)
 
-    assert clinician_client.get(f"/staff/patients/{patient.public_id}/").status_code == 404
     assert clinician_client.get(f"/staff/submissions/{submission.public_id}/").status_code == 404
+    assert clinician_client.get(export_url(patient)).status_code == 404
+    assert clinician_client.get(erase_url(patient)).status_code == 404
     assert "Zebulon" not in clinician_client.get("/staff/").content.decode()
+
+
+def test_erased_record_page_says_when_and_why(clinician_client, record):
+    """An old link to the record (a bookmark, the audit trail) says it was erased,
+    instead of a bare 404; nothing of the patient is left to show."""
+    patient = record["patient"]
+    _erase(clinician_client, patient)
+    events_before = AuditEvent.objects.count()
+
+    response = clinician_client.get(f"/staff/patients/{patient.public_id}/")
+
+    page = response.content.decode()
+    assert response.status_code == 410
+    assert "This patient record was erased" in page
+    assert str(patient.public_id) in page
+    assert "The patient asked for their record to be erased" in page
+    assert "Zebulon" not in page and "quixotic" not in page.lower()
+    event = AuditEvent.objects.order_by("-id").first()
+    assert AuditEvent.objects.count() == events_before + 1
+    assert (event.action, event.object_id, event.detail) == (
+        AuditEvent.Action.VIEW,
+        str(patient.public_id),
+        {"erased": True},
+    )
+
+
+def test_erased_record_stays_hidden_without_clinical_access(
+    clinician_client, receptionist_client, record
+):
+    """A receptionist cannot learn that a public id existed: refused as for any record."""
+    patient = record["patient"]
+    _erase(clinician_client, patient)
+
+    response = receptionist_client.get(f"/staff/patients/{patient.public_id}/")
+
+    assert response.status_code == 403
+    assert "erased" not in response.content.decode().lower()
 
 
 def test_erase_takes_the_records_merged_into_it(clinician_client, record):
