@@ -6,6 +6,7 @@ would, and an unreachable broker address (a real connection attempt that is refu
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from unittest import mock
 
@@ -41,12 +42,25 @@ def heartbeat(clock):
     return Heartbeat.objects.get()
 
 
+@contextlib.contextmanager
+def broker_write_url_pinned(url: str):
+    """Send Celery's writes to `url`; afterwards leave its config exactly as it was.
+
+    Saves the raw value (`conf.get`), not the `broker_write_url` property: unset, the property
+    falls back to `broker_url`, and restoring that would pin writes to today's broker_url.
+    """
+    previous = current_app.conf.get("broker_write_url")
+    current_app.conf.broker_write_url = url
+    try:
+        yield
+    finally:
+        current_app.conf.broker_write_url = previous
+
+
 @pytest.fixture
 def unreachable_broker():
-    previous = current_app.conf.broker_write_url
-    current_app.conf.broker_write_url = UNREACHABLE_BROKER
-    yield
-    current_app.conf.broker_write_url = previous
+    with broker_write_url_pinned(UNREACHABLE_BROKER):
+        yield
 
 
 def test_all_checks_pass(client, heartbeat):
@@ -133,6 +147,21 @@ def test_broker_check_gives_up_quickly(settings, unreachable_broker):
 
     assert result["ok"] is False
     assert (timezone.now() - started).total_seconds() < 5
+
+
+def test_pinned_broker_write_url_is_restored_unset():
+    conf = current_app.conf
+    saved = conf.get("broker_write_url"), conf.broker_url
+    conf.broker_write_url = None
+    try:
+        with broker_write_url_pinned(UNREACHABLE_BROKER):
+            assert conf.broker_write_url == UNREACHABLE_BROKER
+        conf.broker_url = "memory://later/"
+
+        assert conf.get("broker_write_url") is None
+        assert conf.broker_write_url == "memory://later/"
+    finally:
+        conf.broker_write_url, conf.broker_url = saved
 
 
 def test_no_heartbeat_yet(client, clock):
