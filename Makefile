@@ -14,9 +14,10 @@ run: install
 	$(DEV) $(BIN)/python manage.py setup_periodic_tasks
 	$(DEV) PATIENT_EMAIL_HOURS=$${PATIENT_EMAIL_HOURS:-00:00-24:00} $(BIN)/honcho start
 
-## Run the whole test suite (SQLite unless DATABASE_URL is set).
+## Run the whole test suite (SQLite unless DATABASE_URL is set). Extra pytest options go in
+## PYTEST_ARGS, e.g. make test PYTEST_ARGS='-m "not services and not postgres"' (docs/testing.md).
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Install the pinned requirements (once), then compile the translations (locale/*.po -> .mo,
 ## only those that changed; needs GNU gettext's msgfmt). See docs/languages.md.

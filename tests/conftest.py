@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import os
 import re
 import zoneinfo
 
@@ -116,6 +117,33 @@ STEP_URLS = {
 CHECK_URL = "/intake/check/"
 DONE_URL = "/intake/done/"
 HELP_URL = "/intake/get-help-now/"
+
+
+POSTGRESQL_ENGINE = "django.db.backends.postgresql"
+
+
+def postgres_or_stop(engine: str, *, required: bool) -> None:
+    """For a `@pytest.mark.postgres` test: go on if the database is PostgreSQL; else skip
+    with the reason, or fail when services are required (REQUIRE_SERVICES=1, CI)."""
+    if engine == POSTGRESQL_ENGINE:
+        return
+    reason = (
+        f"needs PostgreSQL as the database, not {engine.rsplit('.', 1)[-1]} "
+        "(set DATABASE_URL=postgres://postgres@127.0.0.1:5432/<name>; docs/testing.md)"
+    )
+    if required:
+        pytest.fail(f"REQUIRE_SERVICES=1 but the test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") is not None:
+        from django.conf import settings
+
+        postgres_or_stop(
+            settings.DATABASES["default"]["ENGINE"],
+            required=os.environ.get("REQUIRE_SERVICES") == "1",
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -31,11 +31,10 @@ def _terminate(pid: int) -> None:
         other.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
+@pytest.mark.postgres  # SQLite has no server to drop the connection
 def test_a_persistent_connection_dropped_by_the_server_is_replaced_for_the_next_request(
     monkeypatch,
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no server to drop it")
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
     request_started.send(sender=None)
     with connection.cursor() as cursor:
