@@ -311,6 +311,8 @@ DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 PATIENT_EMAIL_HOURS = env("PATIENT_EMAIL_HOURS", default="08:00-20:00")
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+# Reminders a worker sends over one SMTP connection (one reminders_send task).
+REMINDER_SEND_CHUNK = env.int("REMINDER_SEND_CHUNK", default=20)
 REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=30)
 # Links in emails are absolute: https://intake.example.org (no default in production).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEVELOPMENT else env("SITE_URL")

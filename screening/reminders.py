@@ -8,14 +8,17 @@ Scheduling (call inside the transaction of the event that causes the reminder):
 Each row's `key` is unique per cause, so scheduling twice stores once.
 
 Sending:
-- `reminders_dispatch` (every minute) claims due rows with a compare-and-set update from
-  pending to queued and enqueues `tasks.reminder_send` after the transaction commits. It
-  also re-enqueues rows queued for too long (a lost message) and fails rows left in
-  sending by a killed worker (never resent: we cannot know whether SMTP took them).
-- `reminder_deliver` (the body of `tasks.reminder_send`) wins the row with a
-  compare-and-set update from queued to sending, re-checks that the reason still holds,
-  and sends. A second delivery of the same id finds the row no longer queued and sends
-  nothing.
+- `reminders_dispatch` (every minute) claims due rows with one compare-and-set update
+  from pending to queued and, after the transaction commits, enqueues
+  `tasks.reminders_send` with REMINDER_SEND_CHUNK ids a task (rows the broker would not
+  take go back to pending). It also re-enqueues rows queued for too long (a lost
+  message) and fails rows left in sending by a killed worker (never resent: we cannot
+  know whether SMTP took them).
+- `reminders_deliver` (the body of `tasks.reminders_send`) sends the ids one by one over
+  one SMTP connection; for each, `_deliver` wins the row with a compare-and-set update
+  from queued to sending, re-checks that the reason still holds, and sends. A second
+  delivery of the same id finds the row no longer queued and sends nothing.
+  `reminder_deliver` (`tasks.reminder_send`) does the same for one id.
 
 Logs name reminders by public id only: never an address, a name or a token.
 """
@@ -26,13 +29,16 @@ import datetime
 import logging
 import re
 import smtplib
-from dataclasses import dataclass
+import time
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
@@ -301,11 +307,41 @@ class Dispatched:
     deferred: int  # patient emails moved to the next sending window
 
 
-def _enqueue(reminder_id: int) -> None:
-    """Hand the row to a worker once the transaction that queued it has committed."""
-    from screening.tasks import reminder_send  # the tasks module imports this one
+def _enqueue(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
+    """Hand rows to the workers once the transaction that queued them has committed."""
+    if reminder_ids:
+        transaction.on_commit(partial(_publish, list(reminder_ids), queued_at))
 
-    transaction.on_commit(partial(reminder_send.delay, reminder_id))
+
+def chunked(ids: list[int], size: int) -> list[list[int]]:
+    size = max(size, 1)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def _publish(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
+    """Publish `reminders_send` tasks of REMINDER_SEND_CHUNK ids each. If the broker
+    refuses one (an outage), the rows not handed over go back to pending at once, so the
+    next dispatch takes them, instead of waiting QUEUED_LOST_AFTER in queued."""
+    from screening.tasks import reminders_send  # the tasks module imports this one
+
+    chunks = chunked(reminder_ids, settings.REMINDER_SEND_CHUNK)
+    for index, chunk in enumerate(chunks):
+        try:
+            reminders_send.delay(chunk)
+        except Exception as error:  # noqa: BLE001 - any publish error: the rows are not handed over
+            left = [pk for rest in chunks[index:] for pk in rest]
+            # Compare-and-set: a row a worker took after all (the publish raised late) is
+            # not in queued any more and stays with that worker.
+            released = Reminder.objects.filter(
+                pk__in=left, status=Status.QUEUED, queued_at=queued_at
+            ).update(status=Status.PENDING, queued_at=None)
+            logger.error(
+                "broker unreachable (%s): %s reminders not enqueued, %s back to pending",
+                type(error).__name__,
+                len(left),
+                released,
+            )
+            return
 
 
 def sending_stale_after() -> datetime.timedelta:
@@ -324,19 +360,19 @@ def _fail_interrupted(now: datetime.datetime) -> int:
     return count
 
 
-def _requeue_lost(now: datetime.datetime) -> int:
+def _requeue_lost(now: datetime.datetime) -> list[int]:
+    """Rows queued longer than QUEUED_LOST_AFTER get a fresh queued_at; their ids."""
     lost = Reminder.objects.filter(
         status=Status.QUEUED, queued_at__lt=now - QUEUED_LOST_AFTER
     ).order_by("queued_at", "pk")[: settings.REMINDER_BATCH_SIZE]
-    requeued = 0
+    requeued = []
     for pk, public_id, queued_at in lost.values_list("pk", "public_id", "queued_at"):
         won = Reminder.objects.filter(pk=pk, status=Status.QUEUED, queued_at=queued_at).update(
             queued_at=now
         )
         if won:
             logger.warning("reminder %s was queued too long; enqueued again", public_id)
-            _enqueue(pk)
-            requeued += 1
+            requeued.append(pk)
     return requeued
 
 
@@ -349,21 +385,27 @@ def _defer_outside_hours(now: datetime.datetime) -> int:
     ).update(due_at=next_patient_email_window(now))
 
 
-def _claim_due(now: datetime.datetime) -> int:
-    due = Reminder.objects.filter(status=Status.PENDING, due_at__lte=now).order_by("due_at", "pk")
-    if connection.features.has_select_for_update_skip_locked:
-        # PostgreSQL: concurrent dispatchers take different rows instead of waiting.
-        due = due.select_for_update(skip_locked=True, of=("self",))
-    claimed = 0
-    for pk in [row.pk for row in due.only("pk")[: settings.REMINDER_BATCH_SIZE]]:
-        # The compare-and-set alone guarantees one claimer (SQLite has no row locks).
-        won = Reminder.objects.filter(pk=pk, status=Status.PENDING).update(
-            status=Status.QUEUED, queued_at=now
+def _claim_due(now: datetime.datetime) -> list[int]:
+    """Move up to REMINDER_BATCH_SIZE due pending rows, oldest first, to queued in one
+    statement; the ids this run won. The UPDATE is the compare-and-set (status = pending,
+    re-checked on each row it changes). On PostgreSQL the rows are picked FOR UPDATE SKIP
+    LOCKED, so concurrent dispatchers take different rows instead of waiting; SQLite runs
+    one write at a time. The pick is a MATERIALIZED CTE: as `id IN (SELECT ... LIMIT)`,
+    PostgreSQL may run the subquery again and claim more than the batch."""
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    at = connection.ops.adapt_datetimefield_value(now)
+    pending, queued = Status.PENDING.value, Status.QUEUED.value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608 - names only
+            f" WHERE status = %s AND due_at <= %s ORDER BY due_at, id LIMIT %s{lock})"
+            f" UPDATE {table} SET status = %s, queued_at = %s"
+            " WHERE status = %s AND id IN (SELECT id FROM picked) RETURNING id",
+            [pending, at, settings.REMINDER_BATCH_SIZE, queued, at, pending],
         )
-        if won:
-            _enqueue(pk)
-            claimed += 1
-    return claimed
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def reminders_dispatch(*, now: datetime.datetime | None = None) -> Dispatched:
@@ -374,16 +416,17 @@ def reminders_dispatch(*, now: datetime.datetime | None = None) -> Dispatched:
         requeued = _requeue_lost(now)
         deferred = _defer_outside_hours(now)
         claimed = _claim_due(now)
+        _enqueue(requeued + claimed, now)
     if claimed or requeued or interrupted:
         logger.info(
             "reminders dispatched: %s claimed, %s requeued, %s interrupted, %s deferred",
-            claimed,
-            requeued,
+            len(claimed),
+            len(requeued),
             interrupted,
             deferred,
         )
     return Dispatched(
-        claimed=claimed, requeued=requeued, interrupted=interrupted, deferred=deferred
+        claimed=len(claimed), requeued=len(requeued), interrupted=interrupted, deferred=deferred
     )
 
 
@@ -455,6 +498,9 @@ def cancel_reason(reminder: Reminder, now: datetime.datetime) -> str:
 class Delivery:
     outcome: str  # skipped, cancelled, deferred, sent, retry, failed
     retry_in: int | None = None  # seconds, for outcome "retry"
+    # A non-SMTP error mid-send (a time limit, a crash in the backend): send no more in
+    # this run (the rest go to a new task).
+    interrupted: bool = False
 
 
 EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\],;:'\"]+@[^\s<>()\[\],;:'\"]+")
@@ -534,22 +580,104 @@ def _message(reminder: Reminder, now: datetime.datetime):
     return builders[reminder.kind](reminder)
 
 
+# What the re-check and the emails read of the related rows (the rest is not loaded: a
+# submission's answers, a draft's saved data). A field used but not listed here costs a
+# query per email: tests/screening/test_reminders_send.py counts them for every kind.
+SENDING_RELATED_FIELDS = (
+    "submission__status",
+    "submission__patient__email",
+    "submission__patient__contact_consent",
+    "draft__email",
+    "draft__expires_at",
+    "draft__submitted_at",
+    "staff_user__email",
+    "staff_user__is_active",
+)
+
+
+def _for_sending():
+    own = [field.name for field in Reminder._meta.concrete_fields]
+    return Reminder.objects.select_related("submission__patient", "draft", "staff_user").only(
+        *own, *SENDING_RELATED_FIELDS
+    )
+
+
 def _finish(reminder: Reminder, **fields) -> None:
     """Leave the sending state; only the worker that won the row gets here."""
     Reminder.objects.filter(pk=reminder.pk, status=Status.SENDING).update(**fields)
 
 
+class Mailer:
+    """One email connection for a run of reminders: opened on the first send, kept open
+    for the next, closed (and opened again on the next send) after any error, when the
+    server's state is unknown. A context manager: closed at the end of the run."""
+
+    def __init__(self) -> None:
+        self.backend = get_connection(fail_silently=False)
+
+    def send(self, message) -> None:
+        self.backend.open()  # a no-op while the connection is open
+        message.connection = self.backend
+        message.send(fail_silently=False)
+
+    def close(self) -> None:
+        try:
+            self.backend.close()
+        except OSError:  # SMTPException included: the connection is dropped either way
+            logger.info("email connection closed with an error")
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class Batch:
+    """What `reminders_deliver` did with a list of ids."""
+
+    outcomes: Counter = field(default_factory=Counter)  # outcome -> how many
+    retry: dict[int, list[int]] = field(default_factory=dict)  # seconds -> ids to try then
+    unsent: list[int] = field(default_factory=list)  # not reached: for a new task, at once
+
+
+def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -> Batch:
+    """Send claimed reminders one by one over one email connection. Each id is claimed,
+    re-checked, sent and recorded on its own, exactly as `reminder_deliver` does: the
+    guarantees hold per reminder. Stops early, leaving the rest in `unsent`, after a
+    send interrupted by a non-SMTP error or once `budget` seconds have passed."""
+    batch = Batch()
+    deadline = None if budget is None else time.monotonic() + budget
+    with Mailer() as mailer:
+        for index, reminder_id in enumerate(reminder_ids):
+            if deadline is not None and time.monotonic() > deadline:
+                batch.unsent = list(reminder_ids[index:])
+                break
+            delivery = _deliver(reminder_id, mailer)
+            batch.outcomes[delivery.outcome] += 1
+            if delivery.retry_in is not None:
+                batch.retry.setdefault(delivery.retry_in, []).append(reminder_id)
+            if delivery.interrupted:
+                batch.unsent = list(reminder_ids[index + 1 :])
+                break
+    return batch
+
+
 def reminder_deliver(*, reminder_id: int) -> Delivery:
     """Send one claimed reminder, at most once. Safe to call any number of times."""
+    with Mailer() as mailer:
+        return _deliver(reminder_id, mailer)
+
+
+def _deliver(reminder_id: int, mailer: Mailer) -> Delivery:
     now = timezone.now()
     won = Reminder.objects.filter(pk=reminder_id, status=Status.QUEUED).update(
         status=Status.SENDING, sending_at=now, attempts=F("attempts") + 1
     )
     if not won:
         return Delivery("skipped")  # another worker has it, or it is done
-    reminder = Reminder.objects.select_related("submission__patient", "draft", "staff_user").get(
-        pk=reminder_id
-    )
+    reminder = _for_sending().get(pk=reminder_id)
 
     reason = cancel_reason(reminder, now)
     if reason:
@@ -574,8 +702,9 @@ def reminder_deliver(*, reminder_id: int) -> Delivery:
         return Delivery("failed")
 
     try:
-        message.send(fail_silently=False)
+        mailer.send(message)
     except Exception as error:
+        mailer.close()
         return _after_error(reminder, error, now)
     _finish(reminder, status=Status.SENT, sent_at=timezone.now(), last_error="")
     logger.info("reminder %s sent", reminder.public_id)
@@ -601,7 +730,7 @@ def _after_error(reminder: Reminder, error: Exception, now: datetime.datetime) -
     # have taken the message. Never resend automatically.
     logger.error("reminder %s interrupted while sending", reminder.public_id)
     _finish(reminder, status=Status.FAILED, last_error=f"{INTERRUPTED} ({type(error).__name__})")
-    return Delivery("failed")
+    return Delivery("failed", interrupted=True)
 
 
 # ---------------------------------------------------------------------------

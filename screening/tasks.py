@@ -14,10 +14,28 @@ from django.utils import timezone
 from screening import reminders
 
 
+@shared_task(name="screening.tasks.reminders_send")
+def reminders_send(reminder_ids: list[int]) -> dict[str, int]:
+    """Send the reminders one dispatch claimed (REMINDER_SEND_CHUNK ids), one by one over
+    one SMTP connection. Idempotent per id: an id already sent, or taken by another
+    worker, is skipped. Ids that hit a transient SMTP error are tried again after their
+    backoff, in a task of their own; ids this run did not reach (it stops after half the
+    soft time limit, or after a send interrupted by a non-SMTP error) go to a new task."""
+    batch = reminders.reminders_deliver(
+        reminder_ids=reminder_ids, budget=settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    )
+    for wait, ids in sorted(batch.retry.items()):
+        reminders_send.apply_async((ids,), countdown=wait)
+    if batch.unsent:
+        reminders_send.delay(batch.unsent)
+    return dict(batch.outcomes)
+
+
 @shared_task(bind=True, name="screening.tasks.reminder_send")
 def reminder_send(self, reminder_id: int) -> str:
-    """Send one reminder the dispatcher claimed. Idempotent: a second delivery of the
-    same id sends nothing. Transient SMTP errors retry with a short, bounded backoff."""
+    """Send one claimed reminder (a chunk of one; messages published before chunks, and
+    tests). Idempotent: a second delivery of the same id sends nothing. Transient SMTP
+    errors retry with a short, bounded backoff."""
     delivery = reminders.reminder_deliver(reminder_id=reminder_id)
     if delivery.retry_in is not None:
         raise self.retry(
