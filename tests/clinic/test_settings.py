@@ -54,3 +54,24 @@ def test_development_mode_uses_embedded_broker():
     result = _django_setup({"DJANGO_DEBUG": "true"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False", "filesystem://", "False"]
+
+
+def _axes_lockout_parameters(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AXES_"))}
+    env.update(env_overrides, DJANGO_DEBUG="true", DJANGO_SETTINGS_MODULE="clinic.settings")
+    code = "from django.conf import settings; print(settings.AXES_LOCKOUT_PARAMETERS)"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_staff_lockout_counts_per_address_by_default():
+    result = _axes_lockout_parameters({})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[['username', 'ip_address'], 'ip_address']"
+
+
+def test_staff_lockout_per_address_can_be_turned_off():
+    result = _axes_lockout_parameters({"AXES_LOCKOUT_PER_ADDRESS": "false"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[['username', 'ip_address']]"

@@ -170,12 +170,56 @@ def test_lockout_after_failure_limit_even_with_the_right_password(client, clinic
     assert failures[-1].detail["locked_out"] is True
 
 
-def test_lockout_is_per_account_and_address(client, clinician, receptionist):
+def test_lockout_counts_per_username_and_address_and_per_address(settings):
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"], "ip_address"]
+
+
+def test_lockout_of_an_account_does_not_reach_other_addresses(client, clinician):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         password_step(client, "clinician", "wrong")
-    assert password_step(client, "receptionist")["Location"] == VERIFY_URL
+    assert password_step(client, "clinician").status_code == 429
     other_address = Client(REMOTE_ADDR="192.0.2.7")
     assert password_step(other_address, "clinician")["Location"] == VERIFY_URL
+
+
+def test_lockout_locks_the_address_for_every_username(client, clinician, receptionist):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        password_step(client, "clinician", "wrong")
+    locked = password_step(client, "receptionist")
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.content.decode()
+    other_address = Client(REMOTE_ADDR="192.0.2.7")
+    assert password_step(other_address, "receptionist")["Location"] == VERIFY_URL
+
+
+def test_one_address_trying_many_usernames_is_locked_out(client, clinician, receptionist):
+    usernames = [f"guess{n}" for n in range(settings.AXES_FAILURE_LIMIT - 1)] + ["clinician"]
+    statuses = [password_step(client, username, "wrong").status_code for username in usernames]
+
+    # One failure per username, none near the limit; the address reaches it on the last.
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert AccessAttempt.objects.filter(username="clinician").get().failures_since_start == 1
+
+    assert password_step(client, "receptionist").status_code == 429  # the right password
+    assert password_step(client, "another-guess", "wrong").status_code == 429
+    other_address = Client(REMOTE_ADDR="192.0.2.7")
+    assert password_step(other_address, "receptionist")["Location"] == VERIFY_URL
+    failures = events(AuditEvent.Action.LOGIN_FAILED)
+    assert failures[-1].detail["locked_out"] is True
+
+
+def test_one_failure_below_the_limit_from_an_address_still_lets_staff_in(client, receptionist):
+    for n in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert password_step(client, f"guess{n}", "wrong").status_code == 200
+    assert password_step(client, "receptionist")["Location"] == VERIFY_URL
+
+
+def test_locked_address_lifted_by_axes_reset_of_the_address(client, clinician, receptionist):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        password_step(client, f"guess{n}", "wrong")
+    assert password_step(client, "receptionist").status_code == 429
+    axes_reset(ip="127.0.0.1")
+    assert password_step(client, "receptionist")["Location"] == VERIFY_URL
 
 
 def test_lockout_lifted_by_axes_reset(client, clinician):
