@@ -126,14 +126,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
-# Two counts, one limit: a username at an address, and an address over every username it
-# tries (so spraying many usernames from one address is stopped too). django-axes 8 has a
-# single AXES_FAILURE_LIMIT for both. The per-address count needs REMOTE_ADDR to be the
-# client's: behind a proxy that hides it, everyone shares one address, so it can be turned
-# off (docs/staff-access.md).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-if env.bool("AXES_LOCKOUT_PER_ADDRESS", default=True):
-    AXES_LOCKOUT_PARAMETERS.append("ip_address")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "screening.account_views.locked_out"  # "too many attempts" page, 429
@@ -318,6 +311,9 @@ DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 PATIENT_EMAIL_HOURS = env("PATIENT_EMAIL_HOURS", default="08:00-20:00")
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+# Seconds before the 2nd attempt after a transient SMTP error; doubled each time, at most
+# 5 minutes (always under the dispatcher's 10-minute re-enqueue of lost messages).
+REMINDER_RETRY_BACKOFF_SECONDS = env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=30)
 # Reminders a worker sends over one SMTP connection (one reminders_send task).
 REMINDER_SEND_CHUNK = env.int("REMINDER_SEND_CHUNK", default=20)
 REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=30)

@@ -67,8 +67,7 @@ B12_TESTS = ("total_b12", "active_b12")
 # enqueue it again. Longer than the longest retry backoff below, so a row waiting for its
 # retry is not enqueued twice (a second message would be harmless anyway: CAS).
 QUEUED_LOST_AFTER = datetime.timedelta(minutes=10)
-RETRY_BACKOFF_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min ...
-RETRY_BACKOFF_MAX_SECONDS = 5 * 60
+RETRY_BACKOFF_MAX_SECONDS = 5 * 60  # the backoff starts at REMINDER_RETRY_BACKOFF_SECONDS
 INTERRUPTED = "interrupted while sending; check before retrying"
 
 # cancelled_reason values
@@ -537,8 +536,10 @@ def is_transient(error: BaseException) -> bool:
 
 
 def retry_backoff(attempts: int) -> int:
-    """Seconds before attempt `attempts + 1`: 30, 60, 120, 240, then at most 5 minutes."""
-    return min(RETRY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX_SECONDS)
+    """Seconds before attempt `attempts + 1`: REMINDER_RETRY_BACKOFF_SECONDS, doubled for
+    each further attempt (30, 60, 120, 240 by default), at most 5 minutes."""
+    first = settings.REMINDER_RETRY_BACKOFF_SECONDS
+    return min(first * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX_SECONDS)
 
 
 def digest_numbers(now: datetime.datetime) -> dict:

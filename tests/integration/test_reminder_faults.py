@@ -9,6 +9,7 @@ import datetime
 import re
 import signal
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 from django.test import Client
@@ -193,18 +194,24 @@ def test_four_workers_on_the_same_due_set_send_each_reminder_once(workers, smtp,
 
 
 def test_smtp_refusals_transient_retry_with_backoff_permanent_fail_with_error(
-    workers, smtp, live_celery
+    workers, smtp, live_celery, settings
 ):
     transient_once, transient_always, permanent_data, permanent_rcpt = outbox.due_follow_ups(4)
     ids = [transient_once.pk, transient_always.pk, permanent_data.pk, permanent_rcpt.pk]
     address = {row.pk: row.patient.email for row in Reminder.objects.select_related("patient")}
     busy = "451 4.3.0 Mail server temporarily busy"
     smtp.handler.refuse_for(address[transient_once.pk], busy)
-    smtp.handler.refuse_for(address[transient_always.pk], busy, busy)
+    smtp.handler.refuse_for(address[transient_always.pk], busy, busy, busy)
     smtp.handler.refuse_for(address[permanent_data.pk], "554 5.6.0 Message rejected")
     smtp.handler.refuse_for(address[permanent_rcpt.pk], "550 5.1.1 No such mailbox", stage="rcpt")
-    # Two attempts: the first try and one retry after the first backoff.
-    worker = workers.start(concurrency=2, env={"REMINDER_MAX_ATTEMPTS": "2"})
+    # Three attempts, 3 s then 6 s apart (REMINDER_RETRY_BACKOFF_SECONDS, doubled).
+    settings.REMINDER_RETRY_BACKOFF_SECONDS = 3
+    first_wait, second_wait = reminders.retry_backoff(1), reminders.retry_backoff(2)
+    assert (first_wait, second_wait) == (3, 6)
+    worker = workers.start(
+        concurrency=2,
+        env={"REMINDER_MAX_ATTEMPTS": "3", "REMINDER_RETRY_BACKOFF_SECONDS": "3"},
+    )
     assert reminders.reminders_dispatch().claimed == 4
 
     # Permanent refusals fail at once; transient ones wait for their retry meanwhile.
@@ -214,22 +221,22 @@ def test_smtp_refusals_transient_retry_with_backoff_permanent_fail_with_error(
             and Reminder.objects.filter(pk__in=ids[:2], attempts=1, status="queued").count() == 2
         ),
         timeout=SEND_TIMEOUT,
+        interval=0.1,
         message=lambda: f"first attempts: {outbox.describe(ids)}\n{worker.log()[-2000:]}",
     )
     waiting = Reminder.objects.get(pk=transient_once.pk)
     assert "451" in waiting.last_error  # the error is kept while it waits
     assert smtp.handler.received() == []
 
-    backoff = reminders.retry_backoff(1)
     wait_until(
         lambda: outbox.all_final(ids),
-        timeout=backoff + SEND_TIMEOUT,
+        timeout=first_wait + second_wait + SEND_TIMEOUT,
         interval=0.5,
         message=lambda: f"retries: {outbox.describe(ids)}\n{worker.log()[-2000:]}",
     )
     final = {row.pk: row for row in Reminder.objects.filter(pk__in=ids)}
 
-    # 451 once: sent on the second attempt, after the backoff.
+    # 451 once: sent on the second attempt, after the first backoff.
     sent = final[transient_once.pk]
     assert (sent.status, sent.attempts, sent.last_error) == ("sent", 2, "")
     refusals = {r.rcpt_tos[0]: [] for r in smtp.handler.refused()}
@@ -237,14 +244,19 @@ def test_smtp_refusals_transient_retry_with_backoff_permanent_fail_with_error(
         refusals[refusal.rcpt_tos[0]].append(refusal)
     delivered = [m for m in smtp.handler.received() if m.rcpt_tos == [address[sent.pk]]]
     assert len(delivered) == 1
-    assert delivered[0].at - refusals[address[sent.pk]][0].at >= backoff - 1
+    assert delivered[0].at - refusals[address[sent.pk]][0].at >= first_wait - 0.5
 
-    # 451 every time: failed after REMINDER_MAX_ATTEMPTS, with the last error, not sent.
+    # 451 every time: failed after REMINDER_MAX_ATTEMPTS, with the last error, not sent;
+    # the wait before the third attempt was twice the first.
     gave_up = final[transient_always.pk]
-    assert (gave_up.status, gave_up.attempts) == ("failed", 2)
+    assert (gave_up.status, gave_up.attempts) == ("failed", 3)
     assert "451" in gave_up.last_error
-    tries = refusals[address[gave_up.pk]]
-    assert len(tries) == 2 and tries[1].at - tries[0].at >= backoff - 1
+    tries = [refusal.at for refusal in refusals[address[gave_up.pk]]]
+    assert len(tries) == 3
+    waits = [later - earlier for earlier, later in pairwise(tries)]
+    assert waits[0] >= first_wait - 0.5, waits
+    assert waits[1] >= second_wait - 0.5, waits
+    assert waits[1] > waits[0], waits
 
     # 5xx: failed after one attempt, the error kept (without the address).
     for row, code in ((final[permanent_data.pk], "554"), (final[permanent_rcpt.pk], "550")):

@@ -245,6 +245,13 @@ def test_every_kind_is_read_in_one_query(clock, smtp, django_assert_num_queries,
     assert batch.outcomes == {"sent": 1}
 
 
+def test_retry_backoff_starts_at_the_setting_and_doubles(settings):
+    settings.REMINDER_RETRY_BACKOFF_SECONDS = 2
+    assert [reminders.retry_backoff(n) for n in range(1, 5)] == [2, 4, 8, 16]
+    settings.REMINDER_RETRY_BACKOFF_SECONDS = 200
+    assert [reminders.retry_backoff(n) for n in range(1, 4)] == [200, 300, 300]
+
+
 # --- dispatch: one claim statement, chunks, a broker that refuses them -------------------
 
 
