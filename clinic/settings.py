@@ -126,7 +126,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
+# Two counts, one limit: a username at an address, and an address over every username it
+# tries (so spraying many usernames from one address is stopped too). django-axes 8 has a
+# single AXES_FAILURE_LIMIT for both. The per-address count needs REMOTE_ADDR to be the
+# client's: behind a proxy that hides it, everyone shares one address, so it can be turned
+# off (docs/staff-access.md).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+if env.bool("AXES_LOCKOUT_PER_ADDRESS", default=True):
+    AXES_LOCKOUT_PARAMETERS.append("ip_address")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "screening.account_views.locked_out"  # "too many attempts" page, 429
