@@ -214,6 +214,20 @@ def test_one_failure_below_the_limit_from_an_address_still_lets_staff_in(client,
     assert password_step(client, "receptionist")["Location"] == VERIFY_URL
 
 
+def test_a_full_sign_in_clears_the_address_count(client, clinician, receptionist, clock):
+    limit = settings.AXES_FAILURE_LIMIT
+    for n in range(limit - 1):
+        password_step(client, f"guess{n}", "wrong")
+    password_step(client, "receptionist")
+    device = receptionist.totpdevice_set.get()
+    assert client.post(VERIFY_URL, {"code": code_for(device)}).status_code == 302
+    client.post(LOGOUT_URL)
+
+    statuses = [password_step(client, f"again{n}", "wrong").status_code for n in range(limit)]
+
+    assert statuses == [200] * (limit - 1) + [429]
+
+
 def test_locked_address_lifted_by_axes_reset_of_the_address(client, clinician, receptionist):
     for n in range(settings.AXES_FAILURE_LIMIT):
         password_step(client, f"guess{n}", "wrong")
