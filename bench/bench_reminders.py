@@ -8,7 +8,8 @@ In a database of its own (clinic_bench_reminders_<pid>, dropped afterwards), pro
 follow-up reminders are due (each for its own reviewed submission and patient, scheduled
 as `reminders.reminder_schedule_follow_up` would store them, in bulk). Two `celery
 worker` processes (--concurrency 2 each, the Procfile's default; the shared Redis, a
-queue of this run's own via CELERY_QUEUE) send them to an aiosmtpd sink on 127.0.0.1.
+queue of this run's own via CELERY_QUEUE) send them to an aiosmtpd sink on 127.0.0.1,
+REMINDER_SEND_CHUNK reminders per task over one SMTP connection (--chunk).
 This process runs `reminders_dispatch` (what beat runs every minute) back to back
 until nothing is due, or with --once a single time, and the clock runs from the first
 dispatch until every row is sent. Reported: seconds, emails per second, statuses, and
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="500 reminders: CI")
     parser.add_argument("--reminders", type=int)
     parser.add_argument("--batch-size", type=int, help="REMINDER_BATCH_SIZE (default 200)")
+    parser.add_argument("--chunk", type=int, help="REMINDER_SEND_CHUNK (default 20)")
     parser.add_argument("--once", action="store_true", help="one dispatch run, as beat's")
     parser.add_argument("--concurrency", type=int, default=2, help="pool of each worker")
     parser.add_argument("--conn-max-age", default="0", help="DATABASE_CONN_MAX_AGE")
@@ -97,6 +99,8 @@ def main() -> None:
     harness.database_create(DATABASE)
     queue = f"bench-reminders-{harness.new_run_id()}"
     extra = {"REMINDER_BATCH_SIZE": str(args.batch_size)} if args.batch_size else {}
+    if args.chunk:
+        extra["REMINDER_SEND_CHUNK"] = str(args.chunk)
     with harness.SmtpSink() as sink:
         env = harness.app_env(
             DATABASE,
@@ -112,7 +116,7 @@ def main() -> None:
         harness.django_setup(env)
         from django.conf import settings
 
-        import clinic.celery  # noqa: F401 - this process publishes reminder_send
+        import clinic.celery  # noqa: F401 - this process publishes reminders_send
         from screening import emails, reminders
         from screening.models import Reminder
 
@@ -127,7 +131,8 @@ def main() -> None:
             print(
                 f"2 worker processes, --concurrency={args.concurrency} each; "
                 f"DATABASE_CONN_MAX_AGE={args.conn_max_age}; "
-                f"REMINDER_BATCH_SIZE={settings.REMINDER_BATCH_SIZE}; dispatch "
+                f"REMINDER_BATCH_SIZE={settings.REMINDER_BATCH_SIZE}; "
+                f"REMINDER_SEND_CHUNK={settings.REMINDER_SEND_CHUNK}; dispatch "
                 + ("once" if args.once else "back to back until nothing is due")
             )
             cpu_before = sum(worker.cpu_seconds() for worker in workers)
@@ -164,6 +169,8 @@ def main() -> None:
         f"(target: 10,000 in under 60 s)"
     )
     print(f"Celery workers' CPU: {worker_cpu * 1000 / count:.1f} ms per email")
+    load = os.getloadavg()
+    print(f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"statuses: {statuses}; SMTP receipts {sink.received():,}")
     print(f"Message-IDs received more than once: {len(duplicates)}; unknown: {len(unknown)}")
     harness.database_drop(DATABASE)
