@@ -176,6 +176,11 @@ def _submission_create(
     language: str,
     complete: bool,
 ) -> Submission:
+    # Where the answers read back as given (the usual case), they are screened before
+    # anything is stored, so the submission's copy of the level goes into its INSERT
+    # instead of an UPDATE after the result. Otherwise what the database kept is read
+    # back and screened after storing (`screening_result_add`).
+    screened = _screen(answers) if _reads_back_as_given(answers) else None
     now = timezone.now()
     submission = Submission(
         reference=_reference_unused(),
@@ -189,9 +194,14 @@ def _submission_create(
         age_years=answers["age_years"],
     )
     _answer_fields_set(submission, answers)
+    if screened is not None:
+        _level_copy(submission, screened["level"])
     submission.save()
     _answer_rows_create(submission, answers)
-    _result_add(submission, stored=answers if _reads_back_as_given(answers) else None)
+    if screened is None:
+        _result_add(submission)
+    else:
+        _result_row_create(submission, screened, trigger=ScreeningResult.Trigger.INTAKE)
     return submission
 
 
@@ -267,42 +277,47 @@ def _answers_replace(submission: Submission, answers: dict) -> None:
     _answer_rows_create(submission, answers)
 
 
-def _result_add(submission: Submission, *, stored: dict | None = None) -> ScreeningResult:
-    return screening_result_add(
-        submission=submission, trigger=ScreeningResult.Trigger.INTAKE, stored=stored
-    )
+def _result_add(submission: Submission) -> ScreeningResult:
+    return screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.INTAKE)
 
 
-def screening_result_add(
-    *, submission: Submission, trigger: str, stored: dict | None = None
-) -> ScreeningResult:
+def screening_result_add(*, submission: Submission, trigger: str) -> ScreeningResult:
     """Screen the answers as stored and add the result next to any earlier ones.
 
-    Screening what is stored means the result always matches what the clinic sees. This is
-    the only writer of ScreeningResult, and it keeps the submission's copy of the current
-    level (used to sort the queue) in step. Call it inside the caller's transaction.
-
-    `stored`: the answers the caller has just stored, when they read back unchanged
-    (`_reads_back_as_given`); they are screened without reading them back (five queries
-    fewer in the intake's final POST). Otherwise the answers are read from the database.
+    Screening what is stored means the result always matches what the clinic sees. This and
+    the intake's `_submission_create` are the only writers of ScreeningResult, and they keep
+    the submission's copy of the current level (used to sort the queue) in step. Call it
+    inside the caller's transaction.
     """
-    answers = stored if stored is not None else submission_answers(submission=submission)
-    result = rules.screen(answers, limits=rules_limits())
-    row = ScreeningResult.objects.create(
-        submission=submission,
-        rules_version=result["rules_version"],
-        level=result["level"],
-        possible_b12_deficiency=result["possible_b12_deficiency"],
-        red_flags=result["red_flags"],
-        reasons=result["reasons"],
-        suggested_actions=result["suggested_actions"],
-        b12_status=result["lab_interpretation"]["b12_status"],
-        trigger=trigger,
-    )
-    submission.level = row.level
-    submission.level_rank = contract.LEVELS.index(row.level)
+    screened = _screen(submission_answers(submission=submission))
+    row = _result_row_create(submission, screened, trigger=trigger)
+    _level_copy(submission, row.level)
     submission.save(update_fields=["level", "level_rank"])
     return row
+
+
+def _screen(answers: dict) -> dict:
+    return rules.screen(answers, limits=rules_limits())
+
+
+def _level_copy(submission: Submission, level: str) -> None:
+    """The submission's copy of its current result's level, for the queue (not saved)."""
+    submission.level = level
+    submission.level_rank = contract.LEVELS.index(level)
+
+
+def _result_row_create(submission: Submission, screened: dict, *, trigger: str) -> ScreeningResult:
+    return ScreeningResult.objects.create(
+        submission=submission,
+        rules_version=screened["rules_version"],
+        level=screened["level"],
+        possible_b12_deficiency=screened["possible_b12_deficiency"],
+        red_flags=screened["red_flags"],
+        reasons=screened["reasons"],
+        suggested_actions=screened["suggested_actions"],
+        b12_status=screened["lab_interpretation"]["b12_status"],
+        trigger=trigger,
+    )
 
 
 def rules_limits() -> rules.LabLimits:

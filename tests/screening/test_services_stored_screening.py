@@ -12,7 +12,8 @@ import uuid
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 
-from screening import rules, services
+from screening import contract, rules, services
+from screening.models import Submission
 from screening.selectors import submission_answers, submission_current_result
 from tests.screening.test_rules_properties import ANSWERS
 
@@ -27,6 +28,13 @@ def _result_fields(row) -> dict:
         "suggested_actions": row.suggested_actions,
         "b12_status": row.b12_status,
     }
+
+
+def _queue_level(submission) -> tuple:
+    """The submission's stored copy of its level, for the queue."""
+    stored = Submission.objects.values_list("level", "level_rank").get(pk=submission.pk)
+    assert stored == (submission.level, submission.level_rank)
+    return stored
 
 
 def _expected(answers: dict) -> dict:
@@ -55,7 +63,10 @@ def test_intake_submit_result_is_the_screening_of_the_stored_answers(db, patient
             language="en",
         )
         stored = submission_answers(submission=submission)
-        assert _result_fields(submission_current_result(submission=submission)) == _expected(stored)
+        expected = _expected(stored)
+        assert _result_fields(submission_current_result(submission=submission)) == expected
+        level = expected["level"]
+        assert _queue_level(submission) == (level, contract.LEVELS.index(level))
         transaction.set_rollback(True)
 
 
@@ -77,4 +88,7 @@ def test_intake_submit_reads_back_a_lab_value_the_database_rounds(db, patient_de
     )
     stored = submission_answers(submission=submission)
     assert stored["labs"][0]["value"] == 0.456
-    assert _result_fields(submission_current_result(submission=submission)) == _expected(stored)
+    expected = _expected(stored)
+    assert _result_fields(submission_current_result(submission=submission)) == expected
+    level = expected["level"]
+    assert _queue_level(submission) == (level, contract.LEVELS.index(level))
