@@ -56,6 +56,9 @@ class Patient(models.Model):
                 fields=["email", "date_of_birth"], name="patient_unique_email_date_of_birth"
             )
         ]
+        # The queue's search by any part of a name or email has trigram indexes on
+        # UPPER(full_name) and UPPER(email): PostgreSQL only, so they are made by
+        # migration 0010 and not declared here (SQLite could not build them).
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.public_id})"
@@ -166,6 +169,11 @@ class Submission(models.Model):
                 fields=["level_rank", "submitted_at", "id", "level"],
                 condition=models.Q(status__in=["new", "in_review", "awaiting_test"]),
                 name="submission_open_queue_idx",
+            ),
+            # The whole queue ("all statuses") in its order, and any one level of it
+            # (level_rank first): a page and the queue's bounded count walk the index.
+            models.Index(
+                fields=["level_rank", "submitted_at", "id"], name="submission_queue_order_idx"
             ),
         ]
         permissions = [
