@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from screening import charts, contract, labels, rules
-from screening.models import LabResult, Patient, Review, ScreeningResult, Submission
+from screening.models import (
+    REFERENCE_ALPHABET,
+    REFERENCE_PREFIX,
+    LabResult,
+    Patient,
+    Review,
+    ScreeningResult,
+    Submission,
+)
 
 
 def _json_number(value) -> int | float:
@@ -115,6 +127,84 @@ def _current_result(field: str) -> Subquery:
     return Subquery(latest.values(field)[:1], output_field=JSONField())
 
 
+def clinic_day_start(day: datetime.date) -> datetime.datetime | None:
+    """Midnight at the start of `day` in the clinic's time zone, as UTC; None when that
+    is outside what a datetime can hold (year 1 east of UTC, or the day after 9999-12-31)."""
+    try:
+        start = datetime.datetime.combine(day, datetime.time.min)
+        return timezone.make_aware(start).astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _submitted_between(
+    submitted_from: datetime.date | None, submitted_to: datetime.date | None
+) -> Q:
+    """Submitted on these days in the clinic's time zone, both included, as a range on
+    `submitted_at` (so the index on it can be used, which `submitted_at__date` cannot)."""
+    condition = Q()
+    if submitted_from:
+        start = clinic_day_start(submitted_from)
+        if start is not None:
+            condition &= Q(submitted_at__gte=start)
+    if submitted_to:
+        end = None
+        if submitted_to < datetime.date.max:
+            end = clinic_day_start(submitted_to + datetime.timedelta(days=1))
+        if end is not None:
+            condition &= Q(submitted_at__lt=end)
+    return condition
+
+
+_REFERENCE_CHARACTER = f"[{re.escape(REFERENCE_ALPHABET)}]"
+# What is left of a search once an optional "B12" prefix, dashes and spaces are taken out.
+_REFERENCE_REST = re.compile(f"{_REFERENCE_CHARACTER}{{0,8}}")
+
+
+def reference_search_prefix(q: str) -> str | None:
+    """The start of a reference that the search text `q` is, or None when it is not one.
+
+    A reference is B12-XXXX-XXXX (`models.new_reference`). A search is taken as one when,
+    case, spaces and dashes forgiven, it starts with "B12", or is made of reference
+    characters with a digit among them ("7kq4-xm9p", "7KQ4"): names and email addresses
+    never are. The prefix comes back in the stored form: "b12 7kq4xm" -> "B12-7KQ4-XM".
+    """
+    text = re.sub(r"[\s-]", "", q).upper()
+    has_prefix = text.startswith(REFERENCE_PREFIX)
+    rest = text[len(REFERENCE_PREFIX) :] if has_prefix else text
+    if not _REFERENCE_REST.fullmatch(rest):
+        return None
+    if not has_prefix and not any(character.isdigit() for character in rest):
+        return None
+    return "-".join(filter(None, [REFERENCE_PREFIX, rest[:4], rest[4:]]))
+
+
+def _is_email_address(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def _queue_search(q: str) -> Q:
+    """What the queue's search box finds (docs/dashboard.md), each off an index:
+
+    - a reference, whole (that submission) or its start (the references that start so);
+    - a whole email address: that patient's, as stored (trimmed, lower case);
+    - anything else: any part of the patient's name or email, any case (trigram indexes
+      on PostgreSQL, migration 0010).
+    """
+    prefix = reference_search_prefix(q)
+    if prefix is not None:
+        if len(prefix) == len(REFERENCE_PREFIX) + 10:  # B12-XXXX-XXXX: the unique index
+            return Q(reference=prefix)
+        return Q(reference__startswith=prefix)
+    if _is_email_address(q):
+        return Q(patient__email=q.lower())
+    return Q(patient__full_name__icontains=q) | Q(patient__email__icontains=q)
+
+
 def queue_submissions(
     *,
     user,
@@ -131,7 +221,8 @@ def queue_submissions(
     `clinical` False (a receptionist) ignores `level` and does not fetch the current
     result's reasons, so the rows carry nothing clinical. `assignee` is "", "me",
     "unassigned" or a user's primary key. Dates are days in the clinic's time zone,
-    both ends included.
+    both ends included. `q` is a reference or a part of one, or else a part of the
+    patient's name or email (`_queue_search`).
     """
     submissions = Submission.objects.select_related("patient", "assignee")
     if status == QUEUE_STATUS_OPEN:
@@ -139,24 +230,18 @@ def queue_submissions(
     elif status != QUEUE_STATUS_ALL:
         submissions = submissions.filter(status=status)
     if clinical and level:
-        submissions = submissions.filter(level=level)
+        # level_rank is kept in step with level, and leads the indexes in queue order.
+        submissions = submissions.filter(level=level, level_rank=contract.LEVELS.index(level))
     if assignee == QUEUE_ASSIGNEE_ME:
         submissions = submissions.filter(assignee=user)
     elif assignee == QUEUE_ASSIGNEE_UNASSIGNED:
         submissions = submissions.filter(assignee__isnull=True)
     elif assignee:
         submissions = submissions.filter(assignee_id=assignee)
-    if submitted_from:
-        submissions = submissions.filter(submitted_at__date__gte=submitted_from)
-    if submitted_to:
-        submissions = submissions.filter(submitted_at__date__lte=submitted_to)
+    submissions = submissions.filter(_submitted_between(submitted_from, submitted_to))
     q = q.strip()
     if q:
-        submissions = submissions.filter(
-            Q(reference__icontains=q)
-            | Q(patient__full_name__icontains=q)
-            | Q(patient__email__icontains=q)
-        )
+        submissions = submissions.filter(_queue_search(q))
     if clinical:
         submissions = submissions.annotate(current_reasons=_current_result("reasons"))
     return submissions.order_by("level_rank", "submitted_at", "id")

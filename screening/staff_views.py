@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from screening import access, contract, exports, labels, retention, selectors, services
@@ -37,6 +38,44 @@ from screening.staff_forms import (
 )
 
 QUEUE_PAGE_SIZE = 25
+# The queue pages through at most this many rows (40 pages): nobody reads further, the
+# filters and the search find older ones, and counting or skipping every match of a broad
+# filter over 100,000 submissions is what made such pages slow (docs/performance.md).
+QUEUE_MAX_ROWS = 1000
+
+
+class QueuePaginator(Paginator):
+    """Pages over the first `max_rows` rows of a queryset only.
+
+    The count stops at one more than `max_rows` (and is unordered, so the database may
+    count the matches in whatever order is cheapest); `more` tells whether there were
+    more. A page picks its rows' ids first (`OFFSET` over the ordered ids alone, off an
+    index), then fetches those rows with their joins and subqueries: the rows skipped are
+    never joined nor given their current result.
+    """
+
+    def __init__(self, object_list, per_page, *, max_rows: int) -> None:
+        super().__init__(object_list, per_page)
+        self.max_rows = max_rows
+
+    @cached_property
+    def _count_to_one_more(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.max_rows + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._count_to_one_more, self.max_rows)
+
+    @property
+    def more(self) -> bool:
+        return self._count_to_one_more > self.max_rows
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        page_ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=page_ids), number, self)
 
 
 def _queue_filter_form(request: HttpRequest) -> tuple[QueueFilterForm, bool]:
@@ -60,7 +99,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     submissions = selectors.queue_submissions(
         user=request.user, clinical=clinical, **(form.filters() if form.is_bound else {})
     )
-    page = Paginator(submissions, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = QueuePaginator(submissions, QUEUE_PAGE_SIZE, max_rows=QUEUE_MAX_ROWS)
+    page = paginator.get_page(request.GET.get("page"))
     rows = selectors.queue_rows(
         submissions=page.object_list,
         now=timezone.now(),

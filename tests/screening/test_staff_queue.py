@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from screening import staff_views
 from screening.models import AuditEvent, Submission
 from tests.factories import (
     PatientFactory,
@@ -185,6 +186,54 @@ def test_queue_pagination_keeps_the_filters(clinician_client, now):
     response = clinician_client.get(QUEUE_URL, {"level": "routine"})
 
     assert 'href="?level=routine&amp;page=2"' in response.content.decode()
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of 2 rows over the first 5 rows at most (25 and 1,000 in the clinic)."""
+    monkeypatch.setattr(staff_views, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr(staff_views, "QUEUE_MAX_ROWS", 5)
+
+
+def test_queue_pages_through_the_first_rows_only(clinician_client, now, small_pages):
+    submissions = [SubmissionFactory(submitted_at=_ago(minutes=60 - m)) for m in range(7)]
+
+    pages = [clinician_client.get(QUEUE_URL, {"page": str(n)}) for n in (1, 2, 3, 4, 2000)]
+
+    assert [_references(page) for page in pages[:3]] == [
+        [s.reference for s in submissions[0:2]],
+        [s.reference for s in submissions[2:4]],
+        [submissions[4].reference],
+    ]
+    # Beyond the last page: the last page, as for any page number out of range.
+    assert _references(pages[3]) == _references(pages[4]) == [submissions[4].reference]
+    caption = "More than 5 submissions: the first 5 are shown"
+    assert caption in pages[0].content.decode()
+    assert "page 1 of 3" in pages[0].content.decode()
+
+
+def test_queue_up_to_the_limit_counts_every_row(clinician_client, now, small_pages):
+    for minutes in range(5):
+        SubmissionFactory(submitted_at=_ago(minutes=minutes))
+
+    response = clinician_client.get(QUEUE_URL)
+
+    assert "5 submissions, page 1 of 3." in response.content.decode()
+    assert "More than" not in response.content.decode()
+
+
+def test_queue_a_page_keeps_queue_order_with_filters(clinician_client, now, small_pages):
+    patient = PatientFactory(full_name="Jane Hopkins")
+    routine = SubmissionFactory(patient=patient, level="routine", submitted_at=_ago(hours=5))
+    urgent_new = SubmissionFactory(patient=patient, level="urgent", submitted_at=_ago(hours=1))
+    urgent_old = SubmissionFactory(patient=patient, level="urgent", submitted_at=_ago(hours=9))
+    SubmissionFactory(level="urgent", submitted_at=_ago(hours=10))  # someone else
+
+    first = clinician_client.get(QUEUE_URL, {"q": "hopkins"})
+    second = clinician_client.get(QUEUE_URL, {"q": "hopkins", "page": "2"})
+
+    assert _references(first) == [urgent_old.reference, urgent_new.reference]
+    assert _references(second) == [routine.reference]
 
 
 @pytest.mark.parametrize("page", ["abc", "99", "-1"])
