@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from screening import contract, reminders, rules
@@ -126,38 +126,66 @@ def _submission_for_key(idempotency_key: str) -> Submission | None:
     return Submission.objects.select_for_update().filter(idempotency_key=idempotency_key).first()
 
 
-def _patient_get_or_create(*, details: dict, language: str) -> Patient:
-    """Repeat intakes by the same email and date of birth belong to the same patient.
+# The patient's upsert, one statement that also returns whether the record was merged
+# into another. Django's bulk_create(update_conflicts=True) returns the id only, so a
+# SELECT of the row had to follow it. Plain SQL that PostgreSQL and SQLite (3.35 or
+# later) both run; it writes every column of Patient but its id and merged_into (a test
+# in tests/screening/test_services.py holds it to the model).
+PATIENT_UPSERT_COLUMNS = (
+    "public_id",
+    "full_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "contact_consent",
+    "language",
+    "created_at",
+)
+PATIENT_UPSERT_UPDATES = ("full_name", "phone", "contact_consent", "language")
+PATIENT_UPSERT = (
+    f"INSERT INTO screening_patient ({', '.join(PATIENT_UPSERT_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(PATIENT_UPSERT_COLUMNS))}) "
+    "ON CONFLICT (email, date_of_birth) DO UPDATE SET "
+    f"{', '.join(f'{column} = excluded.{column}' for column in PATIENT_UPSERT_UPDATES)} "
+    "RETURNING id, merged_into_id"
+)
+
+
+def _patient_get_or_create(*, details: dict, language: str) -> int:
+    """Repeat intakes by the same email and date of birth belong to the same patient;
+    returns the patient's id.
 
     The latest intake's name, phone and contact consent win: consent can be withdrawn.
     A record a clinician merged into another passes the intake on to the record it was
     merged into (which takes the same name, phone, consent and language).
     """
-    email = details["email"].strip().lower()
-    defaults = {
-        "full_name": _plain(details["full_name"]),
-        "phone": _plain(details.get("phone", "")),
-        "contact_consent": details["contact_consent"],
-        "language": language,
-    }
-    # One INSERT ... ON CONFLICT DO UPDATE, then one read of the row (update_or_create
-    # took a savepoint, a locking SELECT and an INSERT or UPDATE: five round trips).
-    # The upsert is atomic, so two intakes of one new patient at once cannot collide.
-    (upserted,) = Patient.objects.bulk_create(
-        [Patient(email=email, date_of_birth=details["date_of_birth"], **defaults)],
-        update_conflicts=True,
-        unique_fields=["email", "date_of_birth"],
-        update_fields=list(defaults),
+    # One INSERT ... ON CONFLICT DO UPDATE ... RETURNING (update_or_create took a
+    # savepoint, a locking SELECT and an INSERT or UPDATE: five round trips). The upsert
+    # is atomic, so two intakes of one new patient at once cannot collide.
+    new = Patient(
+        email=details["email"].strip().lower(),
+        date_of_birth=details["date_of_birth"],
+        full_name=_plain(details["full_name"]),
+        phone=_plain(details.get("phone", "")),
+        contact_consent=details["contact_consent"],
+        language=language,
     )
-    patient = Patient.objects.get(pk=upserted.pk)
-    if patient.merged_into_id is None:
-        return patient
+    params = [
+        Patient._meta.get_field(column).get_db_prep_save(getattr(new, column), connection)
+        for column in PATIENT_UPSERT_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(PATIENT_UPSERT, params)
+        patient_id, merged_into_id = cursor.fetchone()
+    if merged_into_id is None:
+        return patient_id
+    patient = Patient.objects.get(pk=merged_into_id)
     while patient.merged_into_id is not None:
         patient = patient.merged_into
-    for field, value in defaults.items():
-        setattr(patient, field, value)
-    patient.save(update_fields=list(defaults))
-    return patient
+    for field in PATIENT_UPSERT_UPDATES:
+        setattr(patient, field, getattr(new, field))
+    patient.save(update_fields=PATIENT_UPSERT_UPDATES)
+    return patient.pk
 
 
 def _reference_unused() -> str:
@@ -184,7 +212,7 @@ def _submission_create(
     now = timezone.now()
     submission = Submission(
         reference=_reference_unused(),
-        patient=_patient_get_or_create(details=patient_details, language=language),
+        patient_id=_patient_get_or_create(details=patient_details, language=language),
         questionnaire_version=QUESTIONNAIRE_VERSION,
         language=language,
         submitted_at=now,
@@ -253,7 +281,7 @@ def _answer_rows_create(submission: Submission, answers: dict) -> None:
     )
     LabResult.objects.bulk_create(
         LabResult(
-            patient=submission.patient,
+            patient_id=submission.patient_id,
             submission=submission,
             test=lab["test"],
             value=str(lab["value"]),

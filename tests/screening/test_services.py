@@ -177,6 +177,26 @@ def test_intake_submit_same_email_and_birth_date_is_the_same_patient(answers, pa
     assert patient.submissions.count() == 2
 
 
+def test_intake_submit_repeat_intake_is_the_existing_patient_among_others(
+    answers, patient_details
+):
+    first = _submit(answers, patient_details, key="one")
+    other = _submit(answers, {**patient_details, "email": "bo@example.com"}, key="two")
+    again = _submit(answers, {**patient_details, "full_name": "Ann Other"}, key="three")
+    assert again.patient_id == first.patient_id != other.patient_id
+    assert again.patient == Patient.objects.get(email="ann.example@example.com")
+    assert again.patient.full_name == "Ann Other"
+    assert LabResult.objects.filter(submission=again).get(test="total_b12").patient_id == (
+        first.patient_id
+    )
+
+
+def test_patient_upsert_writes_every_column_but_the_id_and_the_merge():
+    """The upsert is plain SQL: a column added to Patient must be added to it too."""
+    columns = {field.column for field in Patient._meta.concrete_fields}
+    assert set(services.PATIENT_UPSERT_COLUMNS) == columns - {"id", "merged_into_id"}
+
+
 def test_intake_submit_other_birth_date_is_another_patient(answers, patient_details):
     _submit(answers, patient_details, key="one")
     other = {**patient_details, "date_of_birth": datetime.date(1991, 4, 3)}

@@ -35,8 +35,7 @@ def test_final_post_statements(journey):
         "SELECT django_session",
         "SELECT screening_submission",  # the idempotency key, locked
         "SELECT screening_submission",  # the new reference is unused
-        "INSERT screening_patient",
-        "SELECT screening_patient",
+        "INSERT screening_patient",  # ON CONFLICT DO UPDATE ... RETURNING
         "INSERT screening_submission",  # with its copy of the result's level
         "INSERT screening_symptomanswer",
         "INSERT screening_redflaganswer",
