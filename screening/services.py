@@ -129,8 +129,9 @@ def _submission_for_key(idempotency_key: str) -> Submission | None:
 # The patient's upsert, one statement that also returns whether the record was merged
 # into another. Django's bulk_create(update_conflicts=True) returns the id only, so a
 # SELECT of the row had to follow it. Plain SQL that PostgreSQL and SQLite (3.35 or
-# later) both run; it writes every column of Patient but its id and merged_into (a test
-# in tests/screening/test_services.py holds it to the model).
+# later) both run; it writes every column of Patient but its id and merged_into, in the
+# order of PATIENT_UPSERT_COLUMNS, and updates PATIENT_UPSERT_UPDATES (a test in
+# tests/screening/test_services.py holds the three to the model and to each other).
 PATIENT_UPSERT_COLUMNS = (
     "public_id",
     "full_name",
@@ -142,13 +143,17 @@ PATIENT_UPSERT_COLUMNS = (
     "created_at",
 )
 PATIENT_UPSERT_UPDATES = ("full_name", "phone", "contact_consent", "language")
-PATIENT_UPSERT = (
-    f"INSERT INTO screening_patient ({', '.join(PATIENT_UPSERT_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(PATIENT_UPSERT_COLUMNS))}) "
-    "ON CONFLICT (email, date_of_birth) DO UPDATE SET "
-    f"{', '.join(f'{column} = excluded.{column}' for column in PATIENT_UPSERT_UPDATES)} "
-    "RETURNING id, merged_into_id"
-)
+PATIENT_UPSERT = """
+    INSERT INTO screening_patient
+        (public_id, full_name, email, phone, date_of_birth, contact_consent, language, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (email, date_of_birth) DO UPDATE SET
+        full_name = excluded.full_name,
+        phone = excluded.phone,
+        contact_consent = excluded.contact_consent,
+        language = excluded.language
+    RETURNING id, merged_into_id
+"""
 
 
 def _patient_get_or_create(*, details: dict, language: str) -> int:

@@ -1,5 +1,6 @@
 import copy
 import datetime
+import re
 
 import pytest
 
@@ -177,9 +178,7 @@ def test_intake_submit_same_email_and_birth_date_is_the_same_patient(answers, pa
     assert patient.submissions.count() == 2
 
 
-def test_intake_submit_repeat_intake_is_the_existing_patient_among_others(
-    answers, patient_details
-):
+def test_intake_submit_repeat_intake_is_the_existing_patient_among_others(answers, patient_details):
     first = _submit(answers, patient_details, key="one")
     other = _submit(answers, {**patient_details, "email": "bo@example.com"}, key="two")
     again = _submit(answers, {**patient_details, "full_name": "Ann Other"}, key="three")
@@ -195,6 +194,13 @@ def test_patient_upsert_writes_every_column_but_the_id_and_the_merge():
     """The upsert is plain SQL: a column added to Patient must be added to it too."""
     columns = {field.column for field in Patient._meta.concrete_fields}
     assert set(services.PATIENT_UPSERT_COLUMNS) == columns - {"id", "merged_into_id"}
+    sql = " ".join(services.PATIENT_UPSERT.split())
+    inserted = re.search(r"screening_patient \(([^)]*)\) VALUES", sql).group(1)
+    assert inserted.split(", ") == list(services.PATIENT_UPSERT_COLUMNS)
+    updated = re.search(r"DO UPDATE SET (.*) RETURNING", sql).group(1)
+    assert updated.split(", ") == [
+        f"{column} = excluded.{column}" for column in services.PATIENT_UPSERT_UPDATES
+    ]
 
 
 def test_intake_submit_other_birth_date_is_another_patient(answers, patient_details):
