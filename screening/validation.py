@@ -34,6 +34,18 @@ SYMPTOM_KEYS = {
     )
     for name in contract.SYMPTOMS
 }
+# The answers that are one of a list of codes, and their codes.
+CHOICE_ANSWERS = (
+    ("sex", contract.SEXES),
+    ("pregnant", contract.PREGNANT_CHOICES),
+    ("diet", contract.DIETS),
+    ("b12_treatment", contract.B12_TREATMENTS),
+)
+# A symptom's numeric details, with their lowest and highest values.
+SYMPTOM_NUMBERS = (
+    ("severity", contract.SEVERITY_MIN, contract.SEVERITY_MAX),
+    ("duration_weeks", contract.DURATION_WEEKS_MIN, contract.DURATION_WEEKS_MAX),
+)
 # The same keys as sets, for the unknown-key checks (most answers have none).
 ANSWER_KEY_SET = frozenset(contract.ANSWER_KEYS)
 SYMPTOM_SET = frozenset(contract.SYMPTOMS)
@@ -66,12 +78,7 @@ def validate_answers(data: object, *, path: str = "") -> list[str]:
 
     if "age_years" in data:
         _check_int(data, "age_years", contract.AGE_MIN, contract.AGE_MAX, path, problems)
-    for key, choices in (
-        ("sex", contract.SEXES),
-        ("pregnant", contract.PREGNANT_CHOICES),
-        ("diet", contract.DIETS),
-        ("b12_treatment", contract.B12_TREATMENTS),
-    ):
+    for key, choices in CHOICE_ANSWERS:
         if key in data:
             _check_choice(data, key, choices, path, problems)
     for key in ("breastfeeding", "family_history"):
@@ -186,17 +193,10 @@ def _check_symptom(name: str, value: object, path: str, problems: list[str]) -> 
             if key in value:
                 problems.append(f"{_join(path, key)}: only allowed when present is true")
         return
-    if "severity" in value:
-        _check_int(value, "severity", contract.SEVERITY_MIN, contract.SEVERITY_MAX, path, problems)
-    if "duration_weeks" in value:
-        _check_int(
-            value,
-            "duration_weeks",
-            contract.DURATION_WEEKS_MIN,
-            contract.DURATION_WEEKS_MAX,
-            path,
-            problems,
-        )
+    for key, low, high in SYMPTOM_NUMBERS:
+        number = value.get(key, low)  # absent is fine
+        if type(number) is not int or not low <= number <= high:
+            _check_int(value, key, low, high, path, problems)  # says what is wrong, if anything
     if "sites" in value and "sites" in allowed:
         _check_code_list(value, "sites", contract.SYMPTOM_SITES[name], path, problems)
     if "both_sides" in value and "both_sides" in allowed:
