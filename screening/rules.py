@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from screening import contract
 from screening.validation import InvalidAnswers, validate_answers
 
-RULES_VERSION = "2026.11.1"
+RULES_VERSION = "2026.11.2"
 
 DEFICIENCY_LIKELY = "deficiency_likely"
 INDETERMINATE = "indeterminate"
@@ -53,9 +53,14 @@ class LabLimits:
 DEFAULT_LIMITS = LabLimits()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rule:
-    """One reason a result can carry."""
+    """One reason a result can carry.
+
+    Not frozen, for speed: an intake can carry thirty reasons and a frozen dataclass
+    is several times slower to build. Nothing changes a Rule once it is built; the
+    module-level ones are shared by every intake.
+    """
 
     code: str
     text: str

@@ -18,8 +18,8 @@ from screening.validation import InvalidAnswers
 # A rule change without a RULES_VERSION bump must not slip through: this records
 # the version and a hash of the rules module's code (comments and formatting do
 # not count; ast.dump output is stable within Python 3.11, which the project pins).
-RECORDED_RULES_VERSION = "2026.11.1"
-RECORDED_RULES_HASH = "e4cc84b718e9a920187c7ea32d2fd8c09220dfabccfc25aab5e17c464ce5561b"
+RECORDED_RULES_VERSION = "2026.11.2"
+RECORDED_RULES_HASH = "4794f1aa99da37127d6ebceda1b777dde5fc21b2942152232b6e116f4b0914ef"
 
 
 def _rules_hash() -> str:
