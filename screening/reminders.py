@@ -42,6 +42,7 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from screening import contract, emails, roles
 from screening.models import (
@@ -317,6 +318,12 @@ def chunked(ids: list[int], size: int) -> list[list[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
+# What a publish raises when the broker cannot be reached (kombu wraps the transport's
+# connection errors in OperationalError). Anything else is a bug and propagates, also in
+# eager mode (tests), where the task runs inside `delay`.
+BROKER_ERRORS = (KombuOperationalError, OSError)
+
+
 def _publish(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
     """Publish `reminders_send` tasks of REMINDER_SEND_CHUNK ids each. If the broker
     refuses one (an outage), the rows not handed over go back to pending at once, so the
@@ -327,7 +334,7 @@ def _publish(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
     for index, chunk in enumerate(chunks):
         try:
             reminders_send.delay(chunk)
-        except Exception as error:  # noqa: BLE001 - any publish error: the rows are not handed over
+        except BROKER_ERRORS as error:
             left = [pk for rest in chunks[index:] for pk in rest]
             # Compare-and-set: a row a worker took after all (the publish raised late) is
             # not in queued any more and stays with that worker.

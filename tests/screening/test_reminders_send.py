@@ -377,6 +377,24 @@ def test_a_row_a_worker_took_is_not_handed_back(
     assert row.status == Status.SENDING
 
 
+def test_a_bug_in_the_publish_is_not_taken_for_an_outage(
+    clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Only the broker's connection errors hand rows back; anything else propagates (in
+    eager mode the task itself runs inside `delay`) and the row waits in queued."""
+    row = _due(1)[0]
+
+    def broken(reminder_ids):
+        raise TypeError("a bug, not an outage")
+
+    monkeypatch.setattr(tasks.reminders_send, "delay", broken)
+    with pytest.raises(TypeError), django_capture_on_commit_callbacks(execute=True):
+        reminders.reminders_dispatch(now=timezone.now())
+
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED
+
+
 def test_dispatch_requeues_lost_rows_in_the_same_chunks(
     clock, settings, published, django_capture_on_commit_callbacks
 ):
