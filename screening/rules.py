@@ -67,9 +67,6 @@ class Rule:
     source: str
     label: str = ""  # the answer in a few words, for the A1/A2 summaries
 
-    def reason(self) -> dict:
-        return {"code": self.code, "text": self.text, "source": self.source}
-
 
 @dataclass(frozen=True)
 class SymptomRule:
@@ -349,15 +346,20 @@ def screen(answers: dict, *, limits: LabLimits | None = None) -> dict:
     problems = validate_answers(answers)
     if problems:
         raise InvalidAnswers(problems)
+    version = rules_version(limits)
     limits = limits or DEFAULT_LIMITS
-    labs = answers.get("labs", [])
+    labs = _labs_by_test(answers.get("labs", []))
 
-    red_flags = [code for code in contract.RED_FLAGS if answers.get("red_flags", {}).get(code)]
-    present = _present_symptoms(answers)
-    symptoms = [_symptom_rule(rule, answers["symptoms"][rule.symptom]) for rule in present]
+    answered_flags = answers.get("red_flags", {})
+    red_flags = [code for code in contract.RED_FLAGS if answered_flags.get(code)]
+    answered_symptoms = answers.get("symptoms", {})
+    present = _present_symptoms(answered_symptoms)
+    symptoms = [_symptom_rule(rule, answered_symptoms[rule.symptom]) for rule in present]
     signs = _sign_rules(answers, labs, limits)
     # B1-B9 and B11 count toward A1; B10 symptoms are shown but never counted.
-    counted = [rule for rule in symptoms if not rule.code.endswith(".not_counted")] + signs
+    counted = [
+        rule for rule, symptom in zip(symptoms, present, strict=True) if symptom.counts
+    ] + signs
     risks = _risk_rules(answers)
     a1_met = bool(counted) and bool(risks)
 
@@ -375,22 +377,24 @@ def screen(answers: dict, *, limits: LabLimits | None = None) -> dict:
     else:
         level = "no_flag"
 
-    rules = [_red_flag_rule(code) for code in red_flags]
+    rules = [RED_FLAG_REASONS[code] for code in red_flags]
     rules += symptoms + signs + risks + _note_rules(answers)
-    rules += b12_rules + _mma_rules(labs) + _lab_context_rules(answers, b12_status)
+    rules += b12_rules + _mma_rules(labs) + _lab_context_rules(answers, labs, b12_status)
     rules += _criterion_rules(answers, counted, risks)
     rules += review_soon
     if indeterminate_with_sign and not a1_met:
         rules.append(LAB_ONLY_INDETERMINATE_RULE)
 
     return {
-        "rules_version": rules_version(limits),
+        "rules_version": version,
         "level": level,
         "possible_b12_deficiency": a1_met
         or b12_status == DEFICIENCY_LIKELY
         or indeterminate_with_sign,
         "red_flags": red_flags,
-        "reasons": [rule.reason() for rule in rules],
+        "reasons": [
+            {"code": rule.code, "text": rule.text, "source": rule.source} for rule in rules
+        ],
         "suggested_actions": _suggested_actions(
             answers,
             a1_met=a1_met,
@@ -423,42 +427,61 @@ def _red_flag_rule(code: str) -> Rule:
     return Rule(f"red_flag.{code}", f"Red flag answered yes: {label}; {care}.", source)
 
 
+# The reasons that depend on one answer only are built once, here and for sections C
+# and E below, not for every intake.
+RED_FLAG_REASONS = {code: _red_flag_rule(code) for code in RED_FLAG_RULES}
+
+
 # --- Section B: symptoms and signs ------------------------------------------
 
 
-def _present_symptoms(answers: dict) -> list[SymptomRule]:
-    symptoms = answers.get("symptoms", {})
-    return [rule for rule in SYMPTOM_RULES if symptoms.get(rule.symptom, {}).get("present")]
+def _present_symptoms(symptoms: dict) -> list[SymptomRule]:
+    return [
+        rule
+        for rule in SYMPTOM_RULES
+        if rule.symptom in symptoms and symptoms[rule.symptom].get("present")
+    ]
 
 
 def _symptom_rule(rule: SymptomRule, answer: dict) -> Rule:
-    described = rule.label + _symptom_details(answer)
-    label = rule.label.lower()
+    """The symptom's reason with the patient's own details of it, such as
+    "(feet, both sides, severity 4/10)" after the symptom's name."""
+    parts = list(answer["sites"]) if "sites" in answer else []
+    both_sides = answer.get("both_sides")
+    if both_sides is not None:
+        parts.append("both sides" if both_sides else "one side")
+    severity = answer.get("severity")
+    if severity is not None:
+        parts.append(f"severity {severity}/10")
+    weeks = answer.get("duration_weeks")
+    if weeks is not None:
+        parts.append(f"for {weeks} week{'' if weeks == 1 else 's'}")
+    code, before, after, label = SYMPTOM_REASON_PARTS[rule.symptom]
+    if parts:
+        return Rule(code, f"{before} ({', '.join(parts)}){after}", rule.source, label)
+    return Rule(code, before + after, rule.source, label)
+
+
+def _symptom_reason_parts(rule: SymptomRule) -> tuple[str, str, str, str]:
+    """A symptom's reason code, its text before and after the patient's details, and
+    its label for the summaries."""
+    before = f"Symptoms: {rule.label}"
     if not rule.counts:
-        text = (
-            f"Symptoms: {described}. Recorded for the clinician; not a common symptom of "
-            "B12 deficiency in NG239, so it does not count toward testing."
+        after = (
+            ". Recorded for the clinician; not a common symptom of B12 deficiency in "
+            "NG239, so it does not count toward testing."
         )
-        return Rule(f"symptom.{rule.symptom}.not_counted", text, rule.source, label)
+        return f"symptom.{rule.symptom}.not_counted", before, after, rule.label.lower()
     kind = "A common neurological symptom" if rule.neurological else "A common symptom"
-    text = f"Symptoms: {described}. {kind} of B12 deficiency."
-    return Rule(f"symptom.{rule.symptom}", text, rule.source, label)
+    after = f". {kind} of B12 deficiency."
+    return f"symptom.{rule.symptom}", before, after, rule.label.lower()
 
 
-def _symptom_details(answer: dict) -> str:
-    """The patient's own details of a symptom, e.g. " (feet, both sides, severity 4/10)"."""
-    parts = list(answer.get("sites", []))
-    if "both_sides" in answer:
-        parts.append("both sides" if answer["both_sides"] else "one side")
-    if "severity" in answer:
-        parts.append(f"severity {answer['severity']}/10")
-    if "duration_weeks" in answer:
-        weeks = answer["duration_weeks"]
-        parts.append(f"for {weeks} week" + ("" if weeks == 1 else "s"))
-    return f" ({', '.join(parts)})" if parts else ""
+# Worked out once per symptom, so screening a symptom only words its details.
+SYMPTOM_REASON_PARTS = {rule.symptom: _symptom_reason_parts(rule) for rule in SYMPTOM_RULES}
 
 
-def _sign_rules(answers: dict, labs: list[dict], limits: LabLimits) -> list[Rule]:
+def _sign_rules(answers: dict, labs: dict[str, list[dict]], limits: LabLimits) -> list[Rule]:
     """B11: a haemoglobin below the limit, or an MCV above it, counts as a sign."""
     rules = []
     haemoglobin = _latest(labs, "haemoglobin", worst=min, key=_haemoglobin_g_l)
@@ -511,18 +534,29 @@ def _risk_rules(answers: dict) -> list[Rule]:
     if answers.get("family_history") is True:
         rules.append(FAMILY_HISTORY_RULE)
     conditions = answers.get("conditions", [])
-    for code in contract.CONDITIONS:
-        if code in conditions:
-            label, source = CONDITION_RULES[code]
-            text = f"Conditions: {label}. A common risk factor."
-            rules.append(Rule(f"risk.condition.{code}", text, source, label.split(" (")[0]))
+    rules += [rule for code, rule in CONDITION_REASONS if code in conditions]
     medicines = answers.get("medicines", [])
-    for code in contract.MEDICINES:
-        if code in medicines and code in MEDICINE_RULES:
-            label, extra, source = MEDICINE_RULES[code]
-            text = f"Medicines: {label}, {MEDICINE_TAKEN}. A common risk factor.{extra}"
-            rules.append(Rule(f"risk.medicine.{code}", text, source, label))
+    rules += [rule for code, rule in MEDICINE_REASONS if code in medicines]
     return rules
+
+
+def _condition_rule(code: str) -> Rule:
+    label, source = CONDITION_RULES[code]
+    text = f"Conditions: {label}. A common risk factor."
+    return Rule(f"risk.condition.{code}", text, source, label.split(" (")[0])
+
+
+def _medicine_rule(code: str) -> Rule:
+    label, extra, source = MEDICINE_RULES[code]
+    text = f"Medicines: {label}, {MEDICINE_TAKEN}. A common risk factor.{extra}"
+    return Rule(f"risk.medicine.{code}", text, source, label)
+
+
+# (code, reason) in the contract's order, which is the order reasons are listed in.
+CONDITION_REASONS = tuple((code, _condition_rule(code)) for code in contract.CONDITIONS)
+MEDICINE_REASONS = tuple(
+    (code, _medicine_rule(code)) for code in contract.MEDICINES if code in MEDICINE_RULES
+)
 
 
 def _note_rules(answers: dict) -> list[Rule]:
@@ -537,8 +571,8 @@ def _note_rules(answers: dict) -> list[Rule]:
 
 def _criterion_rules(answers: dict, counted: list[Rule], risks: list[Rule]) -> list[Rule]:
     """A1, A2 and A3, each naming the answers that met or missed them."""
-    signs = ", ".join(rule.label for rule in counted)
-    factors = ", ".join(rule.label for rule in risks)
+    signs = ", ".join([rule.label for rule in counted])
+    factors = ", ".join([rule.label for rule in risks])
     rules = []
     if counted and risks:
         text = (
@@ -575,6 +609,17 @@ LAB_ONLY_LIKELY_RULE = Rule(
     "symptoms and risk factors.",
     "clinical.md D2, D5; NG239",
 )
+PREGNANT_WITH_A1_RULE = Rule(
+    "level.review_soon.pregnant",
+    "Pregnant, with the testing criterion met: NG239 asks for particular care in "
+    "pregnancy. Review soon.",
+    "clinical.md D2; NG239",
+)
+NITROUS_OXIDE_WITH_A1_RULE = Rule(
+    "level.review_soon.nitrous_oxide",
+    "Recreational nitrous oxide use, with the testing criterion met. Review soon.",
+    "clinical.md D2; NG239",
+)
 LAB_ONLY_INDETERMINATE_RULE = Rule(
     "level.routine.indeterminate_with_symptom",
     "Indeterminate B12 result with at least one common symptom or sign: possible "
@@ -600,14 +645,9 @@ def _review_soon_rules(
                 Rule("level.review_soon.neurological_symptom", text, "clinical.md D2; NG239")
             )
         if answers.get("pregnant") == "yes":
-            text = (
-                "Pregnant, with the testing criterion met: NG239 asks for particular care "
-                "in pregnancy. Review soon."
-            )
-            rules.append(Rule("level.review_soon.pregnant", text, "clinical.md D2; NG239"))
+            rules.append(PREGNANT_WITH_A1_RULE)
         if "nitrous_oxide" in answers.get("medicines", []):
-            text = "Recreational nitrous oxide use, with the testing criterion met. Review soon."
-            rules.append(Rule("level.review_soon.nitrous_oxide", text, "clinical.md D2; NG239"))
+            rules.append(NITROUS_OXIDE_WITH_A1_RULE)
     if b12_status == DEFICIENCY_LIKELY:
         rules.append(LAB_ONLY_LIKELY_RULE)
     return rules
@@ -616,14 +656,27 @@ def _review_soon_rules(
 # --- Section E: laboratory results ------------------------------------------
 
 
-def _latest(labs: list[dict], test: str, *, worst, key) -> dict | None:
+def _labs_by_test(labs: list[dict]) -> dict[str, list[dict]]:
+    """Each test's results, in the order given."""
+    by_test: dict[str, list[dict]] = {}
+    for lab in labs:
+        if lab["test"] in by_test:
+            by_test[lab["test"]].append(lab)
+        else:
+            by_test[lab["test"]] = [lab]
+    return by_test
+
+
+def _latest(labs: dict[str, list[dict]], test: str, *, worst, key) -> dict | None:
     """E4: the most recent result of `test`; on a tie of dates, the worst of them.
 
     Dates are validated YYYY-MM-DD strings, which sort in calendar order.
     """
-    results = [lab for lab in labs if lab["test"] == test]
+    results = labs.get(test)
     if not results:
         return None
+    if len(results) == 1:  # the usual case: nothing to choose between
+        return results[0]
     latest_date = max(lab["date"] for lab in results)
     return worst((lab for lab in results if lab["date"] == latest_date), key=key)
 
@@ -647,7 +700,7 @@ def _b12_rank(lab: dict) -> int:
     return B12_STATUS_ORDER.index(_b12_status_of(lab))
 
 
-def _b12_rules(labs: list[dict]) -> tuple[str, list[Rule]]:
+def _b12_rules(labs: dict[str, list[dict]]) -> tuple[str, list[Rule]]:
     """E1, E2, E4: each B12 test's most recent result, and the worst status of them."""
     status = NOT_TESTED
     rules = []
@@ -662,15 +715,16 @@ def _b12_rules(labs: list[dict]) -> tuple[str, list[Rule]]:
         status = min(status, lab_status, key=B12_STATUS_ORDER.index)
         low, high = _b12_cutoffs(lab)
         unit = lab["unit"]
-        meaning = {
-            DEFICIENCY_LIKELY: f"below {low} {unit}, deficiency likely",
-            INDETERMINATE: f"{low} to {high} {unit}, indeterminate",
-            DEFICIENCY_UNLIKELY: f"above {high} {unit}, deficiency unlikely",
-        }[lab_status]
+        if lab_status == DEFICIENCY_LIKELY:
+            meaning = f"below {low} {unit}, deficiency likely"
+        elif lab_status == INDETERMINATE:
+            meaning = f"{low} to {high} {unit}, indeterminate"
+        else:
+            meaning = f"above {high} {unit}, deficiency unlikely"
         equivalent = ""
         if test == "total_b12" and unit == "pmol/L":
             equivalent = f" (about {round(lab['value'] * NG_PER_L_PER_PMOL_PER_L)} ng/L)"
-        count = sum(1 for other in labs if other["test"] == test)
+        count = len(labs[test])
         latest = f" (the most recent of {count})" if count > 1 else ""
         text = (
             f"{name} {_number(lab['value'])} {unit}{equivalent} on {lab['date']}{latest}: "
@@ -684,7 +738,7 @@ def _mma_umol_l(lab: dict) -> float:
     return lab["value"] / 1000 if lab["unit"] == "nmol/L" else lab["value"]
 
 
-def _mma_rules(labs: list[dict]) -> list[Rule]:
+def _mma_rules(labs: dict[str, list[dict]]) -> list[Rule]:
     """E3: show methylmalonic acid to the clinician; it does not set b12_status."""
     lab = _latest(labs, "mma", worst=max, key=_mma_umol_l)
     if lab is None:
@@ -699,40 +753,48 @@ def _mma_rules(labs: list[dict]) -> list[Rule]:
     return [Rule("lab.mma.result", text, "clinical.md E3; NG239 (cut-off not confirmed)")]
 
 
-def _lab_context_rules(answers: dict, b12_status: str) -> list[Rule]:
+def _lab_context_rules(answers: dict, labs: dict[str, list[dict]], b12_status: str) -> list[Rule]:
     """E5, E6, E7: what the clinician should keep in mind when reading B12 results."""
     rules = []
-    has_total_b12 = any(lab["test"] == "total_b12" for lab in answers.get("labs", []))
-    if answers.get("pregnant") == "yes" and has_total_b12:
-        text = (
-            "Pregnant: active B12 is the preferred test in pregnancy; read the total B12 "
-            "result with caution."
-        )
-        rules.append(Rule("lab.total_b12.pregnancy", text, "clinical.md E5; NG239"))
+    if answers.get("pregnant") == "yes" and "total_b12" in labs:
+        rules.append(LAB_PREGNANCY_RULE)
     if "nitrous_oxide" in answers.get("medicines", []) and b12_status != NOT_TESTED:
-        text = (
-            "Recreational nitrous oxide use: B12 levels can look normal; homocysteine or "
-            "methylmalonic acid is the preferred test."
-        )
-        rules.append(Rule("lab.nitrous_oxide", text, "clinical.md E5; NG239"))
+        rules.append(LAB_NITROUS_OXIDE_RULE)
     if answers.get("b12_treatment") == "injections":
-        # Kept conservative: b12_status is still computed from the levels (a low level
-        # during injections is not hidden), but the clinician is told the levels are
-        # not informative and is pointed to a treatment review instead of a re-test.
-        text = (
-            "Has B12 injections now: B12 levels are not informative during injection "
-            "treatment; any B12 result here is shown but should not lead to a re-test."
-        )
-        source = "clinical.md E6; BSH; local NHS guidance (BNSSG Remedy)"
-        rules.append(Rule("lab.on_injections", text, source))
+        rules.append(LAB_ON_INJECTIONS_RULE)
     if b12_status != NOT_TESTED:
-        text = (
-            "Some groups have different reference ranges (NG239 notes people of Black "
-            "ethnicity may have higher ranges): this interpretation is a suggestion for "
-            "the clinician, not a verdict."
-        )
-        rules.append(Rule("lab.reference_ranges_vary", text, "clinical.md E7; NG239"))
+        rules.append(LAB_REFERENCE_RANGES_RULE)
     return rules
+
+
+LAB_PREGNANCY_RULE = Rule(
+    "lab.total_b12.pregnancy",
+    "Pregnant: active B12 is the preferred test in pregnancy; read the total B12 "
+    "result with caution.",
+    "clinical.md E5; NG239",
+)
+LAB_NITROUS_OXIDE_RULE = Rule(
+    "lab.nitrous_oxide",
+    "Recreational nitrous oxide use: B12 levels can look normal; homocysteine or "
+    "methylmalonic acid is the preferred test.",
+    "clinical.md E5; NG239",
+)
+# Kept conservative: b12_status is still computed from the levels (a low level during
+# injections is not hidden), but the clinician is told the levels are not informative
+# and is pointed to a treatment review instead of a re-test.
+LAB_ON_INJECTIONS_RULE = Rule(
+    "lab.on_injections",
+    "Has B12 injections now: B12 levels are not informative during injection "
+    "treatment; any B12 result here is shown but should not lead to a re-test.",
+    "clinical.md E6; BSH; local NHS guidance (BNSSG Remedy)",
+)
+LAB_REFERENCE_RANGES_RULE = Rule(
+    "lab.reference_ranges_vary",
+    "Some groups have different reference ranges (NG239 notes people of Black "
+    "ethnicity may have higher ranges): this interpretation is a suggestion for "
+    "the clinician, not a verdict.",
+    "clinical.md E7; NG239",
+)
 
 
 # --- Section G: suggested actions (for the clinician only) ------------------
@@ -758,8 +820,11 @@ def _suggested_actions(
         else:
             actions.append(("action.offer_b12_test", "Offer a total B12 or active B12 test."))
     # A3: metformin plus another risk factor, without symptoms yet.
-    other_risks = [rule for rule in risks if rule.code != "risk.medicine.metformin"]
-    if "metformin" in medicines and not a1_met and other_risks:
+    if (
+        "metformin" in medicines
+        and not a1_met
+        and any(rule.code != "risk.medicine.metformin" for rule in risks)
+    ):
         text = "Takes metformin with another risk factor: consider periodic B12 monitoring."
         actions.append(("action.consider_b12_monitoring", text))
     if "nitrous_oxide" in medicines:  # G2

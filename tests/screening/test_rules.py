@@ -19,7 +19,7 @@ from screening.validation import InvalidAnswers
 # the version and a hash of the rules module's code (comments and formatting do
 # not count; ast.dump output is stable within Python 3.11, which the project pins).
 RECORDED_RULES_VERSION = "2026.11.2"
-RECORDED_RULES_HASH = "4794f1aa99da37127d6ebceda1b777dde5fc21b2942152232b6e116f4b0914ef"
+RECORDED_RULES_HASH = "a816e49c1979c58f16b8d56e3dae9dc9dfbf1e5606d671dd1f78714ef24e436f"
 
 
 def _rules_hash() -> str:
@@ -142,6 +142,26 @@ def test_screen_does_not_change_its_input():
     before = copy.deepcopy(answers)
     screen(answers)
     assert answers == before
+
+
+def test_changing_a_result_does_not_change_the_next_one():
+    """Reasons that depend on one answer are built once and shared by every intake;
+    each result still gets its own copies."""
+    answers = {
+        "age_years": 58,
+        "diet": "vegan",
+        "medicines": ["metformin"],
+        "conditions": ["coeliac_disease"],
+        "symptoms": dict(FATIGUE),
+        "red_flags": {"chest_pain": True},
+        "labs": [_lab("total_b12", 150, "ng/L")],
+    }
+    first = screen(answers)
+    expected = copy.deepcopy(first)
+    for reason in first["reasons"]:
+        reason["text"] = "changed"
+    first["suggested_actions"].clear()
+    assert screen(answers) == expected
 
 
 # --- B: symptoms and signs --------------------------------------------------
