@@ -6,9 +6,9 @@ The intake has two writes:
 - `intake_submit`: the patient sent the whole form. If the urgent write happened, this
   completes that same submission; a replayed POST returns the submission already stored.
 
-Both find an earlier write by the intake's idempotency key (unique in the database),
-replace the answer rows, and screen the answers *as stored*, adding a ScreeningResult
-next to earlier ones (results are never overwritten).
+Both find an earlier write by the intake's idempotency key (unique in the database: the
+INSERT of a new submission is the check), replace the answer rows, and screen the answers
+*as stored*, adding a ScreeningResult next to earlier ones (results are never overwritten).
 
 The staff dashboard's writes (keyword-only, each one transaction; the views write the
 audit event inside the same transaction): `submission_assign`, `submission_status_change`,
@@ -91,34 +91,50 @@ def _intake_save(
     language: str,
     complete: bool,
 ) -> Submission:
-    try:
-        with transaction.atomic():
-            submission = _submission_for_key(idempotency_key)
-            if submission is None:
+    """Store the intake once per idempotency key.
+
+    A new key is the usual case, so the submission is inserted at once under a new random
+    reference, with no SELECT first for the key or the reference: their unique constraints
+    are the check. When an earlier POST of this intake stored the key (a retry after a
+    lost response, a double click, the urgent page's early store, or a request still in
+    flight, whose commit the INSERT waits for), the INSERT fails and everything this try
+    wrote is rolled back, the patient upsert too; the stored submission is then locked
+    and completed, or returned as it is. A reference already taken (with n submissions
+    stored, n chances in 30^8) is tried again with another.
+    """
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference()
+        try:
+            with transaction.atomic():
                 return _submission_create(
                     answers=answers,
                     patient_details=patient_details,
                     idempotency_key=idempotency_key,
                     language=language,
                     complete=complete,
+                    reference=reference,
                 )
-            if submission.is_complete:
-                return submission  # a replayed or double-clicked final POST
-            if submission_answers(submission=submission) == answers and not complete:
-                return submission  # the urgent page posted twice: nothing new to store
-            _answers_replace(submission, answers)
-            if complete:
-                submission.is_complete = True
-                submission.completed_at = timezone.now()
-                submission.save(update_fields=["is_complete", "completed_at"])
-            _result_add(submission)
-            return submission
-    except IntegrityError:
-        # Two requests with one key raced; the other one stored it first.
-        existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing
+        except IntegrityError as error:
+            conflict = error
+            if not Submission.objects.filter(reference=reference).exists():
+                break  # not the reference: the key is stored already
+    else:
+        raise RuntimeError("Could not find an unused submission reference.")
+    with transaction.atomic():
+        submission = _submission_for_key(idempotency_key)
+        if submission is None:
+            raise conflict  # neither the key nor the reference: not a conflict to absorb
+        if submission.is_complete:
+            return submission  # a replayed or double-clicked final POST
+        if submission_answers(submission=submission) == answers and not complete:
+            return submission  # the urgent page posted twice: nothing new to store
+        _answers_replace(submission, answers)
+        if complete:
+            submission.is_complete = True
+            submission.completed_at = timezone.now()
+            submission.save(update_fields=["is_complete", "completed_at"])
+        _result_add(submission)
+        return submission
 
 
 def _submission_for_key(idempotency_key: str) -> Submission | None:
@@ -208,6 +224,7 @@ def _submission_create(
     idempotency_key: str,
     language: str,
     complete: bool,
+    reference: str,
 ) -> Submission:
     # Where the answers read back as given (the usual case), they are screened before
     # anything is stored, so the submission's copy of the level goes into its INSERT
@@ -216,7 +233,7 @@ def _submission_create(
     screened = _screen(answers) if _reads_back_as_given(answers) else None
     now = timezone.now()
     submission = Submission(
-        reference=_reference_unused(),
+        reference=reference,
         patient_id=_patient_get_or_create(details=patient_details, language=language),
         questionnaire_version=QUESTIONNAIRE_VERSION,
         language=language,

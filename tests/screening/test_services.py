@@ -3,6 +3,7 @@ import datetime
 import re
 
 import pytest
+from django.db import IntegrityError
 
 from screening import contract, rules, services
 from screening.intake import QUESTIONNAIRE_VERSION
@@ -156,16 +157,45 @@ def test_intake_submit_twice_with_one_key_stores_one_submission(answers, patient
     assert ScreeningResult.objects.count() == 1
 
 
-def test_intake_submit_race_on_one_key_returns_the_stored_submission(
-    answers, patient_details, monkeypatch
-):
-    """Two requests both saw no submission; the second insert hits the unique key."""
-    first = _submit(answers, patient_details, key="raced")
-    monkeypatch.setattr(services, "_submission_for_key", lambda key: None)
-    second = _submit(answers, patient_details, key="raced")
-    assert second.pk == first.pk
-    assert Submission.objects.count() == 1
-    assert ScreeningResult.objects.count() == 1
+def test_intake_submit_replayed_with_other_details_writes_nothing(answers, patient_details):
+    """The replay's INSERT fails on the key, and its patient upsert is rolled back with it."""
+    first = _submit(answers, patient_details, key="same")
+    counts = _row_counts()
+    changed = {**patient_details, "email": "other@example.com", "full_name": "Someone Else"}
+    again = _submit({**answers, "diet": "omnivore"}, changed, key="same")
+    assert again.pk == first.pk
+    assert _row_counts() == counts
+    assert Patient.objects.get().full_name == "Ann Example"
+
+
+def test_intake_submit_reference_taken_is_tried_again(answers, patient_details, monkeypatch):
+    first = _submit(answers, patient_details, key="one")
+    references = iter([first.reference, "B12-2222-3333"])
+    monkeypatch.setattr(services, "new_reference", lambda: next(references))
+    second = _submit(answers, patient_details, key="two")
+    assert Submission.objects.get(pk=second.pk).reference == "B12-2222-3333"
+    assert ScreeningResult.objects.filter(submission=second).count() == 1
+
+
+def test_intake_submit_no_free_reference_stores_nothing(answers, patient_details, monkeypatch):
+    first = _submit(answers, patient_details, key="one")
+    counts = _row_counts()
+    monkeypatch.setattr(services, "new_reference", lambda: first.reference)
+    with pytest.raises(RuntimeError, match="unused submission reference"):
+        _submit(answers, patient_details, key="two")
+    assert _row_counts() == counts
+
+
+def test_intake_submit_other_integrity_error_is_raised(answers, patient_details, monkeypatch):
+    """Only a taken key or reference is absorbed: any other constraint's error shows."""
+
+    def broken(submission, answers):
+        raise IntegrityError("some other constraint")
+
+    monkeypatch.setattr(services, "_answer_rows_create", broken)
+    with pytest.raises(IntegrityError, match="some other constraint"):
+        _submit(answers, patient_details)
+    assert set(_row_counts().values()) == {0}
 
 
 def test_intake_submit_same_email_and_birth_date_is_the_same_patient(answers, patient_details):

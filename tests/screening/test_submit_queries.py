@@ -33,10 +33,10 @@ def test_final_post_statements(journey):
     """No conditions were answered: four answer tables get rows."""
     assert _final_post_statements(journey) == [
         "SELECT django_session",
-        "SELECT screening_submission",  # the idempotency key, locked
-        "SELECT screening_submission",  # the new reference is unused
         "INSERT screening_patient",  # ON CONFLICT DO UPDATE ... RETURNING
-        "INSERT screening_submission",  # with its copy of the result's level
+        # Its unique key and reference are the idempotency and reference checks, and it
+        # has its copy of the result's level.
+        "INSERT screening_submission",
         "INSERT screening_symptomanswer",
         "INSERT screening_redflaganswer",
         "INSERT screening_medicineanswer",
