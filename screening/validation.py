@@ -236,7 +236,7 @@ def _check_lab(lab: object, path: str, problems: list[str]) -> None:
         _check_choice(lab, "test", contract.LAB_TESTS, path, problems)
     # The accepted units depend on the test, so they can only be checked once the
     # test itself is known and valid.
-    if "unit" in lab and test in contract.LAB_UNITS:
+    if "unit" in lab and isinstance(test, str) and test in contract.LAB_UNITS:
         units = contract.LAB_UNITS[test]
         if not isinstance(lab["unit"], str) or lab["unit"] not in units:
             problems.append(f"{_join(path, 'unit')}: must be one of {', '.join(units)} for {test}")

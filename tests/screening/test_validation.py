@@ -256,6 +256,16 @@ def test_validate_answers_lab_problems(labs, problems):
     assert validate_answers({"age_years": 40, "labs": labs}) == problems
 
 
+@pytest.mark.parametrize("test", [[], {}, ["total_b12"]])
+def test_validate_answers_lab_test_of_the_wrong_type_is_a_problem(test):
+    """A list or object as the test, beside a unit: a problem line, not a TypeError
+    (`manage.py screen` reads raw JSON)."""
+    labs = [_lab(test=test)]
+    assert validate_answers({"age_years": 40, "labs": labs}) == [
+        f"labs[0].test: must be one of {', '.join(contract.LAB_TESTS)}"
+    ]
+
+
 def test_validate_answers_lab_value_zero_and_leap_day_are_valid():
     labs = [_lab(value=0, date="2024-02-29"), _lab(value=0.5)]
     assert validate_answers({"age_years": 40, "labs": labs}) == []
