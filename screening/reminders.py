@@ -15,9 +15,11 @@ Sending:
   message) and fails rows left in sending by a killed worker (never resent: we cannot
   know whether SMTP took them).
 - `reminders_deliver` (the body of `tasks.reminders_send`) sends the ids one by one over
-  one SMTP connection; for each, `_deliver` wins the row with a compare-and-set update
-  from queued to sending, re-checks that the reason still holds, and sends. A second
-  delivery of the same id finds the row no longer queued and sends nothing.
+  one SMTP connection; it reads the chunk's rows with the re-check's lookups in one
+  query (again once that read is RECHECK_MAX_AGE_SECONDS old); for each id, `_deliver`
+  wins the row with a compare-and-set update from queued to sending, re-checks that the
+  reason still holds, and sends. A second delivery of the same id finds the row no
+  longer queued and sends nothing.
   `reminder_deliver` (`tasks.reminder_send`) does the same for one id.
 
 Logs name reminders by public id only: never an address, a name or a token.
@@ -40,7 +42,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Min
+from django.db.models import Count, Exists, F, Min, OuterRef
+from django.db.models.functions import Trim
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -445,23 +448,34 @@ def _opted_out(address: str) -> bool:
     return EmailOptOut.objects.filter(email__iexact=address.strip()).exists()
 
 
+# The re-check's lookups, read with the chunk's rows as annotations (`_for_sending`): the
+# same conditions as the queries below, one statement for the whole chunk. A reminder
+# read without them (none in the send path) falls back to a query each.
+def _looked_up(reminder: Reminder, name: str, query) -> bool:
+    value = getattr(reminder, name, None)
+    return query() if value is None else value
+
+
 def _patient_reason(reminder: Reminder) -> str:
     """Why a follow-up or blood test reminder must not go out any more ("" if it may)."""
     submission = reminder.submission
     patient = submission.patient
     if not patient.contact_consent:
         return CANCELLED_NO_CONSENT
-    if _opted_out(patient.email):
+    if _looked_up(reminder, "patient_opted_out", lambda: _opted_out(patient.email)):
         return CANCELLED_UNSUBSCRIBED
     if submission.status == Submission.Status.CLOSED:
         return CANCELLED_CASE_CLOSED
-    if reminder.kind == Kind.FOLLOW_UP and submission.follow_ups.exists():
+    if reminder.kind == Kind.FOLLOW_UP and _looked_up(
+        reminder, "follow_up_done", lambda: submission.follow_ups.exists()
+    ):
         return CANCELLED_FOLLOW_UP_DONE
-    if (
-        reminder.kind == Kind.BLOOD_TEST
-        and LabResult.objects.filter(
+    if reminder.kind == Kind.BLOOD_TEST and _looked_up(
+        reminder,
+        "lab_result_in",
+        lambda: LabResult.objects.filter(
             patient=patient, test__in=B12_TESTS, created_at__gte=reminder.created_at
-        ).exists()
+        ).exists(),
     ):
         return CANCELLED_LAB_RESULT_IN
     return ""
@@ -473,7 +487,7 @@ def _draft_reason(reminder: Reminder, now: datetime.datetime) -> str:
         return CANCELLED_DRAFT_SUBMITTED
     if draft.expires_at <= now:
         return CANCELLED_DRAFT_EXPIRED
-    if _opted_out(draft.email):
+    if _looked_up(reminder, "draft_opted_out", lambda: _opted_out(draft.email)):
         return CANCELLED_UNSUBSCRIBED
     return ""
 
@@ -483,7 +497,9 @@ def _staff_reason(reminder: Reminder) -> str:
     if not user.is_active or not user.email:
         return CANCELLED_NO_ADDRESS
     if reminder.kind == Kind.ESCALATION:
-        if not on_duty_clinicians().filter(pk=user.pk).exists():
+        if not _looked_up(
+            reminder, "on_duty", lambda: on_duty_clinicians().filter(pk=user.pk).exists()
+        ):
             return CANCELLED_NOT_ON_DUTY
         if reminder.submission.status != Submission.Status.NEW:
             return CANCELLED_NO_LONGER_NEW
@@ -604,10 +620,97 @@ SENDING_RELATED_FIELDS = (
 
 
 def _for_sending():
+    """The rows as the re-check and the emails read them, with the re-check's lookups
+    (`_looked_up`) as EXISTS annotations: one statement for a whole chunk."""
     own = [field.name for field in Reminder._meta.concrete_fields]
-    return Reminder.objects.select_related("submission__patient", "draft", "staff_user").only(
-        *own, *SENDING_RELATED_FIELDS
+    return (
+        Reminder.objects.select_related("submission__patient", "draft", "staff_user")
+        .only(*own, *SENDING_RELATED_FIELDS)
+        .annotate(
+            patient_opted_out=Exists(
+                EmailOptOut.objects.filter(
+                    email__iexact=Trim(OuterRef("submission__patient__email"))
+                )
+            ),
+            draft_opted_out=Exists(
+                EmailOptOut.objects.filter(email__iexact=Trim(OuterRef("draft__email")))
+            ),
+            follow_up_done=Exists(Submission.objects.filter(follow_up_of=OuterRef("submission"))),
+            lab_result_in=Exists(
+                LabResult.objects.filter(
+                    patient=OuterRef("submission__patient"),
+                    test__in=B12_TESTS,
+                    created_at__gte=OuterRef("created_at"),
+                )
+            ),
+            on_duty=Exists(on_duty_clinicians().filter(pk=OuterRef("staff_user"))),
+        )
     )
+
+
+# A reminder is re-checked against data read at most this long before its send: the
+# chunk's rows are read once and read again (for the ids not reached yet) once that read
+# is older than this (a slow SMTP server). docs/reminders.md, "What is re-checked".
+RECHECK_MAX_AGE_SECONDS = 1.0
+
+
+class _ChunkRows:
+    """The rows of a chunk for `_deliver`, read with the first row this worker wins and
+    again whenever that read is older than RECHECK_MAX_AGE_SECONDS."""
+
+    def __init__(self, reminder_ids: list[int]) -> None:
+        self.reminder_ids = reminder_ids
+        self.rows: dict[int, Reminder] = {}
+        self.read_at: float | None = None
+
+    def get(self, index: int) -> Reminder:
+        reminder_id = self.reminder_ids[index]
+        if self.read_at is None or time.monotonic() - self.read_at > RECHECK_MAX_AGE_SECONDS:
+            self.read_at = time.monotonic()  # the age counts from before the read
+            self.rows = _for_sending().in_bulk(self.reminder_ids[index:])
+        reminder = self.rows.pop(reminder_id, None)  # an id listed twice: read again
+        if reminder is None:
+            reminder = _for_sending().get(pk=reminder_id)
+        return reminder
+
+
+def _table() -> str:
+    return connection.ops.quote_name(Reminder._meta.db_table)
+
+
+def _claim(reminder_id: int, now: datetime.datetime) -> int | None:
+    """The compare-and-set queued -> sending of one row (plain SQL: the ORM's update
+    costs more to build than to run); the row's attempts after it, or None when another
+    worker has the row or it is done."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET status = %s, sending_at = %s, attempts = attempts + 1"  # noqa: S608 - names only
+            " WHERE id = %s AND status = %s RETURNING attempts",
+            [
+                Status.SENDING.value,
+                connection.ops.adapt_datetimefield_value(now),
+                reminder_id,
+                Status.QUEUED.value,
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _finish_sent(reminder: Reminder, sent_at: datetime.datetime) -> None:
+    """`_finish(status=sent, sent_at=..., last_error="")` in plain SQL (the usual end)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET status = %s, sent_at = %s, last_error = %s"  # noqa: S608 - names only
+            " WHERE id = %s AND status = %s",
+            [
+                Status.SENT.value,
+                connection.ops.adapt_datetimefield_value(sent_at),
+                "",
+                reminder.pk,
+                Status.SENDING.value,
+            ],
+        )
 
 
 def _finish(reminder: Reminder, **fields) -> None:
@@ -653,16 +756,18 @@ class Batch:
 def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -> Batch:
     """Send claimed reminders one by one over one email connection. Each id is claimed,
     re-checked, sent and recorded on its own, exactly as `reminder_deliver` does: the
-    guarantees hold per reminder. Stops early, leaving the rest in `unsent`, after a
+    guarantees hold per reminder. The rows and the re-check's lookups are read for the
+    chunk at once (`_ChunkRows`). Stops early, leaving the rest in `unsent`, after a
     send interrupted by a non-SMTP error or once `budget` seconds have passed."""
     batch = Batch()
     deadline = None if budget is None else time.monotonic() + budget
+    rows = _ChunkRows(list(reminder_ids))
     with Mailer() as mailer:
         for index, reminder_id in enumerate(reminder_ids):
             if deadline is not None and time.monotonic() > deadline:
                 batch.unsent = list(reminder_ids[index:])
                 break
-            delivery = _deliver(reminder_id, mailer)
+            delivery = _deliver(rows, index, mailer)
             batch.outcomes[delivery.outcome] += 1
             if delivery.retry_in is not None:
                 batch.retry.setdefault(delivery.retry_in, []).append(reminder_id)
@@ -675,17 +780,18 @@ def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -
 def reminder_deliver(*, reminder_id: int) -> Delivery:
     """Send one claimed reminder, at most once. Safe to call any number of times."""
     with Mailer() as mailer:
-        return _deliver(reminder_id, mailer)
+        return _deliver(_ChunkRows([reminder_id]), 0, mailer)
 
 
-def _deliver(reminder_id: int, mailer: Mailer) -> Delivery:
+def _deliver(rows: _ChunkRows, index: int, mailer: Mailer) -> Delivery:
     now = timezone.now()
-    won = Reminder.objects.filter(pk=reminder_id, status=Status.QUEUED).update(
-        status=Status.SENDING, sending_at=now, attempts=F("attempts") + 1
-    )
-    if not won:
+    # The claim comes first and is this row's own, right before its send: a row another
+    # worker took, or one cancelled, since the chunk began is skipped.
+    attempts = _claim(rows.reminder_ids[index], now)
+    if attempts is None:
         return Delivery("skipped")  # another worker has it, or it is done
-    reminder = _for_sending().get(pk=reminder_id)
+    reminder = rows.get(index)
+    reminder.status, reminder.sending_at, reminder.attempts = Status.SENDING, now, attempts
 
     reason = cancel_reason(reminder, now)
     if reason:
@@ -714,7 +820,7 @@ def _deliver(reminder_id: int, mailer: Mailer) -> Delivery:
     except Exception as error:
         mailer.close()
         return _after_error(reminder, error, now)
-    _finish(reminder, status=Status.SENT, sent_at=timezone.now(), last_error="")
+    _finish_sent(reminder, timezone.now())
     logger.info("reminder %s sent", reminder.public_id)
     return Delivery("sent")
 

@@ -31,9 +31,14 @@ class ConnectionCountingBackend(ScriptedSMTPBackend):
 
     opened = 0
     is_open = False
+    # Called before the send of the same number (1 = the first): what other workers,
+    # clinicians and patients do while a chunk is being sent.
+    meanwhile: dict[int, object] = {}
 
     def send_messages(self, messages):
         type(self).attempts += 1
+        if type(self).attempts in type(self).meanwhile:
+            type(self).meanwhile.pop(type(self).attempts)()
         error = type(self).errors.pop(0) if type(self).errors else None
         if error is not None:
             raise error
@@ -62,6 +67,7 @@ def smtp(settings):
     ConnectionCountingBackend.opened = 0
     ConnectionCountingBackend.attempts = 0
     ConnectionCountingBackend.is_open = False
+    ConnectionCountingBackend.meanwhile = {}
     return ConnectionCountingBackend
 
 
@@ -196,11 +202,116 @@ def test_queries_per_reminder_do_not_grow_with_the_chunk(clock, smtp, django_ass
     one = _queued(1)
     three = _queued(3)
 
-    # Per follow-up: claim, read, opt-out, follow-up done, sent = 5.
-    with django_assert_num_queries(5):
+    # One read for the chunk (the rows and the re-check's lookups), then per follow-up:
+    # its claim and its final update.
+    with django_assert_num_queries(1 + 2):
         reminders.reminders_deliver(reminder_ids=[row.pk for row in one])
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(1 + 2 * 3):
         reminders.reminders_deliver(reminder_ids=[row.pk for row in three])
+
+
+def _close_case(row: Reminder) -> str:
+    row.submission.status = "closed"
+    row.submission.save(update_fields=["status"])
+    return reminders.CANCELLED_CASE_CLOSED
+
+
+def _withdraw_consent(row: Reminder) -> str:
+    patient = row.submission.patient
+    patient.contact_consent = False
+    patient.save(update_fields=["contact_consent"])
+    return reminders.CANCELLED_NO_CONSENT
+
+
+def _unsubscribe(row: Reminder) -> str:
+    EmailOptOut.objects.create(email=row.submission.patient.email.upper())
+    return reminders.CANCELLED_UNSUBSCRIBED
+
+
+def _follow_up_done(row: Reminder) -> str:
+    SubmissionFactory(patient=row.submission.patient, kind="follow_up", follow_up_of=row.submission)
+    return reminders.CANCELLED_FOLLOW_UP_DONE
+
+
+REASONS_GONE = [_close_case, _withdraw_consent, _unsubscribe, _follow_up_done]
+
+
+@pytest.mark.parametrize("reason_gone", REASONS_GONE)
+def test_a_reminder_whose_reason_went_away_before_its_chunk_is_not_sent(clock, smtp, reason_gone):
+    first, gone, third = _queued(3)
+    reason = reason_gone(gone)
+
+    batch = reminders.reminders_deliver(reminder_ids=[first.pk, gone.pk, third.pk])
+
+    assert batch.outcomes == {"sent": 2, "cancelled": 1}
+    gone.refresh_from_db()
+    assert (gone.status, gone.cancelled_reason) == (Status.CANCELLED, reason)
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        row.submission.patient.email for row in (first, third)
+    )
+
+
+def test_a_row_taken_or_cancelled_by_someone_else_mid_chunk_is_skipped(clock, smtp):
+    """The chunk's rows are read at its start, but each is still claimed on its own,
+    just before its send: a row another worker won, or one that left queued, after the
+    read is not sent and not touched."""
+    first, taken, cancelled, fourth = _queued(4)
+
+    def others() -> None:
+        Reminder.objects.filter(pk=taken.pk).update(
+            status=Status.SENDING, sending_at=timezone.now(), attempts=7
+        )
+        Reminder.objects.filter(pk=cancelled.pk).update(
+            status=Status.CANCELLED, cancelled_reason="by someone else"
+        )
+
+    smtp.meanwhile[1] = others  # while the first one is being sent
+
+    batch = reminders.reminders_deliver(reminder_ids=[first.pk, taken.pk, cancelled.pk, fourth.pk])
+
+    assert batch.outcomes == {"sent": 2, "skipped": 2}
+    assert _statuses([first, taken, cancelled, fourth]) == [
+        Status.SENT,
+        Status.SENDING,
+        Status.CANCELLED,
+        Status.SENT,
+    ]
+    taken.refresh_from_db()
+    assert (taken.attempts, taken.sent_at) == (7, None)  # the other worker's row, as it was
+    assert [message.to for message in mail.outbox] == [
+        [first.submission.patient.email],
+        [fourth.submission.patient.email],
+    ]
+
+
+def test_a_row_deleted_before_its_claim_is_skipped(clock, smtp):
+    """A patient erased mid-chunk: the erasure deletes the reminders; the claim finds
+    nothing, so nothing is sent to the address read at the chunk's start."""
+    first, erased = _queued(2)
+    smtp.meanwhile[1] = lambda: Reminder.objects.filter(pk=erased.pk).delete()
+
+    batch = reminders.reminders_deliver(reminder_ids=[first.pk, erased.pk])
+
+    assert batch.outcomes == {"sent": 1, "skipped": 1}
+    assert [message.to for message in mail.outbox] == [[first.submission.patient.email]]
+
+
+@pytest.mark.parametrize("reason_gone", REASONS_GONE)
+def test_the_chunk_is_read_again_once_its_read_is_older_than_the_limit(
+    clock, smtp, monkeypatch, reason_gone
+):
+    """A reason that goes away mid-chunk is seen by the rows sent after the read's
+    RECHECK_MAX_AGE_SECONDS (here: at once, as a slow SMTP server would make it)."""
+    monkeypatch.setattr(reminders, "RECHECK_MAX_AGE_SECONDS", -1)
+    first, gone = _queued(2)
+    reasons = []
+    smtp.meanwhile[1] = lambda: reasons.append(reason_gone(gone))
+
+    batch = reminders.reminders_deliver(reminder_ids=[first.pk, gone.pk])
+
+    assert batch.outcomes == {"sent": 1, "cancelled": 1}
+    gone.refresh_from_db()
+    assert (gone.status, gone.cancelled_reason) == (Status.CANCELLED, reasons[0])
 
 
 def _blood_test() -> Reminder:
@@ -228,9 +339,10 @@ def _digest() -> Reminder:
 @pytest.mark.parametrize(
     ("make", "queries"),
     [
-        (_blood_test, 5),  # claim, read, opt-out, B12 result since, sent
-        (_unfinished_intake, 4),  # claim, read, opt-out, sent
-        (_escalation, 4),  # claim, read, on duty, sent
+        # The read carries the re-check's lookups (opt-out, B12 result since, on duty).
+        (_blood_test, 3),  # claim, read, sent
+        (_unfinished_intake, 3),  # claim, read, sent
+        (_escalation, 3),  # claim, read, sent
         (_digest, 5),  # claim, read, counts per level, oldest new one, sent
     ],
 )
