@@ -161,6 +161,18 @@ _REFERENCE_CHARACTER = f"[{re.escape(REFERENCE_ALPHABET)}]"
 _REFERENCE_REST = re.compile(f"{_REFERENCE_CHARACTER}{{0,8}}")
 
 
+def _reference_start(q: str) -> tuple[str, bool] | None:
+    """The start of a reference that the search text `q` could be, in the stored form
+    ("b12 7kq4xm" -> "B12-7KQ4-XM"), and whether it surely is one; None when it cannot be."""
+    text = re.sub(r"[\s-]", "", q).upper()
+    has_prefix = text.startswith(REFERENCE_PREFIX)
+    rest = text[len(REFERENCE_PREFIX) :] if has_prefix else text
+    if not _REFERENCE_REST.fullmatch(rest) or not (has_prefix or rest):
+        return None
+    prefix = "-".join(filter(None, [REFERENCE_PREFIX, rest[:4], rest[4:]]))
+    return prefix, has_prefix or any(character.isdigit() for character in rest)
+
+
 def reference_search_prefix(q: str) -> str | None:
     """The start of a reference that the search text `q` is, or None when it is not one.
 
@@ -168,15 +180,13 @@ def reference_search_prefix(q: str) -> str | None:
     case, spaces and dashes forgiven, it starts with "B12", or is made of reference
     characters with a digit among them ("7kq4-xm9p", "7KQ4"): names and email addresses
     never are. The prefix comes back in the stored form: "b12 7kq4xm" -> "B12-7KQ4-XM".
+    Eight reference letters without a digit ("KXMA-BCDE": about one reference in twelve
+    has none) could be either: `_queue_search` looks that reference up first.
     """
-    text = re.sub(r"[\s-]", "", q).upper()
-    has_prefix = text.startswith(REFERENCE_PREFIX)
-    rest = text[len(REFERENCE_PREFIX) :] if has_prefix else text
-    if not _REFERENCE_REST.fullmatch(rest):
+    start = _reference_start(q)
+    if start is None or not start[1]:
         return None
-    if not has_prefix and not any(character.isdigit() for character in rest):
-        return None
-    return "-".join(filter(None, [REFERENCE_PREFIX, rest[:4], rest[4:]]))
+    return start[0]
 
 
 def _is_email_address(text: str) -> bool:
@@ -193,7 +203,8 @@ def _queue_search(q: str) -> Q:
     - a reference, whole (that submission) or its start (the references that start so);
     - a whole email address: that patient's, as stored (trimmed, lower case);
     - anything else: any part of the patient's name or email, any case (trigram indexes
-      on PostgreSQL, migration 0010).
+      on PostgreSQL, migration 0010); but eight reference letters without a digit
+      ("kxma-bcde") that are a whole reference find that submission.
     """
     prefix = reference_search_prefix(q)
     if prefix is not None:
@@ -202,6 +213,13 @@ def _queue_search(q: str) -> Q:
         return Q(reference__startswith=prefix)
     if _is_email_address(q):
         return Q(patient__email=q.lower())
+    # Eight reference letters without a digit: a whole reference that has none, or a
+    # name. The reference wins if there is one (one lookup on the unique index; an OR
+    # with the name would scan every submission).
+    start = _reference_start(q)
+    whole = start[0] if start and len(start[0]) == len(REFERENCE_PREFIX) + 10 else None
+    if whole and Submission.objects.filter(reference=whole).exists():
+        return Q(reference=whole)
     return Q(patient__full_name__icontains=q) | Q(patient__email__icontains=q)
 
 

@@ -199,6 +199,20 @@ def test_search_by_reference_does_not_look_inside_references_or_names(jane, othe
     assert _queue(q="2222") == [others[1].reference]  # B12-2222-...
 
 
+@pytest.mark.parametrize("text", ["B12-KXMA-BCDE", "kxma-bcde", " KXMA BCDE "])
+def test_search_finds_a_whole_reference_without_digits(jane, others, text):
+    """About one reference in twelve has no digit ((22/30)^8): typed whole, without
+    "B12", it still finds its submission."""
+    letters_only = SubmissionFactory(reference="B12-KXMA-BCDE")
+    assert _queue(q=text) == [letters_only.reference]
+
+
+def test_search_by_eight_reference_letters_that_are_no_reference_is_a_name(now):
+    hyphenated = SubmissionFactory(patient=PatientFactory(full_name="Mary-Anne Webb"))
+    SubmissionFactory(reference="B12-MARY-ANNA")
+    assert _queue(q="mary-anne") == [hyphenated.reference]
+
+
 @pytest.mark.parametrize("text", ["jane hopkins", "JANE H", "ane hop"])
 def test_search_by_any_part_of_the_name_any_case(jane, others, text):
     assert _queue(q=text) == [jane.reference]
