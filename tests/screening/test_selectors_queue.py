@@ -254,13 +254,8 @@ def test_level_filter_uses_the_level_and_its_rank(now):
 # --- PostgreSQL: the indexes the queue's pages use ----------------------------------------
 
 
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL): the trigram indexes are PostgreSQL only")
-
-
+@pytest.mark.postgres  # the trigram indexes are PostgreSQL only
 def test_postgres_has_the_trigram_indexes_for_name_and_email_search():
-    _postgres_only()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         assert cursor.fetchone() == (1,)
@@ -275,10 +270,10 @@ def test_postgres_has_the_trigram_indexes_for_name_and_email_search():
     assert "USING gin (upper((full_name)::text) gin_trgm_ops)" in indexes["patient_name_trgm_idx"]
 
 
+@pytest.mark.postgres
 def test_postgres_name_and_email_search_can_use_the_trigram_indexes(now):
     """The lookups the queue's search makes (`icontains` on the patient's name and email)
     are ones these indexes answer: same expression, same operator class."""
-    _postgres_only()
     PatientFactory(full_name="Jane Hopkins")
     patients = Patient.objects.filter(
         Q(full_name__icontains="hopkins") | Q(email__icontains="hopkins")
