@@ -110,6 +110,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A persistent connection is checked (SELECT 1) before a request or task reuses it, so
 # after a database restart or failover no process answers its next request with a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not RUNNING_TESTS:
+    # `make run`'s web, worker and beat share one SQLite file. A transaction that reads
+    # and then writes (update_or_create) while another process writes fails at once with
+    # "database is locked" in SQLite's default mode: take the write lock at BEGIN, wait
+    # up to 20 s for it, and let readers go on during a write (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Staff sign-in: Argon2 hashes, lockout after repeated failures (django-axes), a second

@@ -75,3 +75,65 @@ def test_staff_lockout_per_address_can_be_turned_off():
     result = _axes_lockout_parameters({"AXES_LOCKOUT_PER_ADDRESS": "false"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[['username', 'ip_address']]"
+
+
+# Two threads (two connections) on one SQLite file, as make run's web, worker and beat:
+# one reads then writes in a transaction while the other holds the write lock.
+CONCURRENT_SQLITE_WRITES = """
+import threading, time
+import django
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE beat (name TEXT PRIMARY KEY, at REAL)")
+writing = threading.Event()
+errors = []
+
+def hold_the_write_lock():
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO beat VALUES ('a', 1)")
+        writing.set()
+        time.sleep(0.5)
+    connection.close()
+
+def read_then_write():
+    writing.wait()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT at FROM beat WHERE name = 'b'")
+                cursor.execute("INSERT INTO beat VALUES ('b', 2)")
+    except Exception as error:
+        errors.append(repr(error))
+    connection.close()
+
+threads = [threading.Thread(target=hold_the_write_lock), threading.Thread(target=read_then_write)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT COUNT(*) FROM beat")
+    print(cursor.fetchone()[0], errors)
+"""
+
+
+def test_development_sqlite_waits_for_a_concurrent_writer(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(
+        DJANGO_DEBUG="true",
+        DJANGO_SETTINGS_MODULE="clinic.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_SQLITE_WRITES],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 []"
