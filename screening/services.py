@@ -130,9 +130,13 @@ def _intake_save(
             return submission  # the urgent page posted twice: nothing new to store
         _answers_replace(submission, answers)
         if complete:
+            # The patient may have switched language after the urgent store: the one
+            # they sent the form in is the one their emails are written in.
             submission.is_complete = True
             submission.completed_at = timezone.now()
-            submission.save(update_fields=["is_complete", "completed_at"])
+            submission.language = language
+            submission.save(update_fields=["is_complete", "completed_at", "language"])
+            Patient.objects.filter(pk=submission.patient_id).update(language=language)
         _result_add(submission)
         return submission
 

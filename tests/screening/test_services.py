@@ -306,6 +306,22 @@ def test_intake_submit_completes_the_urgent_submission(answers, patient_details)
     assert latest == submission_current_result(submission=completed)
 
 
+def test_intake_submit_completing_the_urgent_submission_takes_the_new_language(
+    answers, patient_details
+):
+    """Urgent page in English, then the patient switched to Spanish and sent the form:
+    the submission and the patient (whose emails are written in it) are in Spanish."""
+    answers["red_flags"]["chest_pain"] = True
+    urgent = _urgent(_answers_so_far(answers), patient_details)
+    assert (urgent.language, urgent.patient.language) == ("en", "en")
+
+    completed = _submit(answers, patient_details, language="es")
+
+    completed.refresh_from_db()
+    assert completed.pk == urgent.pk
+    assert (completed.language, completed.patient.language) == ("es", "es")
+
+
 def test_intake_submit_after_completion_changes_nothing(answers, patient_details):
     first = _submit(answers, patient_details)
     changed = {**answers, "diet": "omnivore"}
