@@ -206,20 +206,20 @@ def _queue_search(q: str) -> Q:
       on PostgreSQL, migration 0010); but eight reference letters without a digit
       ("kxma-bcde") that are a whole reference find that submission.
     """
-    prefix = reference_search_prefix(q)
-    if prefix is not None:
-        if len(prefix) == len(REFERENCE_PREFIX) + 10:  # B12-XXXX-XXXX: the unique index
-            return Q(reference=prefix)
-        return Q(reference__startswith=prefix)
-    if _is_email_address(q):
-        return Q(patient__email=q.lower())
-    # Eight reference letters without a digit: a whole reference that has none, or a
-    # name. The reference wins if there is one (one lookup on the unique index; an OR
-    # with the name would scan every submission).
     start = _reference_start(q)
-    whole = start[0] if start and len(start[0]) == len(REFERENCE_PREFIX) + 10 else None
-    if whole and Submission.objects.filter(reference=whole).exists():
-        return Q(reference=whole)
+    if start is not None:
+        prefix, surely = start
+        whole = len(prefix) == len(REFERENCE_PREFIX) + 10  # B12-XXXX-XXXX
+        if surely:
+            # A whole reference: the unique index; its start: a prefix match on it.
+            return Q(reference=prefix) if whole else Q(reference__startswith=prefix)
+        # Eight reference letters without a digit: a whole reference that has none, or a
+        # name. The reference wins if there is one (one lookup on the unique index; an OR
+        # with the name would scan every submission).
+        if whole and Submission.objects.filter(reference=prefix).exists():
+            return Q(reference=prefix)
+    if _is_email_address(q):  # never reference-like: "@" and "." are no reference characters
+        return Q(patient__email=q.lower())
     return Q(patient__full_name__icontains=q) | Q(patient__email__icontains=q)
 
 
