@@ -401,7 +401,7 @@ def _claim_due(now: datetime.datetime) -> list[int]:
     LOCKED, so concurrent dispatchers take different rows instead of waiting; SQLite runs
     one write at a time. The pick is a MATERIALIZED CTE: as `id IN (SELECT ... LIMIT)`,
     PostgreSQL may run the subquery again and claim more than the batch."""
-    table = connection.ops.quote_name(Reminder._meta.db_table)
+    table = _table()
     skip_locked = connection.features.has_select_for_update_skip_locked
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     at = connection.ops.adapt_datetimefield_value(now)
