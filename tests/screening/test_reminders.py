@@ -244,12 +244,15 @@ def test_digest_once_a_day_to_every_clinician(clock):
     assert reminders.reminders_schedule_digest(now=timezone.now()) == 2
 
     keys = sorted(Reminder.objects.values_list("key", flat=True))
-    assert keys == [
-        f"digest:2025-06-15:{first.pk}",
-        f"digest:2025-06-15:{second.pk}",
-        f"digest:2025-06-16:{first.pk}",
-        f"digest:2025-06-16:{second.pk}",
-    ]
+    # Sorted as strings on both sides: user ids 99 and 100 sort "100" first.
+    assert keys == sorted(
+        [
+            f"digest:2025-06-15:{first.pk}",
+            f"digest:2025-06-15:{second.pk}",
+            f"digest:2025-06-16:{first.pk}",
+            f"digest:2025-06-16:{second.pk}",
+        ]
+    )
 
 
 def test_digest_day_is_the_clinic_day(time_machine):
