@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from screening import contract  # noqa: E402
-from screening.rules import RULES_VERSION, screen  # noqa: E402
+from screening.engine import contract  # noqa: E402
+from screening.engine.rules import RULES_VERSION, screen  # noqa: E402
 
 SMALL = [
     {

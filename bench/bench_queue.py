@@ -46,7 +46,8 @@ def generate(count: int, seed: int = 12) -> None:
     from django.contrib.auth.models import Group, User
     from django.utils import timezone
 
-    from screening import contract, roles
+    from screening.accounts import roles
+    from screening.engine import contract
     from screening.models import Patient, ScreeningResult, Submission, new_reference
 
     rng = random.Random(seed)

@@ -117,8 +117,9 @@ def main() -> None:
         from django.conf import settings
 
         import clinic.celery  # noqa: F401 - this process publishes reminders_send
-        from screening import emails, reminders
         from screening.models import Reminder
+        from screening.reminders import emails
+        from screening.reminders import outbox as reminders
 
         generate(count)
         rows = Reminder.objects.all()

@@ -146,7 +146,7 @@ def app_env(database: str, redis_url: str = SHARED_REDIS, **extra: str) -> dict[
             "DATABASE_URL": database_url(database),
             "REDIS_URL": redis_url,
             "BENCH_APPS": "bench.bareinsert",
-            # The per-client limit on public POSTs (screening/ratelimit.py): every simulated
+            # The per-client limit on public POSTs (screening/web/ratelimit.py): every simulated
             # patient comes from 127.0.0.1, so the limit is set high rather than off: its
             # counting in Redis stays in the measured path, as in production.
             "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "1000000/h"),

@@ -151,7 +151,7 @@ class Dispatcher(threading.Thread):
     def run(self) -> None:
         from django.db import connection
 
-        from screening import reminders
+        from screening.reminders import outbox as reminders
 
         while not self.stopping.wait(0.5):
             try:
@@ -210,8 +210,8 @@ def reminders_settle(run: Run, drafts: list[int], sink: harness.SmtpSink, timeou
     from django.db import connection
     from django.utils import timezone
 
-    from screening import reminders
     from screening.models import Reminder
+    from screening.reminders import outbox as reminders
 
     final = ("sent", "failed", "cancelled")
     rows = Reminder.objects.filter(draft_id__in=drafts)
@@ -257,8 +257,8 @@ def reminders_settle(run: Run, drafts: list[int], sink: harness.SmtpSink, timeou
 
 def check(run: Run, sink: harness.SmtpSink, reminder_statuses: Counter) -> list[str]:
     """Every promise of the module docstring; the list of what does not hold."""
-    from screening import emails
     from screening.models import IntakeDraft, Reminder, Submission
+    from screening.reminders import emails
 
     problems = []
     unfinished = [o for o in run.outcomes if o.error]

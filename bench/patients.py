@@ -28,7 +28,7 @@ SAVED_PATH = "/intake/saved/"
 
 def pages(index: int, run_id: str, today: datetime.date) -> dict[str, dict]:
     """What patient number `index` of run `run_id` types on each page."""
-    from screening import contract
+    from screening.engine import contract
 
     lab_day = today - datetime.timedelta(days=30)
     return {

@@ -39,7 +39,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.apps.ClinicAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,20 +62,20 @@ BENCH_APPS = env.list("BENCH_APPS", default=[])
 INSTALLED_APPS += BENCH_APPS
 
 MIDDLEWARE = [
-    "screening.logging.RequestLogMiddleware",  # first: the request id, one log line a request
+    "screening.web.logging.RequestLogMiddleware",  # first: the request id, one log line a request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "screening.languages.StaffPagesInEnglishMiddleware",  # staff pages and admin in English
+    "screening.web.languages.StaffPagesInEnglishMiddleware",  # staff pages and admin in English
     "django.middleware.common.CommonMiddleware",
-    "screening.ratelimit.RateLimitMiddleware",  # public POSTs per address; before CSRF
+    "screening.web.ratelimit.RateLimitMiddleware",  # public POSTs per address; before CSRF
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "screening.middleware.StaffIdleTimeoutMiddleware",  # after auth, OTP and messages
+    "screening.accounts.middleware.StaffIdleTimeoutMiddleware",  # after auth, OTP and messages
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes last: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -95,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "screening.context_processors.clinic",
+                "screening.web.context_processors.clinic",
             ],
         },
     },
@@ -144,7 +144,7 @@ if env.bool("AXES_LOCKOUT_PER_ADDRESS", default=True):
     AXES_LOCKOUT_PARAMETERS.append("ip_address")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "screening.account_views.locked_out"  # "too many attempts" page, 429
+AXES_LOCKOUT_CALLABLE = "screening.accounts.views.locked_out"  # "too many attempts" page, 429
 STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=15 * 60)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="B12 clinic intake")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP secret or backup code
@@ -185,15 +185,16 @@ WHITENOISE_USE_FINDERS = DEVELOPMENT
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "staff_account:login"
-CSRF_FAILURE_VIEW = "screening.views.csrf_failure"
+CSRF_FAILURE_VIEW = "screening.intake.views.csrf_failure"
 
 # Crispy forms with Bootstrap 5 (served from static/, never a CDN).
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Sessions hold an intake in progress; they end with the browser and after 2 hours idle.
-# In the database; a connection lost while saving one is a 500, not a 400 (screening/sessions.py).
-SESSION_ENGINE = "screening.sessions"
+# In the database; a connection lost while saving one is a 500, not a 400
+# (screening/web/sessions.py).
+SESSION_ENGINE = "screening.web.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = True
@@ -287,8 +288,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work is declared in one place, screening/schedules.py, and stored by
 # django-celery-beat so clinic admins can see and change it in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Tasks outside tasks.py modules, which autodiscovery does not import in a worker.
-CELERY_IMPORTS = ["screening.health", "screening.retention"]
 
 # Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
 # and tests. Nothing in it must outlive a restart.
@@ -304,12 +303,12 @@ else:
         }
     }
 
-# Public POSTs per client address and window (screening/ratelimit.py, docs/security.md):
+# Public POSTs per client address and window (screening/web/ratelimit.py, docs/security.md):
 # "<count>/<window>" with the window in s, m or h, or "off".
 INTAKE_RATE_LIMIT = env("INTAKE_RATE_LIMIT", default="60/10m")  # patient pages
 FHIR_RATE_LIMIT = env("FHIR_RATE_LIMIT", default="600/10m")  # POST /fhir/QuestionnaireResponse
 
-# /health/ (screening/health.py): the broker check's time limit, and how old the beat
+# /health/ (screening/web/health.py): the broker check's time limit, and how old the beat
 # heartbeat (written every minute) may be before the check fails.
 HEALTH_BROKER_TIMEOUT_SECONDS = env.float("HEALTH_BROKER_TIMEOUT_SECONDS", default=2.0)
 HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=5 * 60)
@@ -335,7 +334,7 @@ REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=30)
 # Links in emails are absolute: https://intake.example.org (no default in production).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEVELOPMENT else env("SITE_URL")
 
-# Retention (screening/retention.py): a patient record is erased this many days after its
+# Retention (screening/domain/retention.py): a patient record is erased this many days after its
 # last submission; 2922 days (8 years) is a common minimum for adult records in England.
 # Set it to what the clinic's law and policy require (docs/production.md).
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=2922)
@@ -363,16 +362,16 @@ SCREENING_LAB_LIMITS = {
 }
 
 # Logs: one JSON object per line on standard error (time, level, logger, message,
-# request_id), redacted by screening.logging.RedactingFilter; see docs/production.md.
+# request_id), redacted by screening.web.logging.RedactingFilter; see docs/production.md.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "screening.logging.RequestIdFilter"},
-        "redact": {"()": "screening.logging.RedactingFilter"},
+        "request_id": {"()": "screening.web.logging.RequestIdFilter"},
+        "redact": {"()": "screening.web.logging.RedactingFilter"},
     },
     "formatters": {
-        "json": {"()": "screening.logging.JsonFormatter"},
+        "json": {"()": "screening.web.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
@@ -396,4 +395,4 @@ LOGGING = {
     },
 }
 # Error reports (the debug page in development, any emailed report) never show POST values.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "screening.logging.NoPostDataExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "screening.web.logging.NoPostDataExceptionReporterFilter"

@@ -5,22 +5,20 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from screening import health
-from screening.admin_site import ClinicAdminSite
+from screening.web import health
 
-# The admin needs the second factor too, and signs in through /staff/account/login/.
-admin.site.__class__ = ClinicAdminSite
-admin.site.site_header = "Clinic administration"
-admin.site.site_title = "Clinic administration"
+# The admin is a ClinicAdminSite (clinic/apps.py): second factor, and sign-in through
+# /staff/account/login/.
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
-    path("staff/account/", include("screening.urls_account")),
-    path("staff/", include("screening.urls_staff")),
-    path("fhir/", include("screening.urls_fhir")),
+    path("staff/account/", include("screening.accounts.urls")),
+    path("staff/", include("screening.staff.urls")),
+    path("fhir/", include("screening.fhir.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the patient pages' switch
-    path("", include("screening.urls")),
+    path("", include("screening.reminders.urls")),  # /unsubscribe/<token>/
+    path("", include("screening.intake.urls")),
 ]
 
 # Benchmarks only: each app in BENCH_APPS (e.g. bench.bareinsert) under /bench/<label>/.

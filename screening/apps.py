@@ -1,3 +1,5 @@
+"""The one app. Its code lives in subpackages by subject (README.md, "Layout")."""
+
 from django.apps import AppConfig
 
 
@@ -7,6 +9,9 @@ class ScreeningConfig(AppConfig):
     verbose_name = "B12 screening"
 
     def ready(self) -> None:
-        from screening import checks, signin  # noqa: F401  (checks registers itself)
+        # Registration by import: the admin's ModelAdmins, the system checks, and the
+        # sign-in signal handlers (audit events for failed logins and logouts).
+        from screening.accounts import admin, signin  # noqa: F401
+        from screening.reminders import checks  # noqa: F401
 
-        signin.connect_signals()  # audit events for failed logins and logouts
+        signin.connect_signals()

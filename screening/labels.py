@@ -1,6 +1,6 @@
 """Human words for the contract's codes, in one place.
 
-The codes come from `screening.contract`; these are the short labels shown to
+The codes come from `screening.engine.contract`; these are the short labels shown to
 patients (check your answers), to clinic staff (admin) and used as model choices.
 Plain words, no brand names, translatable.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from screening import contract
+from screening.engine import contract
 
 SEX_LABELS = {
     "female": _("Female"),

@@ -2,8 +2,8 @@
 
 Answers live in typed, queryable columns and child rows (not one JSON blob), so the
 clinic can ask "all urgent intakes this week" or "everyone on metformin" in SQL.
-`screening.selectors.submission_answers` turns the rows back into the contract's
-answers dict. Codes come from `screening.contract`; labels from `screening.labels`.
+`screening.domain.selectors.submission_answers` turns the rows back into the contract's
+answers dict. Codes come from `screening.engine.contract`; labels from `screening.labels`.
 
 Absent answers: an optional answer the patient did not give is stored as NULL
 (booleans, numbers) or "" (choices), and reads back as an absent key.
@@ -19,7 +19,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from screening import contract, labels
+from screening import labels
+from screening.engine import contract
 
 # No 0/O, 1/I/L or U: a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -552,7 +553,7 @@ class ApiClient(models.Model):
 
     The token is `<key_id>.<secret>`, shown once when the client is created
     (`manage.py create_api_client`). Only the SHA-256 of the secret is stored; `key_id`
-    finds the row and the hashes are compared in constant time (`screening.api_auth`).
+    finds the row and the hashes are compared in constant time (`screening.fhir.api_auth`).
     """
 
     class Scope(models.TextChoices):
@@ -585,7 +586,7 @@ class Heartbeat(models.Model):
 class PatientTombstone(models.Model):
     """What is left of an erased patient record: its opaque public id, when and why.
 
-    Erasure (`screening.retention.patient_erase`: a patient's request, or the end of the
+    Erasure (`screening.domain.retention.patient_erase`: a patient's request, or the end of the
     retention period) deletes the patient, their submissions, answers, results, labs,
     reviews and reminders. The audit trail names records by this id, so it still says
     who saw and changed the record, and this row says that it was erased.

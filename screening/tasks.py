@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers that take ids; the logic is in `screening.reminders`.
+"""Celery tasks: thin wrappers that take ids; the logic is in `screening.reminders.outbox`.
 
 Periodic ones are declared in `screening.schedules` and stored by
 `manage.py setup_periodic_tasks`. Nothing here depends on eager mode: a worker imports
@@ -11,7 +11,9 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from screening import reminders
+from screening.domain import retention
+from screening.reminders import outbox as reminders
+from screening.web import health
 
 
 @shared_task(name="screening.tasks.reminders_send")
@@ -66,3 +68,17 @@ def reminders_schedule_escalations() -> int:
 def reminders_schedule_digest() -> int:
     """Daily at DIGEST_HOUR: the queue digest for clinicians."""
     return reminders.reminders_schedule_digest(now=timezone.now())
+
+
+@shared_task(name="screening.health.beat_heartbeat")
+def beat_heartbeat() -> str:
+    """Every minute: record that beat sent a job and a worker ran it (/health/ reads it)."""
+    return health.heartbeat_record()
+
+
+@shared_task(name="screening.retention.retention_run")
+def retention_run() -> dict:
+    """Daily: erase up to RETENTION_BATCH_SIZE records past the retention period (the
+    rest follow on the next days) and delete long-expired saved intakes."""
+    run = retention.retention_apply(now=timezone.now(), limit=settings.RETENTION_BATCH_SIZE)
+    return {"erased": len(run.erased), "saved_intakes_deleted": run.drafts_deleted}

@@ -11,7 +11,7 @@ import zoneinfo
 import pytest
 from django.test import Client
 
-from screening import contract
+from screening.engine import contract
 
 # The intake day for every test that walks the form: ages and "not in the future"
 # checks depend on it. Midday in the clinic's time zone.
@@ -148,7 +148,7 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: rate-limit counters (screening.ratelimit) and
+    """Each test starts with an empty cache: rate-limit counters (screening.web.ratelimit) and
     anything else cached by an earlier test are gone."""
     from django.core.cache import cache
 
@@ -240,7 +240,7 @@ def _staff_user(username: str, group: str | None, *, is_staff: bool = False):
         # it the groups the data migrations made; roles_sync (idempotent) brings them back.
         from django.contrib.auth.models import Permission
 
-        from screening.roles import roles_sync
+        from screening.accounts.roles import roles_sync
 
         if not Group.objects.filter(name=group).exists():
             roles_sync(Group, Permission)
@@ -297,7 +297,7 @@ def outsider_client(outsider) -> Client:
 @pytest.fixture
 def admin_client(admin_user) -> Client:
     """pytest-django's superuser client, past the second factor: the admin asks for it too
-    (screening.admin_site.ClinicAdminSite)."""
+    (screening.accounts.admin_site.ClinicAdminSite)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.create(user=admin_user, name="default", confirmed=True)

@@ -9,8 +9,8 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from screening import contract
-from screening.intake import QUESTIONNAIRE_VERSION
+from screening.engine import contract
+from screening.intake.steps import QUESTIONNAIRE_VERSION
 from screening.models import (
     LabResult,
     Patient,

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from screening.roles import roles_sync_migration
+from screening.accounts.roles import roles_sync_migration
 
 
 class Migration(migrations.Migration):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from screening import links
 from screening.models import Reminder
-from screening.unsubscribe import unsubscribe_token
+from screening.reminders import links
+from screening.reminders.unsubscribe import unsubscribe_token
 from tests.browser.conftest import NARROW, check_page
 from tests.browser.helpers import SAVE, answer, answer_until, fill, red_flag_answers, submit
 from tests.conftest import STEP_URLS, VALID_PAGES

@@ -5,7 +5,7 @@ severity chart, every form with its errors, the merge and split confirmations, a
 admin index.
 
 The pages are not listed by hand: `test_every_staff_page` walks the URL conf the way
-tests/screening/test_url_permissions.py does (through every include), so a new page
+tests/screening/staff/test_url_permissions.py does (through every include), so a new page
 under /staff/ is checked the day it is added, and one that is not a page (CSV, POST
 only) must be named in NOT_PAGES with the reason.
 """
@@ -23,13 +23,13 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from screening import services
+from screening.domain import services
 from screening.models import Patient, Submission
 from tests.browser.conftest import check_page
 from tests.browser.helpers import BUTTON, sign_in, submit
 from tests.conftest import PATIENT_DETAILS, STAFF_PASSWORD, VALID_ANSWERS
 from tests.factories import ReminderFactory
-from tests.screening.test_url_permissions import OBJECT_UUID, STAFF_ROUTES
+from tests.screening.staff.test_url_permissions import OBJECT_UUID, STAFF_ROUTES
 
 pytestmark = [
     pytest.mark.browser,

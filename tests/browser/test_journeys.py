@@ -17,8 +17,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from screening import reminders, services
+from screening.domain import services
 from screening.models import Reminder, Submission
+from screening.reminders import outbox as reminders
 from tests.browser.conftest import check_page, screenshot
 from tests.browser.helpers import (
     answer,

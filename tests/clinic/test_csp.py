@@ -15,11 +15,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from screening import links, unsubscribe
 from screening.models import IntakeDraft, Patient, Reminder, Submission
+from screening.reminders import links, unsubscribe
 from tests.conftest import CHECK_URL, DONE_URL, HELP_URL, STEP_URLS, signed_in
 from tests.factories import IntakeDraftFactory, ReminderFactory, SubmissionFactory
-from tests.screening.test_url_permissions import ROUTES
+from tests.screening.staff.test_url_permissions import ROUTES
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 

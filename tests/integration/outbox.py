@@ -12,8 +12,12 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from screening import contract, emails, labels, reminders, roles
+from screening import labels
+from screening.accounts import roles
+from screening.engine import contract
 from screening.models import IntakeDraft, Reminder, Review, Submission
+from screening.reminders import emails
+from screening.reminders import outbox as reminders
 from tests.conftest import STEP_URLS, VALID_PAGES, Journey
 from tests.factories import (
     PatientFactory,

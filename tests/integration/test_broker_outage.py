@@ -12,8 +12,10 @@ import secrets
 
 import pytest
 
-from screening import emails, reminders, services
+from screening.domain import services
 from screening.models import IntakeDraft, Reminder, Review, Submission
+from screening.reminders import emails
+from screening.reminders import outbox as reminders
 from tests.integration import outbox
 from tests.integration.conftest import wait_until
 
@@ -79,7 +81,7 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
 
     # A dispatch run during the outage claims the due rows but cannot hand them over:
     # it says so in the log and puts them back to pending at once.
-    with caplog.at_level(logging.ERROR, logger="screening.reminders"):
+    with caplog.at_level(logging.ERROR, logger="screening.reminders.outbox"):
         reminders.reminders_dispatch()
     assert outbox.statuses([row.pk for row in early]) == {"pending": len(early)}
     assert any(m.startswith("broker unreachable (") for m in caplog.messages), caplog.messages

@@ -15,8 +15,11 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from screening import links, reminders, services, tasks
+from screening import tasks
+from screening.domain import services
 from screening.models import IntakeDraft, Reminder, Review
+from screening.reminders import links
+from screening.reminders import outbox as reminders
 from tests.integration import outbox
 from tests.integration.conftest import wait_until
 

@@ -15,8 +15,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from screening import reminders, tasks
+from screening import tasks
 from screening.models import Reminder
+from screening.reminders import outbox as reminders
 from tests.conftest import signed_in
 from tests.integration import outbox
 from tests.integration.conftest import wait_until

@@ -15,8 +15,9 @@ from django.contrib.auth.models import Group, User
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
-from screening import reminders, roles
+from screening.accounts import roles
 from screening.models import IntakeDraft, Reminder, Review
+from screening.reminders import outbox as reminders
 from tests.factories import ReviewFactory, SubmissionFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")

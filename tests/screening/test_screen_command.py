@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from screening.rules import RULES_VERSION
+from screening.engine.rules import RULES_VERSION
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,9 @@ import pytest
 from celery import current_app
 from django.core import mail
 
-from screening import reminders, tasks
+from screening import tasks
 from screening.models import Reminder
+from screening.reminders import outbox as reminders
 from tests.factories import SubmissionFactory
 from tests.screening import reminder_support as support
 from tests.screening.reminder_support import NOON, london

@@ -3,8 +3,4 @@ that link to it cannot be built."""
 
 from django.urls import include, path
 
-from screening import reminder_views
-
-patient_urls = [path("unsubscribe/<str:token>/", reminder_views.unsubscribe, name="unsubscribe")]
-
-urlpatterns = [path("", include((patient_urls, "screening")))]
+urlpatterns = [path("", include("screening.reminders.urls"))]

@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from screening import intake, links, unsubscribe
-from screening.forms import IntakeForm
+from screening.intake import steps as intake
+from screening.intake.forms import IntakeForm
 from screening.models import Reminder, Submission
+from screening.reminders import links, unsubscribe
 from tests.conftest import CHECK_URL, STEP_URLS, VALID_PAGES, signed_in
 from tests.factories import (
     IntakeDraftFactory,

@@ -34,7 +34,7 @@ def test_bundle_paging_parameters_that_are_not_small_numbers_are_400(db, param, 
 
 
 def test_a_lab_value_too_large_for_a_float_is_a_problem_not_an_error():
-    from screening.validation import validate_answers
+    from screening.engine.validation import validate_answers
     from tests.conftest import VALID_ANSWERS
 
     answers = {**VALID_ANSWERS, "labs": [{**VALID_ANSWERS["labs"][0], "value": 10**400}]}

@@ -1,4 +1,4 @@
-"""The spam honeypot (screening.honeypot) on "About you" and the final send: people never
+"""The spam honeypot (screening.intake.honeypot) on "About you" and the final send: people never
 meet it; a form that fills it in gets a neutral page and nothing is stored."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def test_about_you_with_the_field_filled_gets_a_neutral_page_and_keeps_nothing(j
     assert "Ann Example" not in page
     assert "intake" not in journey.client.session
     assert IntakeDraft.objects.count() == 0
-    warnings = [r.getMessage() for r in caplog.records if r.name == "screening.honeypot"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "screening.intake.honeypot"]
     assert warnings == [
         "Honeypot: a form was sent with the hidden field filled in (page "
         "screening:about_you); nothing stored"

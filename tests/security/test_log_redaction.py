@@ -1,4 +1,4 @@
-"""The log redaction (screening.logging.redact) runs in linear time: found by the fuzz
+"""The log redaction (screening.web.logging.redact) runs in linear time: found by the fuzz
 tests, where a request for a 100,000-character URL spent minutes in the regular
 expressions that look for signed tokens and email addresses (quadratic backtracking on a
 long run of token characters or of "a:a:a:" segments). Every request's path is logged,
@@ -11,7 +11,7 @@ import time
 import pytest
 from django.test import Client
 
-from screening.logging import REDACTED, redact
+from screening.web.logging import REDACTED, redact
 
 N = 100_000
 LIMIT_SECONDS = 2.0  # linear: well under 0.1 s here; quadratic: minutes

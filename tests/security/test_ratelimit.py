@@ -1,4 +1,4 @@
-"""Rate limits on the public POSTs (screening.ratelimit): per address, per window, 429 with
+"""Rate limits on the public POSTs (screening.web.ratelimit): per address, per window, 429 with
 nothing stored, GETs and staff pages not counted, a cache outage lets patients through."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from screening import ratelimit
 from screening.models import EmailOptOut, IntakeDraft, Submission
+from screening.web import ratelimit
 from tests.conftest import INTAKE_MOMENT, STEP_URLS, VALID_PAGES
 from tests.factories import SubmissionFactory
 from tests.security.support import FHIR_JSON, FHIR_POST_URL, api_token, bearer, fhir_payload
@@ -180,7 +180,7 @@ def test_public_posts_share_one_counter(client, db, limit):
 
 
 def test_unsubscribe_over_the_limit_records_no_opt_out(db, limit):
-    from screening.unsubscribe import unsubscribe_url
+    from screening.reminders.unsubscribe import unsubscribe_url
     from tests.factories import ReminderFactory
 
     limit("1/10m")
@@ -264,10 +264,10 @@ def test_a_cache_that_does_not_answer_lets_patients_through(client, db, limit, m
 def test_the_first_refusal_in_a_window_is_logged_once_without_the_address(db, limit, caplog):
     limit("1/10m")
     client = Client(REMOTE_ADDR="203.0.113.9")
-    with caplog.at_level(logging.WARNING, logger="screening.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="screening.web.ratelimit"):
         for _ in range(4):
             client.post("/")
-    lines = [r.getMessage() for r in caplog.records if r.name == "screening.ratelimit"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "screening.web.ratelimit"]
     assert lines == [
         "Rate limit reached: 1 POSTs in 600 s (intake, client "
         f"{ratelimit.address_key('203.0.113.9')[:12]}); answering 429"

@@ -1,4 +1,4 @@
-"""Tokens in links and the FHIR bearer token: what tests/screening/test_follow_up.py,
+"""Tokens in links and the FHIR bearer token: what tests/screening/intake/test_follow_up.py,
 test_resume.py, test_reminder_views.py, test_fhir_views.py and test_fhir_api_auth.py do
 not already try. Truncated tokens and bare ids on every route, the kinds not yet crossed,
 tokens spliced from two patients' links, one patient's link in another patient's
@@ -6,8 +6,8 @@ browser, signatures compared in constant time, and bearer tokens altered, cut, s
 the URL, from another client or revoked, on the POST.
 
 Link routes: /follow-up/<token>/ (and /urgent/), /intake/resume/<token>/ (signed,
-expiring, single-use: screening.links) and /unsubscribe/<token>/ (signed, its own salt,
-reusable and not expiring by design: screening.unsubscribe)."""
+expiring, single-use: screening.reminders.links) and /unsubscribe/<token>/ (signed, its own salt,
+reusable and not expiring by design: screening.reminders.unsubscribe)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ import pytest
 from django.core import signing
 from django.test import Client
 
-from screening import api_auth, links, unsubscribe
-from screening.forms import AboutYouForm
+from screening.fhir import api_auth
+from screening.intake.forms import AboutYouForm
 from screening.models import ApiClient, EmailOptOut, IntakeDraft, Reminder, Submission
+from screening.reminders import links, unsubscribe
 from tests.conftest import (
     ALL_NO_RED_FLAGS,
     INTAKE_DAY,
@@ -349,7 +350,7 @@ def test_the_token_never_appears_in_a_response(frozen_day):
 
 
 def test_no_token_can_shadow_the_fixed_follow_up_pages():
-    """The fixed follow-up pages come before the token route (screening/urls.py)."""
+    """The fixed follow-up pages come before the token route (screening/intake/urls.py)."""
     from django.urls import resolve
 
     assert resolve("/follow-up/thank-you/").url_name == "follow_up_done"

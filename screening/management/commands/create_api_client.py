@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from screening.api_auth import api_client_create
+from screening.fhir.api_auth import api_client_create
 from screening.models import ApiClient
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from screening import retention
+from screening.domain import retention
 
 
 class Command(BaseCommand):

@@ -20,8 +20,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from screening.rules import screen
-from screening.validation import validate_answers
+from screening.engine.rules import screen
+from screening.engine.validation import validate_answers
 
 INVALID_EXIT_STATUS = 2
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from screening import roles, services
+from screening.accounts import roles
+from screening.domain import services
 from screening.models import Reminder, Review, Submission
 
 DEMO_USERNAME = "demo.clinician"

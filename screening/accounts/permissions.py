@@ -1,0 +1,41 @@
+"""Who may open a staff page.
+
+Every view under /staff/ is wrapped in `staff_view(permission)`: anonymous users and
+staff without a verified second factor go to the login page; a signed-in user without
+the permission gets 403. Access to one patient's record goes through `screening.accounts.access`,
+which answers 404 and writes the audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
+
+
+def is_verified(request: HttpRequest) -> bool:
+    """Signed in and past the second factor (django-otp's OTPMiddleware sets is_verified)."""
+    user = request.user
+    return user.is_authenticated and user.is_active and user.is_verified()
+
+
+def staff_view(permission: str) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not is_verified(request):
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.staff_permission = permission  # read by the URL-walk test
+        return wrapper
+
+    return decorator

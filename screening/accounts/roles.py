@@ -1,0 +1,88 @@
+"""Staff roles as Django groups, and what each may do.
+
+- clinician: works the review queue, sees answers and results, records reviews and labs,
+  exports the queue, merges and splits patient records.
+- receptionist: sees the queue (names, contact details, status), never answers, results
+  or notes.
+- clinic_admin: Django's admin (users, their authenticators and lockouts, schedules) and
+  the audit log; nothing clinical. Cannot make anyone a superuser (screening/accounts/admin.py).
+- on_duty: no permissions of its own; clinicians in it receive urgent escalations.
+
+The data migration 0003_roles creates the groups; `roles_sync` keeps them in step when a
+permission is added here (run again by later migrations, idempotent).
+"""
+
+from __future__ import annotations
+
+CLINICIAN = "clinician"
+RECEPTIONIST = "receptionist"
+CLINIC_ADMIN = "clinic_admin"
+ON_DUTY = "on_duty"
+
+# group -> permission codenames (app_label.codename)
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    CLINICIAN: (
+        "screening.view_queue",
+        "screening.review_submission",
+        "screening.export_queue",
+        "screening.merge_patients",
+    ),
+    RECEPTIONIST: ("screening.view_queue",),
+    CLINIC_ADMIN: (
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "screening.view_auditevent",
+        # Reset a lost authenticator, unlock a locked-out account.
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "otp_static.view_staticdevice",
+        "otp_static.delete_staticdevice",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        # See and change the reminder schedules (django-celery-beat).
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+        "django_celery_beat.view_crontabschedule",
+        "django_celery_beat.view_intervalschedule",
+        # See and revoke EHR clients of the FHIR API.
+        "screening.view_apiclient",
+        "screening.change_apiclient",
+    ),
+    ON_DUTY: (),
+}
+
+
+def roles_sync(group_model, permission_model) -> None:
+    """Create the groups and give them their permissions. Takes models so a migration
+    can pass its historical ones.
+
+    An early migration runs this before later models (and so their permissions) exist:
+    those are skipped there and added by the later migration that calls this again.
+    tests/screening/accounts/test_roles.py checks that, after all migrations, every group has
+    exactly its permissions.
+    """
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        permissions = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                permissions.append(permission)
+        group.permissions.set(permissions)
+
+
+def roles_sync_migration(apps, schema_editor) -> None:
+    """RunPython body for the migrations that (re)sync the roles: permissions are normally
+    created after all migrations, so create them first, then sync with historical models."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_sync(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

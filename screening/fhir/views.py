@@ -1,0 +1,385 @@
+"""The FHIR endpoints under /fhir/ (docs/fhir.md).
+
+- `GET /fhir/Questionnaire/<version>`: the published questionnaire; public, no personal data.
+- `GET /fhir/staff/submissions/<uuid>/bundle.json`: one submission's Bundle for a clinician;
+  `staff_view`, `access.submission_for_staff`, audited as EXPORT.
+- `GET /fhir/Bundle?_since=<instant>`: submissions reviewed or closed since then, for an EHR
+  with a read token; audited as EXPORT with the client's name and the count.
+- `POST /fhir/QuestionnaireResponse`: an EHR with a write token creates a submission and
+  gets its RiskAssessment back (201; 200 for a retry with the same identifier).
+
+Views parse the request, read through `selectors`, write through `services.intake_submit`
+and map with `screening.fhir.mapping`. Every error is an OperationOutcome, never an HTML page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir.resources.R4B.reference import Reference
+from pydantic import ValidationError
+
+from screening.accounts import access
+from screening.accounts.permissions import staff_view
+from screening.domain import selectors, services
+from screening.domain.audit import audit_record
+from screening.engine.validation import validate_answers
+from screening.fhir import mapping as fhir
+from screening.fhir.api_auth import api_client_required, outcome_response
+from screening.models import AuditEvent, LabResult, Patient, ScreeningResult, Submission
+
+# LabResult.value is a DecimalField(max_digits=12, decimal_places=3).
+LAB_VALUE_LIMIT = 10**9
+
+# EHR pulls: reviewed or closed submissions, a page at a time.
+PULLED_STATUSES = (Submission.Status.REVIEWED, Submission.Status.CLOSED)
+PAGE_SIZE_DEFAULT = 20
+PAGE_SIZE_MAX = 50
+OFFSET_MAX = 10**9  # far beyond any clinic's submissions, far below a 64-bit SQL OFFSET
+POST_CONTENT_TYPES = ("application/fhir+json", "application/json")
+
+
+def _fhir(resource, *, status: int = 200) -> HttpResponse:
+    return HttpResponse(resource.model_dump_json(), content_type=fhir.FHIR_JSON, status=status)
+
+
+def _problems_response(problems: list[str]) -> HttpResponse:
+    unique = list(dict.fromkeys(problems))
+    return outcome_response(400, [fhir.problem_issue(problem) for problem in unique])
+
+
+# --- Reading one submission for export --------------------------------------------------
+
+
+def _result_dict(row: ScreeningResult) -> dict:
+    return {
+        "rules_version": row.rules_version,
+        "level": row.level,
+        "possible_b12_deficiency": row.possible_b12_deficiency,
+        "red_flags": list(row.red_flags),
+        "reasons": list(row.reasons),
+        "suggested_actions": list(row.suggested_actions),
+        "lab_interpretation": {"b12_status": row.b12_status},
+    }
+
+
+def submission_export_data(*, submission: Submission) -> fhir.SubmissionExport:
+    """Everything `fhir.submission_bundle` maps, read from the database: the patient's
+    own answers (labs they reported), every lab result on the submission (theirs and
+    staff-entered ones) and the current screening result."""
+    answers = selectors.submission_answers(submission=submission)
+    labs = [
+        fhir.LabData(
+            key=str(lab.pk),
+            test=lab.test,
+            value=fhir.json_number(lab.value),
+            unit=lab.unit,
+            date=lab.date.isoformat(),
+            source=lab.source,
+        )
+        for lab in submission.lab_results.order_by("id")
+    ]
+    answers.pop("labs", None)
+    reported = [lab for lab in labs if lab.source == LabResult.Source.PATIENT]
+    if reported:
+        answers["labs"] = [
+            {"test": lab.test, "value": lab.value, "unit": lab.unit, "date": lab.date}
+            for lab in reported
+        ]
+    current = selectors.submission_current_result(submission=submission)
+    patient = submission.patient
+    return fhir.SubmissionExport(
+        public_id=submission.public_id,
+        reference=submission.reference,
+        questionnaire_version=submission.questionnaire_version,
+        status=submission.status,
+        is_complete=submission.is_complete,
+        submitted_at=submission.submitted_at,
+        status_changed_at=submission.status_changed_at,
+        answers=answers,
+        patient=fhir.PatientData(
+            public_id=patient.public_id,
+            full_name=patient.full_name,
+            email=patient.email,
+            date_of_birth=patient.date_of_birth,
+        ),
+        labs=labs,
+        result=fhir.ResultData(
+            key=str(current.pk), created_at=current.created_at, result=_result_dict(current)
+        )
+        if current
+        else None,
+    )
+
+
+def submission_bundle(*, submission: Submission, now: datetime.datetime):
+    return fhir.submission_bundle(submission_export_data(submission=submission), timestamp=now)
+
+
+# --- The published questionnaire ----------------------------------------------------------
+
+
+@require_GET
+def questionnaire_detail(request: HttpRequest, version: str) -> HttpResponse:
+    questionnaire = fhir.questionnaire(version)
+    if questionnaire is None:
+        return outcome_response(
+            404, [("not-found", f"No questionnaire version {version!r} is published", None)]
+        )
+    return _fhir(questionnaire)
+
+
+# --- A clinician downloads one submission ---------------------------------------------------
+
+
+@staff_view("screening.review_submission")
+@require_GET
+def staff_submission_bundle(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    submission = access.submission_for_staff(request, public_id, what="submission.fhir_bundle")
+    bundle = submission_bundle(submission=submission, now=timezone.now())
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.EXPORT,
+        what="submission.fhir_bundle",
+        object_type="submission",
+        object_id=str(submission.public_id),
+        patient=submission.patient,
+        detail={"format": "fhir+json", "entries": len(bundle.entry)},
+    )
+    response = _fhir(bundle)
+    response["Content-Disposition"] = f'attachment; filename="{submission.reference}.fhir.json"'
+    return response
+
+
+# --- An EHR pulls reviewed submissions ------------------------------------------------------
+
+
+def parse_instant(raw: str) -> datetime.datetime | None:
+    """An ISO 8601 date and time with a time zone, or None. A "+" sent unencoded in a
+    query string arrives as a space; it is read back as "+"."""
+    value = raw.strip().replace(" ", "+")
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first UTC instant
+        return None
+
+
+def _int_param(raw: str | None, *, default: int, low: int, high: int) -> int | None:
+    """A whole number in ASCII digits from low to high; the default when absent; else None
+    (int() would take "²" or 5,000 digits only to raise, and a huge offset overflows SQL)."""
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    if value < low or value > high:
+        return None
+    return value
+
+
+@require_GET
+@api_client_required("read")
+def bundle_search(request: HttpRequest) -> HttpResponse:
+    raw_since = request.GET.get("_since")
+    since = parse_instant(raw_since) if raw_since else None
+    issues = []
+    if since is None:
+        issues.append(
+            (
+                "invalid",
+                "_since: required, an ISO 8601 date and time with a time zone, "
+                "e.g. 2025-06-15T09:00:00Z",
+                "_since",
+            )
+        )
+    count = _int_param(
+        request.GET.get("_count"), default=PAGE_SIZE_DEFAULT, low=1, high=PAGE_SIZE_MAX
+    )
+    if count is None:
+        issues.append(("invalid", f"_count: must be 1-{PAGE_SIZE_MAX}", "_count"))
+    offset = _int_param(request.GET.get("_offset"), default=0, low=0, high=OFFSET_MAX)
+    if offset is None:
+        issues.append(("invalid", f"_offset: must be 0-{OFFSET_MAX}", "_offset"))
+    if issues:
+        return outcome_response(400, issues)
+
+    submissions = (
+        Submission.objects.select_related("patient")
+        .filter(status__in=PULLED_STATUSES, status_changed_at__gte=since)
+        .order_by("status_changed_at", "id")
+    )
+    total = submissions.count()
+    page = list(submissions[offset : offset + count])
+    now = timezone.now()
+    bundles = [submission_bundle(submission=submission, now=now) for submission in page]
+    base = request.build_absolute_uri(request.path)
+    params = {"_since": since.isoformat(), "_count": count}
+    next_url = None
+    if offset + count < total:
+        next_url = f"{base}?{urlencode({**params, '_offset': offset + count})}"
+    result = fhir.searchset(
+        bundles,
+        total=total,
+        timestamp=now,
+        self_url=f"{base}?{urlencode({**params, '_offset': offset})}",
+        next_url=next_url,
+    )
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.EXPORT,
+        what="fhir.bundle_search",
+        object_type="submission",
+        detail={
+            "client": request.api_client.name,
+            "count": len(bundles),
+            "total": total,
+            "since": since.isoformat(),
+            "offset": offset,
+            "submissions": [str(submission.public_id) for submission in page],
+        },
+    )
+    return _fhir(result)
+
+
+# --- An EHR posts a questionnaire response ---------------------------------------------------
+
+
+def _structure_issue(error: dict) -> tuple[str, str, str | None]:
+    path = "QuestionnaireResponse"
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return "structure", f"{path}: {error['msg']}", path
+
+
+def idempotency_key(*, client_pk: int, identifier: Identifier | None) -> str:
+    """The response's identifier, per client, as the intake's idempotency key; without
+    one, a fresh key (a retry then creates a second submission)."""
+    if identifier is None:
+        return secrets.token_urlsafe(32)
+    raw = f"fhir:{client_pk}:{identifier.system or ''}|{identifier.value}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def storage_problems(answers: dict) -> list[str]:
+    """What the contract allows but the database cannot hold: a lab value of a billion."""
+    problems = []
+    for index, lab in enumerate(answers.get("labs") or []):
+        value = lab.get("value") if isinstance(lab, dict) else None
+        # validate_answers ran first: a value here is a finite number, not a bool.
+        if isinstance(value, (int, float)) and abs(value) >= LAB_VALUE_LIMIT:
+            problems.append(f"labs[{index}].value: must be less than {LAB_VALUE_LIMIT:,}")
+    return problems
+
+
+def _authored_day(response: QuestionnaireResponse) -> datetime.date:
+    authored = response.authored
+    if isinstance(authored, datetime.datetime):
+        if timezone.is_naive(authored):
+            return authored.date()
+        try:
+            return timezone.localdate(authored)
+        except OverflowError:
+            return authored.date()
+    if isinstance(authored, datetime.date):
+        return authored
+    return timezone.localdate()
+
+
+def _patient_details(details: dict) -> tuple[dict, str]:
+    """Details for `services.intake_submit`, and the language to store. What an EHR does
+    not send is kept from the patient's record (same email and date of birth): their own
+    email consent, phone and language are not overwritten by a post that says nothing
+    about them. A new patient has not agreed to be contacted by email."""
+    existing = Patient.objects.filter(
+        email=details["email"].strip().lower(), date_of_birth=details["date_of_birth"]
+    ).first()
+    merged = {
+        **details,
+        "contact_consent": existing.contact_consent if existing else False,
+        "phone": details.get("phone") or (existing.phone if existing else ""),
+    }
+    return merged, existing.language if existing else settings.LANGUAGE_CODE
+
+
+@csrf_exempt  # token auth, no cookies (api_auth makes the request anonymous)
+@require_POST
+@api_client_required("write")
+def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
+    content_type = request.content_type or ""
+    if content_type not in POST_CONTENT_TYPES:
+        return outcome_response(
+            415, [("not-supported", "Send the resource as application/fhir+json", None)]
+        )
+    try:
+        response = QuestionnaireResponse.model_validate_json(request.body)
+    except ValidationError as error:
+        return outcome_response(400, [_structure_issue(e) for e in error.errors()])
+
+    problems = fhir.response_envelope_problems(response)
+    answers, mapping_problems = fhir.answers_from_response(response)
+    problems += mapping_problems
+    problems += validate_answers(answers) or storage_problems(answers)
+    details, patient_problems = fhir.patient_details_from_response(response)
+    problems += patient_problems
+    problems += fhir.age_problems(answers, details, day=_authored_day(response))
+    if problems:
+        return _problems_response(problems)
+
+    client = request.api_client
+    key = idempotency_key(client_pk=client.pk, identifier=response.identifier)
+    existed = Submission.objects.filter(idempotency_key=key).exists()
+    patient_details, language = _patient_details(details)
+    submission = services.intake_submit(
+        answers=answers, patient_details=patient_details, idempotency_key=key, language=language
+    )
+    current = selectors.submission_current_result(submission=submission)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.EXPORT if existed else AuditEvent.Action.CHANGE,
+        what="fhir.questionnaire_response",
+        object_type="submission",
+        object_id=str(submission.public_id),
+        patient=submission.patient,
+        detail={"client": client.name, "created": not existed},
+    )
+    identifiers = [fhir.submission_identifier(submission.public_id)]
+    if response.identifier is not None:
+        identifiers.append(response.identifier)
+    assessment = fhir.risk_assessment(
+        _result_dict(current),
+        assessment_id=fhir.resource_id(submission.public_id, f"RiskAssessment/{current.pk}"),
+        subject=Reference(
+            type="Patient",
+            identifier=Identifier(
+                system=fhir.PATIENT_SYSTEM, value=str(submission.patient.public_id)
+            ),
+        ),
+        basis=[
+            Reference(
+                type="QuestionnaireResponse",
+                identifier=fhir.submission_identifier(submission.public_id),
+            )
+        ],
+        occurrence=current.created_at,
+        final=submission.is_complete,
+        identifier=identifiers,
+    )
+    return _fhir(assessment, status=200 if existed else 201)

@@ -1,0 +1,581 @@
+"""The intake journey: its steps, the draft kept in the session, and the one place where
+the pages' answers become the contract's answers dict.
+
+Read top to bottom:
+1. QUESTIONNAIRE_VERSION and STEPS: the question pages, in order.
+2. Draft: what the session holds while a patient fills the form in (nothing is in the
+   database until they send it, answer yes to an urgent symptom, or choose "Save and
+   come back later", which copies the draft to an IntakeDraft row; draft_restore puts
+   it back in a session when they follow the link in the reminder email).
+3. answers_from_steps / patient_details_from_steps: draft -> contract answers (and
+   follow_up_answers for the follow-up check-in's two pages).
+4. check_sections: the "check your answers" page.
+5. advice_groups: which "get help now" advice a set of red flags needs.
+
+Pregnancy is asked only where it can apply: sex registered at birth female, other or
+"prefer not to say", and aged 55 or under on the intake day. It is a rule of thumb
+kept deliberately simple; everyone else is not asked, and the key stays absent.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
+
+from screening import labels
+from screening.engine import contract
+from screening.intake import forms
+
+# Bump when a question, its wording's meaning, or its choices change.
+QUESTIONNAIRE_VERSION = "1"
+
+PREGNANCY_SEXES = ("female", "other", "prefer_not_to_say")
+PREGNANCY_MAX_AGE = 55
+
+SESSION_KEY = "intake"
+DONE_SESSION_KEY = "intake_done"
+
+
+# --- 1. Steps ----------------------------------------------------------------------
+
+
+def _always(draft: Draft) -> bool:
+    return True
+
+
+def pregnancy_applies(draft: Draft) -> bool:
+    """Ask about pregnancy only where it can apply (see the module docstring)."""
+    about = draft.steps.get("about-you")
+    if about is None:
+        return False
+    return about["sex"] in PREGNANCY_SEXES and about["age_years"] <= PREGNANCY_MAX_AGE
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str  # the URL segment and the key of its answers in the draft
+    title: str
+    form_class: type[forms.IntakeForm]
+    intro: str = ""
+    applies: Callable[[Draft], bool] = _always
+    # Answers already sent with a red-flag submission: who the patient is, and the
+    # urgent answers themselves. They cannot be changed from the form afterwards.
+    locked_after_urgent: bool = False
+
+    @property
+    def url_name(self) -> str:
+        return "screening:" + self.slug.replace("-", "_")
+
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+STEPS = (
+    Step("about-you", gettext_lazy("About you"), forms.AboutYouForm, locked_after_urgent=True),
+    Step(
+        "pregnancy",
+        gettext_lazy("Pregnancy and breastfeeding"),
+        forms.PregnancyForm,
+        applies=pregnancy_applies,
+    ),
+    Step(
+        "symptoms",
+        gettext_lazy("How you feel"),
+        forms.SymptomsForm,
+        intro=gettext_lazy(
+            "For each of these, tell us if you have noticed it in the last few months. "
+            "If you have, tell us how much it bothers you and how long you have had it."
+        ),
+    ),
+    Step(
+        "urgent",
+        gettext_lazy("Urgent symptoms"),
+        forms.UrgentForm,
+        intro=gettext_lazy("Do you have any of these now, or did they start in the last few days?"),
+        locked_after_urgent=True,
+    ),
+    Step(
+        "risk-factors",
+        gettext_lazy("Diet, medicines and health"),
+        forms.RiskFactorsForm,
+    ),
+    Step(
+        "blood-tests",
+        gettext_lazy("Recent blood test results"),
+        forms.BloodTestsForm,
+        intro=gettext_lazy(
+            "If you have results from blood tests in the last year, you can add up to 3 here. "
+            "This is optional: leave it empty and continue if you do not have any."
+        ),
+    ),
+)
+STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+
+
+# --- 2. The draft in the session ---------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """One intake in progress. Lives in the session as plain JSON-safe values."""
+
+    idempotency_key: str
+    intake_date: datetime.date
+    steps: dict[str, dict] = field(default_factory=dict)
+    # The public_id of the submission stored when an urgent symptom was answered yes.
+    urgent_submission: str | None = None
+    # The public_id of the IntakeDraft row ("Save and come back later"), if saved.
+    saved_draft: str | None = None
+
+    def as_data(self) -> dict:
+        """The draft as JSON-safe values: what the session and an IntakeDraft row hold."""
+        return {
+            "idempotency_key": self.idempotency_key,
+            "intake_date": self.intake_date.isoformat(),
+            "steps": self.steps,
+            "urgent_submission": self.urgent_submission,
+            "saved_draft": self.saved_draft,
+        }
+
+    def save(self, session: SessionBase) -> None:
+        session[SESSION_KEY] = self.as_data()
+
+    def contact_consent(self) -> bool:
+        """The patient agreed to be emailed (needed to save and come back later)."""
+        return self.steps.get("about-you", {}).get("contact_consent") == "yes"
+
+
+def _draft_from_data(data: dict) -> Draft:
+    return Draft(
+        idempotency_key=data["idempotency_key"],
+        intake_date=datetime.date.fromisoformat(data["intake_date"]),
+        steps=data["steps"],
+        urgent_submission=data["urgent_submission"],
+        saved_draft=data.get("saved_draft"),
+    )
+
+
+def draft_load(session: SessionBase) -> Draft | None:
+    data = session.get(SESSION_KEY)
+    if not data:
+        return None
+    return _draft_from_data(data)
+
+
+def draft_restore(
+    session: SessionBase, *, data: dict, saved_draft: str, today: datetime.date
+) -> Draft:
+    """Put a saved draft (IntakeDraft.data) back in the session, replacing any other.
+
+    The intake day becomes today, so "not in the future" checks and the age (worked out
+    again from the date of birth) are those of the day the form is sent; pages that now
+    apply (pregnancy, after a birthday) are asked before the form can be sent.
+    """
+    draft = _draft_from_data(data)
+    draft.intake_date = today
+    draft.saved_draft = saved_draft
+    about = draft.steps.get("about-you")
+    if about is not None:
+        date_of_birth = datetime.date.fromisoformat(about["date_of_birth"])
+        about["age_years"] = forms.age_on(date_of_birth, today)
+    draft.save(session)
+    return draft
+
+
+def draft_start(session: SessionBase, *, today: datetime.date) -> Draft:
+    """A new draft with its own idempotency key (sent with the final POST as well)."""
+    draft = Draft(idempotency_key=secrets.token_urlsafe(32), intake_date=today)
+    draft.save(session)
+    return draft
+
+
+def draft_clear(session: SessionBase) -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def applicable_steps(draft: Draft) -> list[Step]:
+    return [step for step in STEPS if step.applies(draft)]
+
+
+def first_unfinished_step(draft: Draft) -> Step | None:
+    for step in applicable_steps(draft):
+        if step.slug not in draft.steps:
+            return step
+    return None
+
+
+def is_locked(draft: Draft, step: Step) -> bool:
+    return draft.urgent_submission is not None and step.locked_after_urgent
+
+
+def step_before(draft: Draft, step: Step) -> Step | None:
+    """The applicable page before `step` (which itself may not apply)."""
+    earlier = [other for other in STEPS[: STEPS.index(step)] if other.applies(draft)]
+    return earlier[-1] if earlier else None
+
+
+def step_after(draft: Draft, step: Step) -> Step | None:
+    """The applicable page after `step` (which itself may not apply); None: check answers."""
+    later = [other for other in STEPS[STEPS.index(step) + 1 :] if other.applies(draft)]
+    return later[0] if later else None
+
+
+# --- 3. Draft -> contract answers ----------------------------------------------------
+
+
+def _number(text: str) -> int | float:
+    """A lab value from the form ("250", "4.5") as the JSON number the contract wants."""
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _symptom(data: dict, code: str) -> dict:
+    if data[f"{code}_present"] != "yes":
+        return {"present": False}
+    answer: dict = {"present": True, "severity": data[f"{code}_severity"]}
+    if data[f"{code}_duration"] is not None:
+        answer["duration_weeks"] = data[f"{code}_duration"]
+    if data.get(f"{code}_sites"):
+        answer["sites"] = list(data[f"{code}_sites"])
+    both_sides = data.get(f"{code}_both_sides")
+    if both_sides in ("yes", "no"):
+        answer["both_sides"] = both_sides == "yes"
+    return answer
+
+
+def _symptoms(data: dict) -> dict:
+    return {code: _symptom(data, code) for code in contract.SYMPTOMS}
+
+
+def _red_flags(data: dict) -> dict:
+    return {code: data[code] == "yes" for code in contract.RED_FLAGS}
+
+
+def _code_list(chosen: list[str]) -> list[str] | None:
+    """Checked codes; [] for "None of these"; None (absent) for "I don't know"."""
+    if forms.DONT_KNOW in chosen:
+        return None
+    return [code for code in chosen if code != forms.NONE_OF_THESE]
+
+
+def answers_from_steps(draft: Draft) -> dict:
+    """The contract's answers dict from the pages answered so far.
+
+    Only pages that apply and were answered contribute; "I don't know" leaves the key
+    absent, because absent means "not answered" in the contract.
+    """
+    done = {
+        step.slug: draft.steps[step.slug]
+        for step in applicable_steps(draft)
+        if step.slug in draft.steps
+    }
+    about = done["about-you"]
+    answers: dict = {"age_years": about["age_years"], "sex": about["sex"]}
+
+    if "pregnancy" in done:
+        answers["pregnant"] = done["pregnancy"]["pregnant"]
+        answers["breastfeeding"] = done["pregnancy"]["breastfeeding"] == "yes"
+
+    if "symptoms" in done:
+        answers["symptoms"] = _symptoms(done["symptoms"])
+
+    if "urgent" in done:
+        answers["red_flags"] = _red_flags(done["urgent"])
+
+    if "risk-factors" in done:
+        risk = done["risk-factors"]
+        answers["diet"] = risk["diet"]
+        if risk["alcohol_units_per_week"] is not None:
+            answers["alcohol_units_per_week"] = risk["alcohol_units_per_week"]
+        for key in ("medicines", "conditions"):
+            codes = _code_list(risk[key])
+            if codes is not None:
+                answers[key] = codes
+        if risk["family_history"] in ("yes", "no"):
+            answers["family_history"] = risk["family_history"] == "yes"
+        answers["b12_treatment"] = risk["b12_treatment"]
+
+    if done.get("blood-tests", {}).get("labs"):
+        answers["labs"] = [
+            {
+                "test": lab["test"],
+                "value": _number(lab["value"]),
+                "unit": lab["unit"],
+                "date": lab["date"],
+            }
+            for lab in done["blood-tests"]["labs"]
+        ]
+    return answers
+
+
+def patient_details_from_steps(draft: Draft) -> dict:
+    """Who the patient is, for `services.intake_submit(patient_details=...)`."""
+    about = draft.steps["about-you"]
+    return {
+        "full_name": about["full_name"],
+        "email": about["email"],
+        "phone": about["phone"],
+        "date_of_birth": datetime.date.fromisoformat(about["date_of_birth"]),
+        "contact_consent": about["contact_consent"] == "yes",
+    }
+
+
+def draft_red_flags(draft: Draft) -> list[str]:
+    """Red flags answered yes on the urgent page (answered or not, this is the rule's input)."""
+    urgent = draft.steps.get("urgent", {})
+    return [code for code in contract.RED_FLAGS if urgent.get(code) == "yes"]
+
+
+def follow_up_answers(pages: dict) -> dict:
+    """The follow-up check-in's answers from its two pages, the intake's symptoms and
+    urgent pages asked again (session data keyed "symptoms" and "urgent").
+
+    `services.follow_up_submit` adds the age on the day.
+    """
+    return {"symptoms": _symptoms(pages["symptoms"]), "red_flags": _red_flags(pages["urgent"])}
+
+
+# --- 4. Check your answers -----------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    lines: list[str]
+    change_url: str | None  # None: this answer can no longer be changed
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[Row]
+
+
+def _change_url(draft: Draft, slug: str, anchor: str) -> str | None:
+    step = STEPS_BY_SLUG[slug]
+    if is_locked(draft, step):
+        return None
+    return f"{step.url()}?return=check#{anchor}"
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _long_date(iso: str) -> str:
+    """A long date, like 3 April 1990; the format is translated too (3 de abril de 1990)."""
+    return date_format(datetime.date.fromisoformat(iso), pgettext("long date format", "j F Y"))
+
+
+def _symptom_lines(code: str, answer: dict) -> list[str]:
+    if not answer["present"]:
+        return [_("No")]
+    weeks = answer.get("duration_weeks")
+    how_long = (
+        ngettext("for %(weeks)s week", "for %(weeks)s weeks", weeks) % {"weeks": weeks}
+        if weeks is not None
+        else _("how long: not known")
+    )
+    lines = [
+        _("Yes: %(severity)s out of 10, %(how_long)s")
+        % {"severity": answer["severity"], "how_long": how_long}
+    ]
+    if "sites" in answer:
+        site_labels = labels.SITE_LABELS[code]
+        places = ", ".join(str(site_labels[site]) for site in answer["sites"])
+        lines.append(_("Where: %(places)s") % {"places": places})
+    if "both_sides" in answer:
+        lines.append(_("Both sides: %(answer)s") % {"answer": _yes_no(answer["both_sides"])})
+    return lines
+
+
+def _codes_lines(answers: dict, key: str, code_labels: dict) -> list[str]:
+    if key not in answers:
+        return [_("I don't know")]
+    if not answers[key]:
+        return [_("None of these")]
+    return [str(code_labels[code]) for code in answers[key]]
+
+
+def check_sections(draft: Draft) -> list[Section]:
+    """Every answer given, in plain words, each with where to change it."""
+    answers = answers_from_steps(draft)
+    about = draft.steps["about-you"]
+    sections = [
+        Section(
+            _("About you"),
+            [
+                Row(
+                    _("Full name"),
+                    [about["full_name"]],
+                    _change_url(draft, "about-you", "id_full_name"),
+                ),
+                Row(
+                    _("Email address"),
+                    [about["email"]],
+                    _change_url(draft, "about-you", "id_email"),
+                ),
+                Row(
+                    _("Phone number"),
+                    [about["phone"] or _("Not given")],
+                    _change_url(draft, "about-you", "id_phone"),
+                ),
+                Row(
+                    _("Date of birth"),
+                    [_long_date(about["date_of_birth"])],
+                    _change_url(draft, "about-you", "id_dob_day"),
+                ),
+                Row(
+                    _("Sex registered at birth"),
+                    [str(labels.SEX_LABELS[about["sex"]])],
+                    _change_url(draft, "about-you", "id_sex_0"),
+                ),
+                Row(
+                    _("The clinic can contact you by email"),
+                    [_yes_no(about["contact_consent"] == "yes")],
+                    _change_url(draft, "about-you", "id_contact_consent_0"),
+                ),
+            ],
+        )
+    ]
+    if "pregnant" in answers:
+        sections.append(
+            Section(
+                _("Pregnancy and breastfeeding"),
+                [
+                    Row(
+                        _("Pregnant"),
+                        [str(labels.PREGNANT_LABELS[answers["pregnant"]])],
+                        _change_url(draft, "pregnancy", "id_pregnant_0"),
+                    ),
+                    Row(
+                        _("Breastfeeding"),
+                        [_yes_no(answers["breastfeeding"])],
+                        _change_url(draft, "pregnancy", "id_breastfeeding_0"),
+                    ),
+                ],
+            )
+        )
+    sections.append(
+        Section(
+            _("How you feel"),
+            [
+                Row(
+                    str(labels.SYMPTOM_LABELS[code]),
+                    _symptom_lines(code, answer),
+                    _change_url(draft, "symptoms", f"id_{code}_present_0"),
+                )
+                for code, answer in answers["symptoms"].items()
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            _("Urgent symptoms"),
+            [
+                Row(
+                    str(labels.RED_FLAG_LABELS[code]),
+                    [_yes_no(answer)],
+                    _change_url(draft, "urgent", f"id_{code}_0"),
+                )
+                for code, answer in answers["red_flags"].items()
+            ],
+        )
+    )
+    alcohol = answers.get("alcohol_units_per_week")
+    family = {True: _("Yes"), False: _("No"), None: _("I don't know")}
+    sections.append(
+        Section(
+            _("Diet, medicines and health"),
+            [
+                Row(
+                    _("Usual diet"),
+                    [str(labels.DIET_LABELS[answers["diet"]])],
+                    _change_url(draft, "risk-factors", "id_diet_0"),
+                ),
+                Row(
+                    _("Alcohol units in a usual week"),
+                    [str(alcohol) if alcohol is not None else _("Not given")],
+                    _change_url(draft, "risk-factors", "id_alcohol_units_per_week"),
+                ),
+                Row(
+                    _("Medicines"),
+                    _codes_lines(answers, "medicines", labels.MEDICINE_LABELS),
+                    _change_url(draft, "risk-factors", "id_medicines_0"),
+                ),
+                Row(
+                    _("Conditions and treatments"),
+                    _codes_lines(answers, "conditions", labels.CONDITION_LABELS),
+                    _change_url(draft, "risk-factors", "id_conditions_0"),
+                ),
+                Row(
+                    _("Family history"),
+                    [family[answers.get("family_history")]],
+                    _change_url(draft, "risk-factors", "id_family_history_0"),
+                ),
+                Row(
+                    _("Vitamin B12 now"),
+                    [str(labels.B12_TREATMENT_LABELS[answers["b12_treatment"]])],
+                    _change_url(draft, "risk-factors", "id_b12_treatment_0"),
+                ),
+            ],
+        )
+    )
+    lab_lines = [
+        _("%(test)s: %(value)s %(unit)s on %(date)s")
+        % {
+            "test": labels.LAB_TEST_LABELS[lab["test"]],
+            "value": lab["value"],
+            "unit": labels.UNIT_LABELS[lab["unit"]],
+            "date": _long_date(lab["date"]),
+        }
+        for lab in answers.get("labs", [])
+    ]
+    sections.append(
+        Section(
+            _("Recent blood test results"),
+            [
+                Row(
+                    _("Results"),
+                    lab_lines or [_("None given")],
+                    _change_url(draft, "blood-tests", "id_lab1_test"),
+                )
+            ],
+        )
+    )
+    return sections
+
+
+# --- 5. Get help now -----------------------------------------------------------------
+
+# Which advice each red flag needs (clinical.md section F), most time-critical first.
+# The template `screening/get_help_now.html` has one block of plain advice per group.
+ADVICE_GROUPS = (
+    ("stroke", ("sudden_one_sided_weakness_or_speech_difficulty",)),  # F9
+    ("emergency_services", ("sudden_vision_loss", "chest_pain", "breathless_at_rest")),  # F5-F7
+    ("emergency_department_now", ("bladder_or_bowel_control_loss", "saddle_numbness")),  # F1-F2
+    (
+        "emergency_department_today",
+        ("rapidly_worsening_weakness_or_numbness", "new_difficulty_walking"),
+    ),  # F3-F4
+    ("mental_health", ("thoughts_of_self_harm",)),  # F8
+)
+
+
+def advice_groups(red_flags: list[str]) -> list[dict]:
+    """[{"group": "stroke", "flags": [labels...]}, ...] for the flags answered yes."""
+    groups = []
+    for group, codes in ADVICE_GROUPS:
+        flags = [str(labels.RED_FLAG_LABELS[code]) for code in codes if code in red_flags]
+        if flags:
+            groups.append({"group": group, "flags": flags})
+    return groups

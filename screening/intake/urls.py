@@ -1,0 +1,31 @@
+"""Patient-facing URLs. No URL carries personal data or a database id."""
+
+from django.urls import path
+
+from screening.intake import follow_up_views, views
+
+app_name = "screening"
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("intake/about-you/", views.question, {"slug": "about-you"}, name="about_you"),
+    path("intake/pregnancy/", views.question, {"slug": "pregnancy"}, name="pregnancy"),
+    path("intake/symptoms/", views.question, {"slug": "symptoms"}, name="symptoms"),
+    path("intake/urgent/", views.question, {"slug": "urgent"}, name="urgent"),
+    path("intake/risk-factors/", views.question, {"slug": "risk-factors"}, name="risk_factors"),
+    path("intake/blood-tests/", views.question, {"slug": "blood-tests"}, name="blood_tests"),
+    path("intake/check/", views.check, name="check"),
+    path("intake/done/", views.done, name="done"),
+    path("intake/get-help-now/", views.get_help_now, name="get_help_now"),
+    path("intake/saved/", views.saved, name="saved"),
+    path("intake/resume/<str:token>/", views.resume, name="intake_resume"),
+    # The follow-up check-in. The fixed pages come first: a token never matches them.
+    path("follow-up/thank-you/", follow_up_views.done, name="follow_up_done"),
+    path(
+        "follow-up/get-help-now/",
+        follow_up_views.get_help_now,
+        name="follow_up_get_help_now",
+    ),
+    path("follow-up/<str:token>/", follow_up_views.symptoms, name="follow_up"),
+    path("follow-up/<str:token>/urgent/", follow_up_views.urgent, name="follow_up_urgent"),
+]

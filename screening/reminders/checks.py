@@ -1,0 +1,17 @@
+"""System checks: settings that would only fail later, at a 3 a.m. dispatch, fail at start-up."""
+
+from __future__ import annotations
+
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+
+@register()
+def patient_email_hours_check(app_configs, **kwargs) -> list[Error]:
+    from screening.reminders.outbox import patient_email_hours
+
+    try:
+        patient_email_hours()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="screening.E001")]
+    return []

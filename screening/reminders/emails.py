@@ -1,0 +1,149 @@
+"""Reminder emails: one small function per kind.
+
+Each renders the template trio `templates/emails/<kind>/subject.txt`, `body.txt` and
+`body.html` in the recipient's language, and returns an unsent EmailMultiAlternatives
+(`screening.reminders.outbox` sends it and records the outcome).
+
+What the emails may say: patient emails carry no health information and no name (an
+email can be read by someone else): only that the clinic has a message, the link, the
+clinic's name and contact, and a one-click unsubscribe link (also in the
+List-Unsubscribe headers, RFC 8058). Staff emails carry no patient data: a count, a
+wait, and a link to /staff/.
+
+The Message-ID is derived from the reminder's key, so a receiving system can spot a
+duplicate of the same reminder.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from screening import labels
+from screening.engine import contract
+from screening.models import Reminder
+from screening.reminders.links import reminder_link_url
+from screening.reminders.unsubscribe import unsubscribe_url
+
+Kind = Reminder.Kind
+
+
+def recipient(reminder: Reminder) -> str:
+    """The address a reminder goes to. A follow-up or blood test reminder follows its
+    submission to the patient record it belongs to now (records can be merged)."""
+    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST):
+        return reminder.submission.patient.email
+    if reminder.kind == Kind.UNFINISHED_INTAKE:
+        return reminder.draft.email
+    return reminder.staff_user.email
+
+
+def message_id(reminder: Reminder) -> str:
+    """Stable per reminder: the same key always gives the same Message-ID."""
+    digest = hashlib.sha256(reminder.key.encode()).hexdigest()[:32]
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<reminder.{digest}@{domain}>"
+
+
+def _site_url(route: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(route)
+
+
+def _email(reminder: Reminder, context: dict, *, unsubscribe: bool) -> EmailMultiAlternatives:
+    context = {
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        **context,
+    }
+    headers = {"Message-ID": message_id(reminder), "Auto-Submitted": "auto-generated"}
+    if unsubscribe:
+        url = unsubscribe_url(reminder)
+        context["unsubscribe_url"] = url
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    folder = f"emails/{reminder.kind}"
+    with translation.override(reminder.language):
+        context["language_code"] = translation.get_language()
+        subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
+        text = render_to_string(f"{folder}/body.txt", context).strip() + "\n"
+        html = render_to_string(f"{folder}/body.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient(reminder)],
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+# --- to patients ------------------------------------------------------------------
+
+
+def follow_up(reminder: Reminder) -> EmailMultiAlternatives:
+    """The follow-up check-in: a single-use link to the short follow-up form."""
+    context = {
+        "link": reminder_link_url(reminder, "screening:follow_up"),
+        "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
+    }
+    return _email(reminder, context, unsubscribe=True)
+
+
+def blood_test(reminder: Reminder) -> EmailMultiAlternatives:
+    """After a B12 test was ordered: please contact the clinic. It cannot say why."""
+    return _email(reminder, {}, unsubscribe=True)
+
+
+def unfinished_intake(reminder: Reminder) -> EmailMultiAlternatives:
+    """A saved, unfinished intake: a single-use link to carry on."""
+    context = {
+        "link": reminder_link_url(reminder, "screening:intake_resume"),
+        # The saved answers may be kept for less time than a link lasts: promise the shorter.
+        "link_days": max(
+            1,
+            min(
+                settings.REMINDER_LINK_MAX_AGE_DAYS,
+                (reminder.draft.expires_at - timezone.now()).days,
+            ),
+        ),
+    }
+    return _email(reminder, context, unsubscribe=True)
+
+
+# --- to staff ---------------------------------------------------------------------
+
+
+def escalation(reminder: Reminder) -> EmailMultiAlternatives:
+    """An urgent submission waits unreviewed: to the clinicians on duty."""
+    context = {
+        "minutes": settings.ESCALATION_AFTER_MINUTES,
+        "queue_url": _site_url("staff:queue"),
+    }
+    return _email(reminder, context, unsubscribe=False)
+
+
+def digest(
+    reminder: Reminder,
+    *,
+    counts: dict[str, int],
+    total: int,
+    oldest_submitted_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> EmailMultiAlternatives:
+    """The daily queue digest: open submissions per level and the longest wait."""
+    context = {
+        "level_counts": [(labels.LEVEL_LABELS[level], counts[level]) for level in contract.LEVELS],
+        "total": total,
+        "oldest_submitted_at": oldest_submitted_at,
+        "now": now,
+        "queue_url": _site_url("staff:queue"),
+    }
+    return _email(reminder, context, unsubscribe=False)

@@ -1,0 +1,86 @@
+"""The review queue as CSV, streamed row by row.
+
+The export holds what the queue shows the person exporting, nothing more: no answers, no
+notes, no lab values. Level and top reasons are only there for staff with clinical access.
+
+Formula injection: a spreadsheet treats a cell starting with `=`, `+`, `-` or `@` as a
+formula (and a leading tab or carriage return can hide one), so a patient who types
+`=HYPERLINK(...)` as their name could run it on a clinician's computer. Every such cell
+gets a leading apostrophe (`'=cmd...`), which spreadsheets show as text (OWASP's advice).
+Numbers we write ourselves (age, minutes) never start with those characters.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterable, Iterator
+
+from django.utils import timezone
+
+from screening.domain import selectors
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_SIZE = 500
+
+
+def csv_safe(value: object) -> str:
+    """The cell as text, with a leading apostrophe if a spreadsheet could run it."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def queue_csv_header(*, clinical: bool) -> list[str]:
+    header = ["Reference", "Patient name", "Email", "Phone", "Age"]
+    if clinical:
+        header += ["Level", "Top reasons"]
+    header += ["Submitted", "Waiting (minutes)"]
+    if clinical:
+        header += ["Overdue"]
+    header += ["Assignee", "Status"]
+    return header
+
+
+def queue_csv_rows(
+    submissions, *, clinical: bool, now: datetime.datetime, highlight_minutes: int
+) -> Iterator[list[str]]:
+    """The header, then one row per submission of `selectors.queue_submissions`, in its
+    order, fetched CHUNK_SIZE at a time."""
+    yield queue_csv_header(clinical=clinical)
+    for submission in submissions.iterator(chunk_size=CHUNK_SIZE):
+        [row] = selectors.queue_rows(
+            submissions=[submission],
+            now=now,
+            highlight_minutes=highlight_minutes,
+            clinical=clinical,
+        )
+        patient = submission.patient
+        cells = [submission.reference, patient.full_name, patient.email, patient.phone]
+        cells.append(str(submission.age_years))
+        if clinical:
+            cells += [str(submission.get_level_display()), " | ".join(row.top_reasons)]
+        cells += [
+            timezone.localtime(submission.submitted_at).strftime("%Y-%m-%d %H:%M"),
+            "" if row.waiting is None else str(int(row.waiting.total_seconds() // 60)),
+        ]
+        if clinical:
+            cells.append("yes" if row.overdue else "")
+        cells += [
+            submission.assignee.get_username() if submission.assignee else "",
+            str(submission.get_status_display()),
+        ]
+        yield cells
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
+    """Each row as one escaped CSV line."""
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow([csv_safe(cell) for cell in row])

@@ -1,0 +1,83 @@
+"""The staff list of failed reminders, with a retry button (staff/reminders/failed/)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from screening.accounts.permissions import staff_view
+from screening.domain.audit import audit_record
+from screening.models import AuditEvent, Reminder
+from screening.reminders import outbox as reminders
+
+FAILED_PAGE_SIZE = 100
+
+
+def _failed_rows() -> list[dict]:
+    """Reference (or the reminder's id), kind, error, attempts: nothing about health."""
+    failed = (
+        Reminder.objects.filter(status=Reminder.Status.FAILED)
+        .select_related("submission")
+        .order_by("-sending_at", "-pk")[:FAILED_PAGE_SIZE]
+    )
+    return [
+        {
+            "public_id": reminder.public_id,
+            "reference": reminder.submission.reference if reminder.submission else "",
+            "kind": reminder.get_kind_display(),
+            "error": reminder.last_error,
+            "attempts": reminder.attempts,
+            "failed_at": reminder.sending_at or reminder.due_at,
+        }
+        for reminder in failed
+    ]
+
+
+@staff_view("screening.review_submission")
+@require_http_methods(["GET", "POST"])
+def reminders_failed(request: HttpRequest) -> HttpResponse:
+    """Failed reminders with their error; POST `reminder=<public id>` retries one."""
+    if request.method == "POST":
+        return _retry(request)
+    rows = _failed_rows()
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.VIEW,
+        what="reminders.failed",
+        detail={"rows": len(rows)},
+    )
+    return render(
+        request, "staff/reminders_failed.html", {"title": "Failed reminders", "rows": rows}
+    )
+
+
+def _retry(request: HttpRequest) -> HttpResponse:
+    try:
+        public_id = uuid.UUID(request.POST.get("reminder", ""))
+        reminder = Reminder.objects.select_related("patient").get(public_id=public_id)
+    except (ValueError, Reminder.DoesNotExist):
+        messages.error(request, "That reminder was not found; nothing changed.")
+        return redirect("staff:reminders_failed")
+    previous_error = reminder.last_error
+    try:
+        with transaction.atomic():
+            reminders.reminder_retry(reminder=reminder, by=request.user)
+            audit_record(
+                request=request,
+                action=AuditEvent.Action.CHANGE,
+                what="reminder.retry",
+                object_type="reminder",
+                object_id=str(reminder.public_id),
+                patient=reminder.patient,
+                detail={"kind": reminder.kind, "previous_error": previous_error},
+            )
+    except reminders.NotFailed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The reminder will be sent again within a minute or two.")
+    return redirect("staff:reminders_failed")

@@ -1,0 +1,196 @@
+"""Rate limits on the public POSTs, per client address, counted in Django's cache.
+
+What is counted: every POST to a patient page (the `screening` URL namespace: the intake
+steps, check and send, start again, resume, follow-up; and `reminders`: unsubscribe) against
+INTAKE_RATE_LIMIT, and every `POST /fhir/QuestionnaireResponse` against FHIR_RATE_LIMIT.
+GETs and the staff pages are not counted (staff sign-in has django-axes).
+
+How: a fixed window. The counter's key is the scope, a keyed hash of the client's address
+(so the cache holds no address) and the window's start; `cache.add` creates it, then
+`cache.incr` counts (both atomic on Redis, so two web processes never lose a hit). A burst
+across a window's edge can reach twice the limit; that is the price of one key per window.
+
+Over the limit: 429 with a Retry-After header, before the view runs, so nothing of the
+request is kept or stored. Patients get a translated page saying to wait and where to
+get care now; an EHR gets an OperationOutcome.
+
+The address is REMOTE_ADDR, never a client-supplied header. Behind a proxy, the proxy must
+pass the real address (docs/security.md); otherwise every patient shares one counter. An
+IPv6 address counts as its /64 network, which one household or phone usually holds.
+
+A cache that does not answer lets the request through (and logs it): the form stays up.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import ResolverMatch
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+OFF = "off"
+KEY_PREFIX = "ratelimit"
+HASH_SALT = "screening.ratelimit"
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 60 * 60}
+RATE_PATTERN = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)?([smh])")
+INTAKE = "intake"
+FHIR = "fhir"
+SETTING_NAMES = {INTAKE: "INTAKE_RATE_LIMIT", FHIR: "FHIR_RATE_LIMIT"}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int  # requests allowed in each window
+    seconds: int  # the window
+
+
+@functools.lru_cache(maxsize=16)
+def parse_rate(text: str) -> Rate | None:
+    """'60/10m' (60 in 10 minutes), '5/s', '1000/h'; 'off' for no limit (None).
+    Anything else raises ImproperlyConfigured."""
+    if text == OFF:
+        return None
+    match = RATE_PATTERN.fullmatch(text)
+    if match is None:
+        raise ImproperlyConfigured(
+            f"A rate limit must look like 60/10m (count/window, window in s, m or h) "
+            f"or be '{OFF}', not {text!r}."
+        )
+    count, multiple, unit = match.groups()
+    return Rate(count=int(count), seconds=int(multiple or 1) * UNIT_SECONDS[unit])
+
+
+def rate_for(scope: str) -> Rate | None:
+    name = SETTING_NAMES[scope]
+    return parse_rate(getattr(settings, name))
+
+
+PATIENT_NAMESPACES = ("screening", "reminders")  # the patient pages' URL namespaces
+
+
+def scope_for(request: HttpRequest, match: ResolverMatch | None) -> str | None:
+    """Which limit a request counts against, or None."""
+    if request.method != "POST" or match is None:
+        return None
+    if match.namespace in PATIENT_NAMESPACES:
+        return INTAKE
+    if match.namespace == "fhir" and match.url_name == "questionnaire_response_create":
+        return FHIR
+    return None
+
+
+def address_key(address: str) -> str:
+    """A keyed hash of the client's address (an IPv6 address as its /64 network)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        network = address  # not an IP (a unix socket, a test): counted as it is
+    else:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # ::ffff:203.0.113.5 is 203.0.113.5
+        if isinstance(ip, ipaddress.IPv6Address):
+            network = str(ipaddress.IPv6Network((ip, 64), strict=False))
+        else:
+            network = str(ip)
+    return salted_hmac(HASH_SALT, network).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Hit:
+    count: int  # requests so far in this window, this one included
+    allowed: bool
+    retry_after: int  # seconds until the window ends
+
+
+def hit(*, scope: str, address: str, rate: Rate, now: float) -> Hit:
+    """Count one request from `address` against `rate`."""
+    window_start = int(now) - int(now) % rate.seconds
+    key = f"{KEY_PREFIX}:{scope}:{address_key(address)}:{window_start}"
+    cache.add(key, 0, timeout=rate.seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr: a new window
+        cache.add(key, 1, timeout=rate.seconds)
+        count = 1
+    return Hit(
+        count=count,
+        allowed=count <= rate.count,
+        retry_after=max(1, window_start + rate.seconds - int(now)),
+    )
+
+
+def too_many_response(request: HttpRequest, *, scope: str, retry_after: int) -> HttpResponse:
+    if scope == FHIR:
+        from screening.fhir.api_auth import outcome_response  # api_auth imports the FHIR models
+
+        response = outcome_response(
+            429,
+            [
+                (
+                    "throttled",
+                    f"Too many requests from this address: retry after {retry_after} seconds",
+                    None,
+                )
+            ],
+        )
+    else:
+        minutes = max(1, -(-retry_after // 60))
+        response = render(
+            request,
+            "screening/too_many_attempts.html",
+            {"title": _("Too many attempts from your connection"), "minutes": minutes},
+            status=429,
+        )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class RateLimitMiddleware:
+    """Counts public POSTs (see the module docstring) and answers 429 over the limit.
+
+    Placed after LocaleMiddleware (the page is translated) and before CsrfViewMiddleware
+    (a flood without CSRF tokens is counted too)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        for scope in SETTING_NAMES:
+            rate_for(scope)  # a malformed setting fails at start-up, not at a patient
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        scope = scope_for(request, request.resolver_match)
+        rate = rate_for(scope) if scope else None
+        if rate is None:
+            return None
+        address = request.META.get("REMOTE_ADDR") or "unknown"
+        try:
+            result = hit(scope=scope, address=address, rate=rate, now=time.time())
+        except Exception:  # the cache is down: let the patient through
+            logger.exception("Rate limit not checked: the cache did not answer")
+            return None
+        if result.allowed:
+            return None
+        if result.count == rate.count + 1:  # once a window, not once a request
+            logger.warning(
+                "Rate limit reached: %s POSTs in %s s (%s, client %s); answering 429",
+                rate.count,
+                rate.seconds,
+                scope,
+                address_key(address)[:12],
+            )
+        return too_many_response(request, scope=scope, retry_after=result.retry_after)
