@@ -192,6 +192,14 @@ class Submission(models.Model):
         return self.status not in (self.Status.REVIEWED, self.Status.CLOSED)
 
 
+# While the clinic's review is open: the queue's default, and an active FHIR Flag.
+OPEN_STATUSES = (
+    Submission.Status.NEW,
+    Submission.Status.IN_REVIEW,
+    Submission.Status.AWAITING_TEST,
+)
+
+
 class SymptomAnswer(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="symptoms")
     code = models.CharField(

@@ -10,7 +10,7 @@ import factory
 from django.utils import timezone
 
 from screening.engine import contract
-from screening.intake.steps import QUESTIONNAIRE_VERSION
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.models import (
     LabResult,
     Patient,

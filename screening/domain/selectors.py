@@ -16,6 +16,7 @@ from django.utils import timezone
 from screening import labels
 from screening.engine import contract, rules
 from screening.models import (
+    OPEN_STATUSES,
     REFERENCE_ALPHABET,
     REFERENCE_PREFIX,
     LabResult,
@@ -107,11 +108,6 @@ def submission_current_result(*, submission: Submission) -> ScreeningResult | No
 # The staff review queue
 # ---------------------------------------------------------------------------
 
-OPEN_STATUSES = (
-    Submission.Status.NEW,
-    Submission.Status.IN_REVIEW,
-    Submission.Status.AWAITING_TEST,
-)
 # No decision recorded yet: what the urgent highlight is about.
 UNREVIEWED_STATUSES = (Submission.Status.NEW, Submission.Status.IN_REVIEW)
 QUEUE_STATUS_OPEN = ""  # the default: new, in review, awaiting test
@@ -355,7 +351,6 @@ def staff_reviewers() -> QuerySet:
 # One submission's record, for the clinician
 # ---------------------------------------------------------------------------
 
-B12_TESTS = ("total_b12", "active_b12")
 NOT_ANSWERED = "Not answered"
 
 
@@ -447,7 +442,7 @@ def lab_b12_status(*, lab: LabResult) -> str:
     Asks the engine itself (one answers dict holding only this lab), so the thresholds
     live in one place: `rules.screen`.
     """
-    if lab.test not in B12_TESTS:
+    if lab.test not in contract.B12_TESTS:
         return ""
     answers = {"age_years": contract.AGE_MIN, "labs": [_lab_answer(lab)]}
     return rules.screen(answers)["lab_interpretation"]["b12_status"]

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from screening.domain.selectors import submission_answers, submission_current_result
 from screening.engine import contract, rules
-from screening.intake.steps import QUESTIONNAIRE_VERSION
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
 from screening.models import (
     ConditionAnswer,
     LabResult,
@@ -777,7 +777,6 @@ def follow_up_submit(*, original: Submission, answers: dict, reminder, language:
     cannot both store: links.LinkUsed for the loser, and nothing is stored). The age is
     the patient's on the day; a red flag makes it urgent at once, as in the intake.
     """
-    from screening.intake.forms import age_on
     from screening.reminders import links
 
     if reminder.submission_id != original.pk:

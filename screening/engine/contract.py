@@ -113,6 +113,7 @@ LAB_UNITS = {
     "folate": ("ug/L", "nmol/L"),
 }
 LAB_TESTS = tuple(LAB_UNITS)
+B12_TESTS = ("total_b12", "active_b12")  # the two measures of B12 itself (E1, E2)
 
 ANSWER_KEYS = (
     "age_years",

@@ -54,7 +54,8 @@ from fhir.resources.R4B.riskassessment import RiskAssessment, RiskAssessmentPred
 
 from screening import labels
 from screening.engine import contract
-from screening.intake.steps import QUESTIONNAIRE_VERSION
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
+from screening.models import OPEN_STATUSES
 
 FHIR_JSON = "application/fhir+json"
 
@@ -80,9 +81,6 @@ FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 NONE_CODE = "none"
 NONE_LABEL = "None of these"
 
-# Submission statuses while the clinic's review is open (selectors.OPEN_STATUSES; a test
-# keeps the two in step). The Flag is active in these, inactive after.
-REVIEW_OPEN_STATUSES = ("new", "in_review", "awaiting_test")
 
 # LOINC codes, only where a source confirmed them (docs/fhir.md, "LOINC codes"), keyed by
 # (test, unit): a mass code never labels a result in moles. A (test, unit) missing here is
@@ -183,22 +181,7 @@ CODE_LIST_QUESTIONS = {
     "medicines": "Medicines taken now, or for most of the last 4 months",
     "conditions": "Diagnosed conditions and past surgery",
 }
-# Top-level items in questionnaire order (groups included).
-TOP_LEVEL_ORDER = (
-    "age_years",
-    "sex",
-    "pregnant",
-    "breastfeeding",
-    "symptoms",
-    "red_flags",
-    "diet",
-    "alcohol_units_per_week",
-    "medicines",
-    "conditions",
-    "family_history",
-    "b12_treatment",
-    "labs",
-)
+# Top-level items follow the contract's order of answer keys (groups included).
 
 
 def symptom_details(symptom: str) -> tuple[str, ...]:
@@ -312,7 +295,7 @@ def questionnaire(version: str) -> Questionnaire | None:
             "The intake's questions, one item per key of the answers contract. linkIds are "
             "the contract's key paths. Contains no personal data."
         ),
-        item=[_top_level_question(key) for key in TOP_LEVEL_ORDER],
+        item=[_top_level_question(key) for key in contract.ANSWER_KEYS],
     )
 
 
@@ -394,7 +377,7 @@ def response_items(answers: dict) -> list[QuestionnaireResponseItem]:
     conditions list is the answer "none".
     """
     items: list[QuestionnaireResponseItem] = []
-    for key in TOP_LEVEL_ORDER:
+    for key in contract.ANSWER_KEYS:
         if key not in answers:
             continue
         value = answers[key]
@@ -705,11 +688,6 @@ def _patient_name(patient: Patient) -> str:
     return ""
 
 
-def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
-    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - (0 if had_birthday else 1)
-
-
 def age_problems(answers: dict, details: dict, *, day: datetime.date) -> list[str]:
     """The form works the age out from the date of birth; a posted response carries both,
     so they must agree on `day` (the day the response was authored)."""
@@ -920,7 +898,7 @@ def review_flag(
     data: SubmissionExport, *, flag_id: str, subject: Reference, level: str | None
 ) -> Flag:
     """Active while the clinic's review is open (new, in review, awaiting a test)."""
-    is_open = data.status in REVIEW_OPEN_STATUSES
+    is_open = data.status in OPEN_STATUSES  # the Flag: active while the review is open
     level_text = f": {_text(labels.LEVEL_LABELS[level])}" if level else ""
     return Flag(
         id=flag_id,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from screening import labels
 from screening.engine import contract
+from screening.engine.questionnaire import age_on
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 YES_NO_DONT_KNOW = [*YES_NO, ("dont_know", _("I don't know"))]
@@ -37,12 +38,6 @@ EARLIEST_YEAR = 1900
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
-
-
-def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
-    """Whole years between a date of birth and `day` (29 February birthdays count on 1 March)."""
-    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - int(before_birthday)
 
 
 def _radio(choices: list, label, required_message, *, required: bool = True, help_text=""):

@@ -2,7 +2,7 @@
 the pages' answers become the contract's answers dict.
 
 Read top to bottom:
-1. QUESTIONNAIRE_VERSION and STEPS: the question pages, in order.
+1. STEPS: the question pages, in order (the version is engine.questionnaire's).
 2. Draft: what the session holds while a patient fills the form in (nothing is in the
    database until they send it, answer yes to an urgent symptom, or choose "Save and
    come back later", which copies the draft to an IntakeDraft row; draft_restore puts
@@ -33,10 +33,8 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from screening import labels
 from screening.engine import contract
+from screening.engine.questionnaire import age_on
 from screening.intake import forms
-
-# Bump when a question, its wording's meaning, or its choices change.
-QUESTIONNAIRE_VERSION = "1"
 
 PREGNANCY_SEXES = ("female", "other", "prefer_not_to_say")
 PREGNANCY_MAX_AGE = 55
@@ -186,7 +184,7 @@ def draft_restore(
     about = draft.steps.get("about-you")
     if about is not None:
         date_of_birth = datetime.date.fromisoformat(about["date_of_birth"])
-        about["age_years"] = forms.age_on(date_of_birth, today)
+        about["age_years"] = age_on(date_of_birth, today)
     draft.save(session)
     return draft
 

@@ -67,7 +67,6 @@ Status = Reminder.Status
 PATIENT_KINDS = (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.UNFINISHED_INTAKE)
 STAFF_KINDS = (Kind.ESCALATION, Kind.DIGEST)
 # A lab result of one of these, arriving after the order, makes the reminder unnecessary.
-B12_TESTS = ("total_b12", "active_b12")
 
 # A row queued this long ago whose task has not started was lost (e.g. a broker restart):
 # enqueue it again. Longer than the longest retry backoff below, so a row waiting for its
@@ -476,7 +475,7 @@ def _patient_reason(reminder: Reminder) -> str:
         reminder,
         "lab_result_in",
         lambda: LabResult.objects.filter(
-            patient=patient, test__in=B12_TESTS, created_at__gte=reminder.created_at
+            patient=patient, test__in=contract.B12_TESTS, created_at__gte=reminder.created_at
         ).exists(),
     ):
         return CANCELLED_LAB_RESULT_IN
@@ -641,7 +640,7 @@ def _for_sending():
             lab_result_in=Exists(
                 LabResult.objects.filter(
                     patient=OuterRef("submission__patient"),
-                    test__in=B12_TESTS,
+                    test__in=contract.B12_TESTS,
                     created_at__gte=OuterRef("created_at"),
                 )
             ),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import json
 
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.fhir import mapping as fhir
 from screening.fhir.api_auth import api_client_create
-from screening.intake.steps import QUESTIONNAIRE_VERSION
 from tests.conftest import VALID_ANSWERS
 
 FHIR_POST_URL = "/fhir/QuestionnaireResponse"

@@ -8,8 +8,8 @@ from django.db import IntegrityError
 from screening.domain import services
 from screening.domain.selectors import submission_answers, submission_current_result
 from screening.engine import contract, rules
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.engine.validation import InvalidAnswers
-from screening.intake.steps import QUESTIONNAIRE_VERSION
 from screening.models import (
     ConditionAnswer,
     LabResult,

@@ -11,11 +11,10 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from screening.domain import selectors
 from screening.engine import contract
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.engine.validation import validate_answers
 from screening.fhir import mapping as fhir
-from screening.intake.steps import QUESTIONNAIRE_VERSION
 from tests.conftest import VALID_ANSWERS
 
 # Every key of the contract, every symptom detail, a staff-free set of labs.
@@ -504,10 +503,6 @@ def test_loinc_codes_cover_only_units_of_the_right_kind():
     assert ("folate", "nmol/L") not in fhir.LOINC_CODES
     assert fhir.LOINC_CODES[("total_b12", "ng/L")][0] == "2132-9"
     assert fhir.LOINC_CODES[("haemoglobin", "g/dL")][0] == "718-7"
-
-
-def test_review_open_statuses_match_the_queue():
-    assert tuple(selectors.OPEN_STATUSES) == fhir.REVIEW_OPEN_STATUSES
 
 
 def test_problem_lines_become_issues_with_their_key_path_as_expression():

@@ -17,9 +17,9 @@ from fhir.resources.R4B.riskassessment import RiskAssessment
 
 from screening.domain import selectors, services
 from screening.engine import rules
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.fhir import mapping as fhir
 from screening.fhir.api_auth import api_client_create
-from screening.intake.steps import QUESTIONNAIRE_VERSION
 from screening.models import ApiClient, AuditEvent, Patient, Submission
 from tests.conftest import PATIENT_DETAILS, VALID_ANSWERS
 from tests.factories import PatientFactory, SubmissionFactory

@@ -12,7 +12,6 @@ from screening.intake.forms import (
     RiskFactorsForm,
     SymptomsForm,
     UrgentForm,
-    age_on,
 )
 from tests.conftest import INTAKE_DAY, VALID_PAGES
 
@@ -25,22 +24,6 @@ def _form(form_class, slug, **changes):
 def _errors(form) -> dict:
     assert not form.is_valid()
     return {name: list(messages) for name, messages in form.errors.items()}
-
-
-# --- age ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("birth", "day", "age"),
-    [
-        (datetime.date(1990, 4, 3), datetime.date(2025, 4, 2), 34),
-        (datetime.date(1990, 4, 3), datetime.date(2025, 4, 3), 35),
-        (datetime.date(2000, 2, 29), datetime.date(2016, 2, 28), 15),
-        (datetime.date(2000, 2, 29), datetime.date(2016, 3, 1), 16),
-    ],
-)
-def test_age_on_counts_whole_years(birth, day, age):
-    assert age_on(birth, day) == age
 
 
 # --- about you ------------------------------------------------------------------------
