@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from screening.domain.selectors import submission_answers, submission_current_result
 from screening.engine import contract, rules
+from screening.engine.labs import LabLimits
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
 from screening.models import (
     ConditionAnswer,
@@ -375,9 +376,9 @@ def _result_row_create(submission: Submission, screened: dict, *, trigger: str) 
     )
 
 
-def rules_limits() -> rules.LabLimits:
+def rules_limits() -> LabLimits:
     """The clinic's configured lab limits (clinical.md B11: use the limits the clinic sets)."""
-    return rules.LabLimits(**settings.SCREENING_LAB_LIMITS)
+    return LabLimits(**settings.SCREENING_LAB_LIMITS)
 
 
 # ---------------------------------------------------------------------------

@@ -11,21 +11,26 @@ from pathlib import Path
 
 import pytest
 
-from screening.engine import contract, rules
-from screening.engine.rules import RULES_VERSION, LabLimits, screen
+from screening.engine import contract, labs, rule_tables, rules
+from screening.engine.labs import LabLimits
+from screening.engine.rules import RULES_VERSION, screen
 from screening.engine.validation import InvalidAnswers
 
 # A rule change without a RULES_VERSION bump must not slip through: this records
-# the version and a hash of the rules module's code (comments and formatting do
-# not count; ast.dump output is stable within Python 3.11, which the project pins).
-# Import lines and docstrings count too: moving a module (issue 10) changed the hash, not a rule.
+# the version and a hash of the code of every engine module that holds rules (comments
+# and formatting do not count; ast.dump output is stable within Python 3.11, which the
+# project pins). Import lines and docstrings count too: moving a module (issue 10) and
+# splitting rules.py into rules, rule_tables and labs (issue 10) changed the hash, not a rule.
+RULES_MODULES = (rules, rule_tables, labs)
 RECORDED_RULES_VERSION = "2026.11.2"
-RECORDED_RULES_HASH = "f9c81e33d11e1f0a0407a11ff2466032d2f8ad1351488954187ebf3d20a1ebb6"
+RECORDED_RULES_HASH = "7741966cdcfe931956fcb4fd70c94d029ae9625f03a582d9e6cf3a872ddb2622"
 
 
 def _rules_hash() -> str:
-    tree = ast.parse(inspect.getsource(rules))
-    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    digest = hashlib.sha256()
+    for module in RULES_MODULES:
+        digest.update(ast.dump(ast.parse(inspect.getsource(module))).encode())
+    return digest.hexdigest()
 
 
 def test_rules_version_is_bumped_when_rules_change():
@@ -34,8 +39,9 @@ def test_rules_version_is_bumped_when_rules_change():
         return
     if RULES_VERSION == RECORDED_RULES_VERSION:
         pytest.fail(
-            "screening/engine/rules.py changed but RULES_VERSION did not. Any rule change must "
-            "bump RULES_VERSION in screening/engine/rules.py; then set RECORDED_RULES_VERSION to "
+            "A rules module of screening/engine/ changed but RULES_VERSION did not. Any rule "
+            "change must bump RULES_VERSION in screening/engine/rules.py; then set "
+            "RECORDED_RULES_VERSION to "
             f"the new version and RECORDED_RULES_HASH = {current!r} in this test."
         )
     pytest.fail(
@@ -75,11 +81,13 @@ FATIGUE = {"fatigue": _present()}
 
 
 def test_tables_cover_every_contract_code():
-    assert tuple(rule.symptom for rule in rules.SYMPTOM_RULES) == contract.SYMPTOMS
-    assert tuple(rules.RED_FLAG_RULES) == contract.RED_FLAGS
-    assert set(rules.CONDITION_RULES) == set(contract.CONDITIONS)
-    assert set(rules.MEDICINE_RULES) == set(contract.MEDICINES) - {"combined_oral_contraceptive"}
-    assert set(rules.DIET_RULES) == set(contract.DIETS) - {"omnivore"}
+    assert tuple(rule.symptom for rule in rule_tables.SYMPTOM_RULES) == contract.SYMPTOMS
+    assert tuple(rule_tables.RED_FLAG_RULES) == contract.RED_FLAGS
+    assert set(rule_tables.CONDITION_RULES) == set(contract.CONDITIONS)
+    assert set(rule_tables.MEDICINE_RULES) == set(contract.MEDICINES) - {
+        "combined_oral_contraceptive"
+    }
+    assert set(rule_tables.DIET_RULES) == set(contract.DIETS) - {"omnivore"}
 
 
 # --- result shape -----------------------------------------------------------
@@ -787,7 +795,7 @@ ALL_CODES_SCENARIOS = [
             _lab("mcv", 110, "fL"),
         ],
     },
-    *[{"age_years": 40, "diet": diet, "symptoms": FATIGUE} for diet in rules.DIET_RULES],
+    *[{"age_years": 40, "diet": diet, "symptoms": FATIGUE} for diet in rule_tables.DIET_RULES],
     {"age_years": 30, "diet": "vegan", "symptoms": FATIGUE},
     {"age_years": 30, "symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]},
     {"age_years": 30, "labs": [_lab("total_b12", 100, "ng/L")]},

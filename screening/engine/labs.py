@@ -1,0 +1,244 @@
+"""Laboratory results (clinical.md B11 and section E): the B12 status, methylmalonic
+acid, haemoglobin and MCV as signs, and the lab limits a clinic may configure.
+
+Pure module: no Django. `screen` in `screening/engine/rules.py` calls these; a change to
+a threshold, text or source here is a rule change: bump RULES_VERSION in `rules.py`
+(tests/screening/engine/test_rules.py hashes this module too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from screening.engine.rule_tables import Rule
+
+DEFICIENCY_LIKELY = "deficiency_likely"
+INDETERMINATE = "indeterminate"
+DEFICIENCY_UNLIKELY = "deficiency_unlikely"
+NOT_TESTED = "not_tested"
+# Worst first: E4 says the worst status across tests wins.
+B12_STATUS_ORDER = (DEFICIENCY_LIKELY, INDETERMINATE, DEFICIENCY_UNLIKELY, NOT_TESTED)
+
+
+@dataclass(frozen=True)
+class LabLimits:
+    """Limits for B11 (a low haemoglobin or a high MCV counts as a sign).
+
+    clinical.md B11 says to use the limits the clinic configures. The defaults are
+    the WHO haemoglobin cut-offs for anaemia (below 130 g/L in men, 120 g/L in
+    non-pregnant women, 110 g/L in pregnancy; WHO 2011 VMNIS, WHO 2024 guideline)
+    and an MCV above 100 fL (clinical.md B11; BSH). When sex at birth is not given,
+    the male limit is used: the higher limit flags more people for review, not fewer.
+    """
+
+    haemoglobin_lower_g_l_male: float = 130.0
+    haemoglobin_lower_g_l_female: float = 120.0
+    haemoglobin_lower_g_l_pregnant: float = 110.0
+    mcv_upper_fl: float = 100.0
+
+
+DEFAULT_LIMITS = LabLimits()
+
+# ---------------------------------------------------------------------------
+# Laboratory thresholds (clinical.md E1, E2, E3)
+# ---------------------------------------------------------------------------
+
+# Unit -> (deficiency likely below, indeterminate up to and including). The
+# guideline publishes both ng/L and pmol/L cut-offs; each unit is compared with
+# its own published numbers, so 132.9 pmol/L is "below 133" exactly as printed.
+# (Converting with 1.355 instead would put 132.9 pmol/L at 180.1 ng/L.)
+TOTAL_B12_CUTOFFS = {"ng/L": (180, 350), "pg/mL": (180, 350), "pmol/L": (133, 258)}
+ACTIVE_B12_CUTOFFS = {"pmol/L": (25, 70)}
+NG_PER_L_PER_PMOL_PER_L = 1.355  # total B12 only; used to show an ng/L equivalent
+MMA_COMMONLY_QUOTED_UMOL_L = 0.45  # E3: shown to the clinician, not a rule
+
+
+# --- Section E: laboratory results ------------------------------------------
+
+
+def labs_by_test(labs: list[dict]) -> dict[str, list[dict]]:
+    """Each test's results, in the order given."""
+    by_test: dict[str, list[dict]] = {}
+    for lab in labs:
+        if lab["test"] in by_test:
+            by_test[lab["test"]].append(lab)
+        else:
+            by_test[lab["test"]] = [lab]
+    return by_test
+
+
+def _latest(labs: dict[str, list[dict]], test: str, *, worst, key) -> dict | None:
+    """E4: the most recent result of `test`; on a tie of dates, the worst of them.
+
+    Dates are validated YYYY-MM-DD strings, which sort in calendar order.
+    """
+    results = labs.get(test)
+    if not results:
+        return None
+    if len(results) == 1:  # the usual case: nothing to choose between
+        return results[0]
+    latest_date = max(lab["date"] for lab in results)
+    return worst((lab for lab in results if lab["date"] == latest_date), key=key)
+
+
+def _b12_cutoffs(lab: dict) -> tuple[float, float]:
+    cutoffs = TOTAL_B12_CUTOFFS if lab["test"] == "total_b12" else ACTIVE_B12_CUTOFFS
+    return cutoffs[lab["unit"]]
+
+
+def _b12_status_of(lab: dict) -> str:
+    """E1, E2: "below" is strictly below; "low to high" includes both ends."""
+    low, high = _b12_cutoffs(lab)
+    if lab["value"] < low:
+        return DEFICIENCY_LIKELY
+    if lab["value"] <= high:
+        return INDETERMINATE
+    return DEFICIENCY_UNLIKELY
+
+
+def _b12_rank(lab: dict) -> int:
+    return B12_STATUS_ORDER.index(_b12_status_of(lab))
+
+
+def b12_rules(labs: dict[str, list[dict]]) -> tuple[str, list[Rule]]:
+    """E1, E2, E4: each B12 test's most recent result, and the worst status of them."""
+    status = NOT_TESTED
+    rules = []
+    for test, name, source in (
+        ("total_b12", "Total B12", "clinical.md E1, E4; NG239"),
+        ("active_b12", "Active B12", "clinical.md E2, E4; NG239"),
+    ):
+        lab = _latest(labs, test, worst=min, key=_b12_rank)
+        if lab is None:
+            continue
+        lab_status = _b12_status_of(lab)
+        status = min(status, lab_status, key=B12_STATUS_ORDER.index)
+        low, high = _b12_cutoffs(lab)
+        unit = lab["unit"]
+        if lab_status == DEFICIENCY_LIKELY:
+            meaning = f"below {low} {unit}, deficiency likely"
+        elif lab_status == INDETERMINATE:
+            meaning = f"{low} to {high} {unit}, indeterminate"
+        else:
+            meaning = f"above {high} {unit}, deficiency unlikely"
+        equivalent = ""
+        if test == "total_b12" and unit == "pmol/L":
+            equivalent = f" (about {round(lab['value'] * NG_PER_L_PER_PMOL_PER_L)} ng/L)"
+        count = len(labs[test])
+        latest = f" (the most recent of {count})" if count > 1 else ""
+        text = (
+            f"{name} {_number(lab['value'])} {unit}{equivalent} on {lab['date']}{latest}: "
+            f"{meaning}."
+        )
+        rules.append(Rule(f"lab.{test}.{lab_status}", text, source))
+    return status, rules
+
+
+def _mma_umol_l(lab: dict) -> float:
+    return lab["value"] / 1000 if lab["unit"] == "nmol/L" else lab["value"]
+
+
+def mma_rules(labs: dict[str, list[dict]]) -> list[Rule]:
+    """E3: show methylmalonic acid to the clinician; it does not set b12_status."""
+    lab = _latest(labs, "mma", worst=max, key=_mma_umol_l)
+    if lab is None:
+        return []
+    equivalent = f" ({_number(_mma_umol_l(lab))} umol/L)" if lab["unit"] == "nmol/L" else ""
+    text = (
+        f"Methylmalonic acid {_number(lab['value'])} {lab['unit']}{equivalent} on "
+        f"{lab['date']}: compare with the laboratory's own reference range. A value above "
+        f"{MMA_COMMONLY_QUOTED_UMOL_L} umol/L is commonly quoted but not confirmed in NG239, "
+        "so it does not change this screening result."
+    )
+    return [Rule("lab.mma.result", text, "clinical.md E3; NG239 (cut-off not confirmed)")]
+
+
+def lab_context_rules(answers: dict, labs: dict[str, list[dict]], b12_status: str) -> list[Rule]:
+    """E5, E6, E7: what the clinician should keep in mind when reading B12 results."""
+    rules = []
+    if answers.get("pregnant") == "yes" and "total_b12" in labs:
+        rules.append(LAB_PREGNANCY_RULE)
+    if "nitrous_oxide" in answers.get("medicines", []) and b12_status != NOT_TESTED:
+        rules.append(LAB_NITROUS_OXIDE_RULE)
+    if answers.get("b12_treatment") == "injections":
+        rules.append(LAB_ON_INJECTIONS_RULE)
+    if b12_status != NOT_TESTED:
+        rules.append(LAB_REFERENCE_RANGES_RULE)
+    return rules
+
+
+LAB_PREGNANCY_RULE = Rule(
+    "lab.total_b12.pregnancy",
+    "Pregnant: active B12 is the preferred test in pregnancy; read the total B12 "
+    "result with caution.",
+    "clinical.md E5; NG239",
+)
+LAB_NITROUS_OXIDE_RULE = Rule(
+    "lab.nitrous_oxide",
+    "Recreational nitrous oxide use: B12 levels can look normal; homocysteine or "
+    "methylmalonic acid is the preferred test.",
+    "clinical.md E5; NG239",
+)
+# Kept conservative: b12_status is still computed from the levels (a low level during
+# injections is not hidden), but the clinician is told the levels are not informative
+# and is pointed to a treatment review instead of a re-test.
+LAB_ON_INJECTIONS_RULE = Rule(
+    "lab.on_injections",
+    "Has B12 injections now: B12 levels are not informative during injection "
+    "treatment; any B12 result here is shown but should not lead to a re-test.",
+    "clinical.md E6; BSH; local NHS guidance (BNSSG Remedy)",
+)
+LAB_REFERENCE_RANGES_RULE = Rule(
+    "lab.reference_ranges_vary",
+    "Some groups have different reference ranges (NG239 notes people of Black "
+    "ethnicity may have higher ranges): this interpretation is a suggestion for "
+    "the clinician, not a verdict.",
+    "clinical.md E7; NG239",
+)
+
+
+# --- Section B11: haemoglobin and MCV as signs ------------------------------
+
+
+def sign_rules(answers: dict, labs: dict[str, list[dict]], limits: LabLimits) -> list[Rule]:
+    """B11: a haemoglobin below the limit, or an MCV above it, counts as a sign."""
+    rules = []
+    haemoglobin = _latest(labs, "haemoglobin", worst=min, key=_haemoglobin_g_l)
+    if haemoglobin is not None:
+        limit, used_for = _haemoglobin_limit(answers, limits)
+        value = _haemoglobin_g_l(haemoglobin)
+        if value < limit:
+            text = (
+                f"Haemoglobin {_number(value)} g/L on {haemoglobin['date']}: below the "
+                f"limit of {_number(limit)} g/L used for {used_for}. A sign of anaemia."
+            )
+            source = "clinical.md B11; BSH; WHO haemoglobin cut-offs (clinic may configure)"
+            rules.append(Rule("sign.haemoglobin_low", text, source, "low haemoglobin"))
+    mcv = _latest(labs, "mcv", worst=max, key=lambda lab: lab["value"])
+    if mcv is not None and mcv["value"] > limits.mcv_upper_fl:
+        text = (
+            f"MCV {_number(mcv['value'])} fL on {mcv['date']}: above "
+            f"{_number(limits.mcv_upper_fl)} fL (large red cells). A sign of "
+            "macrocytic anaemia."
+        )
+        rules.append(Rule("sign.mcv_high", text, "clinical.md B11; BSH", "high MCV"))
+    return rules
+
+
+def _haemoglobin_g_l(lab: dict) -> float:
+    return lab["value"] * 10 if lab["unit"] == "g/dL" else lab["value"]
+
+
+def _haemoglobin_limit(answers: dict, limits: LabLimits) -> tuple[float, str]:
+    if answers.get("pregnant") == "yes":
+        return limits.haemoglobin_lower_g_l_pregnant, "pregnancy"
+    if answers.get("sex") == "female":
+        return limits.haemoglobin_lower_g_l_female, "women"
+    if answers.get("sex") == "male":
+        return limits.haemoglobin_lower_g_l_male, "men"
+    return limits.haemoglobin_lower_g_l_male, "sex at birth not given (the higher limit)"
+
+
+def _number(value: float) -> str:
+    """A lab value as people write it: 165 not 165.0, 0.52 not 0.520."""
+    return f"{value:g}"
