@@ -8,7 +8,9 @@ a threshold, text or source here is a rule change: bump RULES_VERSION in `rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from screening.engine.rule_tables import Rule
 
@@ -39,6 +41,18 @@ class LabLimits:
 
 DEFAULT_LIMITS = LabLimits()
 
+
+class LabResult(TypedDict):
+    """One item of the answers' `labs` (answers.md), as `validate_answers` lets it through."""
+
+    test: str
+    value: float
+    unit: str
+    date: str  # YYYY-MM-DD
+
+
+LabsByTest = dict[str, list[LabResult]]  # each test's results, in the order given
+
 # ---------------------------------------------------------------------------
 # Laboratory thresholds (clinical.md E1, E2, E3)
 # ---------------------------------------------------------------------------
@@ -56,9 +70,9 @@ MMA_COMMONLY_QUOTED_UMOL_L = 0.45  # E3: shown to the clinician, not a rule
 # --- Section E: laboratory results ------------------------------------------
 
 
-def labs_by_test(labs: list[dict]) -> dict[str, list[dict]]:
+def labs_by_test(labs: list[LabResult]) -> LabsByTest:
     """Each test's results, in the order given."""
-    by_test: dict[str, list[dict]] = {}
+    by_test: LabsByTest = {}
     for lab in labs:
         if lab["test"] in by_test:
             by_test[lab["test"]].append(lab)
@@ -67,7 +81,13 @@ def labs_by_test(labs: list[dict]) -> dict[str, list[dict]]:
     return by_test
 
 
-def _latest(labs: dict[str, list[dict]], test: str, *, worst, key) -> dict | None:
+def _latest(
+    labs: LabsByTest,
+    test: str,
+    *,
+    worst: Callable[..., LabResult],
+    key: Callable[[LabResult], float],
+) -> LabResult | None:
     """E4: the most recent result of `test`; on a tie of dates, the worst of them.
 
     Dates are validated YYYY-MM-DD strings, which sort in calendar order.
@@ -81,12 +101,12 @@ def _latest(labs: dict[str, list[dict]], test: str, *, worst, key) -> dict | Non
     return worst((lab for lab in results if lab["date"] == latest_date), key=key)
 
 
-def _b12_cutoffs(lab: dict) -> tuple[float, float]:
+def _b12_cutoffs(lab: LabResult) -> tuple[float, float]:
     cutoffs = TOTAL_B12_CUTOFFS if lab["test"] == "total_b12" else ACTIVE_B12_CUTOFFS
     return cutoffs[lab["unit"]]
 
 
-def _b12_status_of(lab: dict) -> str:
+def _b12_status_of(lab: LabResult) -> str:
     """E1, E2: "below" is strictly below; "low to high" includes both ends."""
     low, high = _b12_cutoffs(lab)
     if lab["value"] < low:
@@ -96,11 +116,11 @@ def _b12_status_of(lab: dict) -> str:
     return DEFICIENCY_UNLIKELY
 
 
-def _b12_rank(lab: dict) -> int:
+def _b12_rank(lab: LabResult) -> int:
     return B12_STATUS_ORDER.index(_b12_status_of(lab))
 
 
-def b12_rules(labs: dict[str, list[dict]]) -> tuple[str, list[Rule]]:
+def b12_rules(labs: LabsByTest) -> tuple[str, list[Rule]]:
     """E1, E2, E4: each B12 test's most recent result, and the worst status of them."""
     status = NOT_TESTED
     rules = []
@@ -134,11 +154,11 @@ def b12_rules(labs: dict[str, list[dict]]) -> tuple[str, list[Rule]]:
     return status, rules
 
 
-def _mma_umol_l(lab: dict) -> float:
+def _mma_umol_l(lab: LabResult) -> float:
     return lab["value"] / 1000 if lab["unit"] == "nmol/L" else lab["value"]
 
 
-def mma_rules(labs: dict[str, list[dict]]) -> list[Rule]:
+def mma_rules(labs: LabsByTest) -> list[Rule]:
     """E3: show methylmalonic acid to the clinician; it does not set b12_status."""
     lab = _latest(labs, "mma", worst=max, key=_mma_umol_l)
     if lab is None:
@@ -153,7 +173,7 @@ def mma_rules(labs: dict[str, list[dict]]) -> list[Rule]:
     return [Rule("lab.mma.result", text, "clinical.md E3; NG239 (cut-off not confirmed)")]
 
 
-def lab_context_rules(answers: dict, labs: dict[str, list[dict]], b12_status: str) -> list[Rule]:
+def lab_context_rules(answers: dict[str, Any], labs: LabsByTest, b12_status: str) -> list[Rule]:
     """E5, E6, E7: what the clinician should keep in mind when reading B12 results."""
     rules = []
     if answers.get("pregnant") == "yes" and "total_b12" in labs:
@@ -200,7 +220,7 @@ LAB_REFERENCE_RANGES_RULE = Rule(
 # --- Section B11: haemoglobin and MCV as signs ------------------------------
 
 
-def sign_rules(answers: dict, labs: dict[str, list[dict]], limits: LabLimits) -> list[Rule]:
+def sign_rules(answers: dict[str, Any], labs: LabsByTest, limits: LabLimits) -> list[Rule]:
     """B11: a haemoglobin below the limit, or an MCV above it, counts as a sign."""
     rules = []
     haemoglobin = _latest(labs, "haemoglobin", worst=min, key=_haemoglobin_g_l)
@@ -225,11 +245,11 @@ def sign_rules(answers: dict, labs: dict[str, list[dict]], limits: LabLimits) ->
     return rules
 
 
-def _haemoglobin_g_l(lab: dict) -> float:
+def _haemoglobin_g_l(lab: LabResult) -> float:
     return lab["value"] * 10 if lab["unit"] == "g/dL" else lab["value"]
 
 
-def _haemoglobin_limit(answers: dict, limits: LabLimits) -> tuple[float, str]:
+def _haemoglobin_limit(answers: dict[str, Any], limits: LabLimits) -> tuple[float, str]:
     if answers.get("pregnant") == "yes":
         return limits.haemoglobin_lower_g_l_pregnant, "pregnancy"
     if answers.get("sex") == "female":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
+from typing import Any
 
 from screening.engine import contract
 from screening.engine.labs import (
@@ -57,7 +58,7 @@ RULES_VERSION = "2026.11.2"
 # ---------------------------------------------------------------------------
 
 
-def screen(answers: dict, *, limits: LabLimits | None = None) -> dict:
+def screen(answers: dict[str, Any], *, limits: LabLimits | None = None) -> dict[str, Any]:
     """Screen one intake; raise InvalidAnswers if the answers break the contract."""
     problems = validate_answers(answers)
     if problems:
@@ -143,15 +144,15 @@ def _red_flag_rule(code: str) -> Rule:
     return Rule(f"red_flag.{code}", f"Red flag answered yes: {label}; {care}.", source)
 
 
-# The reasons that depend on one answer only are built once, here and for sections C
-# and E below, not for every intake.
+# The reasons that depend on one answer only are built once, here and for section C
+# below (section E: labs.py), not for every intake.
 RED_FLAG_REASONS = {code: _red_flag_rule(code) for code in RED_FLAG_RULES}
 
 
-# --- Section B: symptoms and signs ------------------------------------------
+# --- Section B: symptoms (the B11 signs: labs.py) -------------------------
 
 
-def _present_symptoms(symptoms: dict) -> list[SymptomRule]:
+def _present_symptoms(symptoms: dict[str, Any]) -> list[SymptomRule]:
     return [
         rule
         for rule in SYMPTOM_RULES
@@ -159,7 +160,7 @@ def _present_symptoms(symptoms: dict) -> list[SymptomRule]:
     ]
 
 
-def _symptom_rule(rule: SymptomRule, answer: dict) -> Rule:
+def _symptom_rule(rule: SymptomRule, answer: dict[str, Any]) -> Rule:
     """The symptom's reason with the patient's own details of it, such as
     "(feet, both sides, severity 4/10)" after the symptom's name."""
     parts = list(answer["sites"]) if "sites" in answer else []
@@ -200,7 +201,7 @@ SYMPTOM_REASON_PARTS = {rule.symptom: _symptom_reason_parts(rule) for rule in SY
 # --- Section C: risk factors ------------------------------------------------
 
 
-def _risk_rules(answers: dict) -> list[Rule]:
+def _risk_rules(answers: dict[str, Any]) -> list[Rule]:
     rules = []
     age = answers["age_years"]
     if age >= 75:
@@ -236,7 +237,7 @@ MEDICINE_REASONS = tuple(
 )
 
 
-def _note_rules(answers: dict) -> list[Rule]:
+def _note_rules(answers: dict[str, Any]) -> list[Rule]:
     """Answers that are not risk factors but matter when reading results."""
     if "combined_oral_contraceptive" in answers.get("medicines", []):
         return [COMBINED_PILL_RULE]
@@ -246,7 +247,7 @@ def _note_rules(answers: dict) -> list[Rule]:
 # --- Section A: the testing criterion ---------------------------------------
 
 
-def _criterion_rules(answers: dict, counted: list[Rule], risks: list[Rule]) -> list[Rule]:
+def _criterion_rules(answers: dict[str, Any], counted: list[Rule], risks: list[Rule]) -> list[Rule]:
     """A1, A2 and A3, each naming the answers that met or missed them."""
     signs = ", ".join([rule.label for rule in counted])
     factors = ", ".join([rule.label for rule in risks])
@@ -306,7 +307,7 @@ LAB_ONLY_INDETERMINATE_RULE = Rule(
 
 
 def _review_soon_rules(
-    answers: dict, a1_met: bool, present: list[SymptomRule], b12_status: str
+    answers: dict[str, Any], a1_met: bool, present: list[SymptomRule], b12_status: str
 ) -> list[Rule]:
     """D2 and D5: the reasons, if any, that make this intake `review_soon`."""
     rules = []
@@ -334,14 +335,14 @@ def _review_soon_rules(
 
 
 def _suggested_actions(
-    answers: dict,
+    answers: dict[str, Any],
     *,
     a1_met: bool,
     present: list[SymptomRule],
     risks: list[Rule],
     b12_status: str,
     indeterminate_with_sign: bool,
-) -> list[dict]:
+) -> list[dict[str, str]]:
     medicines = answers.get("medicines", [])
     on_injections = answers.get("b12_treatment") == "injections"
     actions = []

@@ -111,7 +111,7 @@ def _join(path: str, key: str) -> str:
 
 
 def _check_unknown_keys(
-    data: dict, allowed: frozenset[str], path: str, problems: list[str]
+    data: dict[str, object], allowed: frozenset[str], path: str, problems: list[str]
 ) -> None:
     if data.keys() <= allowed:
         return
@@ -125,7 +125,9 @@ def _check_unknown_keys(
 # every intake it screens (bench/bench_engine.py).
 
 
-def _check_int(data: dict, key: str, low: int, high: int, path: str, problems: list[str]) -> None:
+def _check_int(
+    data: dict[str, object], key: str, low: int, high: int, path: str, problems: list[str]
+) -> None:
     value = data[key]
     # bool is a subclass of int in Python, but `true` is not an age.
     if not isinstance(value, int) or isinstance(value, bool):
@@ -134,13 +136,13 @@ def _check_int(data: dict, key: str, low: int, high: int, path: str, problems: l
         problems.append(f"{_join(path, key)}: must be {low}-{high}")
 
 
-def _check_bool(data: dict, key: str, path: str, problems: list[str]) -> None:
+def _check_bool(data: dict[str, object], key: str, path: str, problems: list[str]) -> None:
     if not isinstance(data[key], bool):
         problems.append(f"{_join(path, key)}: must be true or false")
 
 
 def _check_choice(
-    data: dict, key: str, choices: tuple[str, ...], path: str, problems: list[str]
+    data: dict[str, object], key: str, choices: tuple[str, ...], path: str, problems: list[str]
 ) -> None:
     value = data[key]
     if not isinstance(value, str) or value not in choices:
@@ -148,7 +150,7 @@ def _check_choice(
 
 
 def _check_code_list(
-    data: dict, key: str, codes: tuple[str, ...], path: str, problems: list[str]
+    data: dict[str, object], key: str, codes: tuple[str, ...], path: str, problems: list[str]
 ) -> None:
     value = data[key]
     if not isinstance(value, list):
