@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from screening.domain import selectors, services
-from screening.intake import forms
 from screening.intake import steps as intake
+from screening.intake.display import advice_groups
+from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
 from screening.intake.views import LINK_ERRORS, link_error_problem, link_problem
 from screening.models import Reminder
 from screening.reminders import links
@@ -91,12 +92,12 @@ def symptoms(request: HttpRequest, reminder: Reminder, token: str) -> HttpRespon
     today = timezone.localdate()
     pages = _progress(request, reminder)
     if request.method == "POST":
-        form = forms.SymptomsForm(request.POST, today=today)
+        form = SymptomsForm(request.POST, today=today)
         if form.is_valid():
             _progress_save(request, reminder, {**pages, "symptoms": form.session_data()})
             return redirect("screening:follow_up_urgent", token=token)
     else:
-        form = forms.SymptomsForm(initial=pages.get("symptoms", {}), today=today)
+        form = SymptomsForm(initial=pages.get("symptoms", {}), today=today)
     return _page(
         request,
         form,
@@ -116,7 +117,7 @@ def urgent(request: HttpRequest, reminder: Reminder, token: str) -> HttpResponse
     if "symptoms" not in pages:
         return redirect("screening:follow_up", token=token)
     if request.method == "POST":
-        form = forms.UrgentForm(request.POST, today=today)
+        form = UrgentForm(request.POST, today=today)
         if form.is_valid():
             answers = intake.follow_up_answers({**pages, "urgent": form.session_data()})
             try:
@@ -134,7 +135,7 @@ def urgent(request: HttpRequest, reminder: Reminder, token: str) -> HttpResponse
                 return redirect("screening:follow_up_get_help_now")
             return redirect("screening:follow_up_done")
     else:
-        form = forms.UrgentForm(initial=pages.get("urgent", {}), today=today)
+        form = UrgentForm(initial=pages.get("urgent", {}), today=today)
     return _page(
         request,
         form,
@@ -160,7 +161,7 @@ def get_help_now(request: HttpRequest) -> HttpResponse:
     context = {
         "title": _("Get help now"),
         "submission": submission,
-        "advice_groups": intake.advice_groups(red_flags),
+        "advice_groups": advice_groups(red_flags),
         "continue_url": None,
     }
     return render(request, "screening/get_help_now.html", context)

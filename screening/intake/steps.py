@@ -9,8 +9,8 @@ Read top to bottom:
    it back in a session when they follow the link in the reminder email).
 3. answers_from_steps / patient_details_from_steps: draft -> contract answers (and
    follow_up_answers for the follow-up check-in's two pages).
-4. check_sections: the "check your answers" page.
-5. advice_groups: which "get help now" advice a set of red flags needs.
+What the "check your answers" and "get help now" pages show is in
+`screening.intake.display`.
 
 Pregnancy is asked only where it can apply: sex registered at birth female, other or
 "prefer not to say", and aged 55 or under on the intake day. It is a rule of thumb
@@ -27,14 +27,15 @@ from decimal import Decimal
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy
 
-from screening import labels
 from screening.engine import contract
 from screening.engine.questionnaire import age_on
-from screening.intake import forms
+from screening.intake.forms.about_you import AboutYouForm, PregnancyForm
+from screening.intake.forms.base import IntakeForm
+from screening.intake.forms.blood_tests import BloodTestsForm
+from screening.intake.forms.risk_factors import DONT_KNOW, NONE_OF_THESE, RiskFactorsForm
+from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
 
 PREGNANCY_SEXES = ("female", "other", "prefer_not_to_say")
 PREGNANCY_MAX_AGE = 55
@@ -62,7 +63,7 @@ def pregnancy_applies(draft: Draft) -> bool:
 class Step:
     slug: str  # the URL segment and the key of its answers in the draft
     title: str
-    form_class: type[forms.IntakeForm]
+    form_class: type[IntakeForm]
     intro: str = ""
     applies: Callable[[Draft], bool] = _always
     # Answers already sent with a red-flag submission: who the patient is, and the
@@ -78,17 +79,17 @@ class Step:
 
 
 STEPS = (
-    Step("about-you", gettext_lazy("About you"), forms.AboutYouForm, locked_after_urgent=True),
+    Step("about-you", gettext_lazy("About you"), AboutYouForm, locked_after_urgent=True),
     Step(
         "pregnancy",
         gettext_lazy("Pregnancy and breastfeeding"),
-        forms.PregnancyForm,
+        PregnancyForm,
         applies=pregnancy_applies,
     ),
     Step(
         "symptoms",
         gettext_lazy("How you feel"),
-        forms.SymptomsForm,
+        SymptomsForm,
         intro=gettext_lazy(
             "For each of these, tell us if you have noticed it in the last few months. "
             "If you have, tell us how much it bothers you and how long you have had it."
@@ -97,19 +98,19 @@ STEPS = (
     Step(
         "urgent",
         gettext_lazy("Urgent symptoms"),
-        forms.UrgentForm,
+        UrgentForm,
         intro=gettext_lazy("Do you have any of these now, or did they start in the last few days?"),
         locked_after_urgent=True,
     ),
     Step(
         "risk-factors",
         gettext_lazy("Diet, medicines and health"),
-        forms.RiskFactorsForm,
+        RiskFactorsForm,
     ),
     Step(
         "blood-tests",
         gettext_lazy("Recent blood test results"),
-        forms.BloodTestsForm,
+        BloodTestsForm,
         intro=gettext_lazy(
             "If you have results from blood tests in the last year, you can add up to 3 here. "
             "This is optional: leave it empty and continue if you do not have any."
@@ -260,9 +261,9 @@ def _red_flags(data: dict) -> dict:
 
 def _code_list(chosen: list[str]) -> list[str] | None:
     """Checked codes; [] for "None of these"; None (absent) for "I don't know"."""
-    if forms.DONT_KNOW in chosen:
+    if DONT_KNOW in chosen:
         return None
-    return [code for code in chosen if code != forms.NONE_OF_THESE]
+    return [code for code in chosen if code != NONE_OF_THESE]
 
 
 def answers_from_steps(draft: Draft) -> dict:
@@ -340,240 +341,3 @@ def follow_up_answers(pages: dict) -> dict:
     `services.follow_up_submit` adds the age on the day.
     """
     return {"symptoms": _symptoms(pages["symptoms"]), "red_flags": _red_flags(pages["urgent"])}
-
-
-# --- 4. Check your answers -----------------------------------------------------------
-
-
-@dataclass
-class Row:
-    label: str
-    lines: list[str]
-    change_url: str | None  # None: this answer can no longer be changed
-
-
-@dataclass
-class Section:
-    title: str
-    rows: list[Row]
-
-
-def _change_url(draft: Draft, slug: str, anchor: str) -> str | None:
-    step = STEPS_BY_SLUG[slug]
-    if is_locked(draft, step):
-        return None
-    return f"{step.url()}?return=check#{anchor}"
-
-
-def _yes_no(value: bool) -> str:
-    return _("Yes") if value else _("No")
-
-
-def _long_date(iso: str) -> str:
-    """A long date, like 3 April 1990; the format is translated too (3 de abril de 1990)."""
-    return date_format(datetime.date.fromisoformat(iso), pgettext("long date format", "j F Y"))
-
-
-def _symptom_lines(code: str, answer: dict) -> list[str]:
-    if not answer["present"]:
-        return [_("No")]
-    weeks = answer.get("duration_weeks")
-    how_long = (
-        ngettext("for %(weeks)s week", "for %(weeks)s weeks", weeks) % {"weeks": weeks}
-        if weeks is not None
-        else _("how long: not known")
-    )
-    lines = [
-        _("Yes: %(severity)s out of 10, %(how_long)s")
-        % {"severity": answer["severity"], "how_long": how_long}
-    ]
-    if "sites" in answer:
-        site_labels = labels.SITE_LABELS[code]
-        places = ", ".join(str(site_labels[site]) for site in answer["sites"])
-        lines.append(_("Where: %(places)s") % {"places": places})
-    if "both_sides" in answer:
-        lines.append(_("Both sides: %(answer)s") % {"answer": _yes_no(answer["both_sides"])})
-    return lines
-
-
-def _codes_lines(answers: dict, key: str, code_labels: dict) -> list[str]:
-    if key not in answers:
-        return [_("I don't know")]
-    if not answers[key]:
-        return [_("None of these")]
-    return [str(code_labels[code]) for code in answers[key]]
-
-
-def check_sections(draft: Draft) -> list[Section]:
-    """Every answer given, in plain words, each with where to change it."""
-    answers = answers_from_steps(draft)
-    about = draft.steps["about-you"]
-    sections = [
-        Section(
-            _("About you"),
-            [
-                Row(
-                    _("Full name"),
-                    [about["full_name"]],
-                    _change_url(draft, "about-you", "id_full_name"),
-                ),
-                Row(
-                    _("Email address"),
-                    [about["email"]],
-                    _change_url(draft, "about-you", "id_email"),
-                ),
-                Row(
-                    _("Phone number"),
-                    [about["phone"] or _("Not given")],
-                    _change_url(draft, "about-you", "id_phone"),
-                ),
-                Row(
-                    _("Date of birth"),
-                    [_long_date(about["date_of_birth"])],
-                    _change_url(draft, "about-you", "id_dob_day"),
-                ),
-                Row(
-                    _("Sex registered at birth"),
-                    [str(labels.SEX_LABELS[about["sex"]])],
-                    _change_url(draft, "about-you", "id_sex_0"),
-                ),
-                Row(
-                    _("The clinic can contact you by email"),
-                    [_yes_no(about["contact_consent"] == "yes")],
-                    _change_url(draft, "about-you", "id_contact_consent_0"),
-                ),
-            ],
-        )
-    ]
-    if "pregnant" in answers:
-        sections.append(
-            Section(
-                _("Pregnancy and breastfeeding"),
-                [
-                    Row(
-                        _("Pregnant"),
-                        [str(labels.PREGNANT_LABELS[answers["pregnant"]])],
-                        _change_url(draft, "pregnancy", "id_pregnant_0"),
-                    ),
-                    Row(
-                        _("Breastfeeding"),
-                        [_yes_no(answers["breastfeeding"])],
-                        _change_url(draft, "pregnancy", "id_breastfeeding_0"),
-                    ),
-                ],
-            )
-        )
-    sections.append(
-        Section(
-            _("How you feel"),
-            [
-                Row(
-                    str(labels.SYMPTOM_LABELS[code]),
-                    _symptom_lines(code, answer),
-                    _change_url(draft, "symptoms", f"id_{code}_present_0"),
-                )
-                for code, answer in answers["symptoms"].items()
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            _("Urgent symptoms"),
-            [
-                Row(
-                    str(labels.RED_FLAG_LABELS[code]),
-                    [_yes_no(answer)],
-                    _change_url(draft, "urgent", f"id_{code}_0"),
-                )
-                for code, answer in answers["red_flags"].items()
-            ],
-        )
-    )
-    alcohol = answers.get("alcohol_units_per_week")
-    family = {True: _("Yes"), False: _("No"), None: _("I don't know")}
-    sections.append(
-        Section(
-            _("Diet, medicines and health"),
-            [
-                Row(
-                    _("Usual diet"),
-                    [str(labels.DIET_LABELS[answers["diet"]])],
-                    _change_url(draft, "risk-factors", "id_diet_0"),
-                ),
-                Row(
-                    _("Alcohol units in a usual week"),
-                    [str(alcohol) if alcohol is not None else _("Not given")],
-                    _change_url(draft, "risk-factors", "id_alcohol_units_per_week"),
-                ),
-                Row(
-                    _("Medicines"),
-                    _codes_lines(answers, "medicines", labels.MEDICINE_LABELS),
-                    _change_url(draft, "risk-factors", "id_medicines_0"),
-                ),
-                Row(
-                    _("Conditions and treatments"),
-                    _codes_lines(answers, "conditions", labels.CONDITION_LABELS),
-                    _change_url(draft, "risk-factors", "id_conditions_0"),
-                ),
-                Row(
-                    _("Family history"),
-                    [family[answers.get("family_history")]],
-                    _change_url(draft, "risk-factors", "id_family_history_0"),
-                ),
-                Row(
-                    _("Vitamin B12 now"),
-                    [str(labels.B12_TREATMENT_LABELS[answers["b12_treatment"]])],
-                    _change_url(draft, "risk-factors", "id_b12_treatment_0"),
-                ),
-            ],
-        )
-    )
-    lab_lines = [
-        _("%(test)s: %(value)s %(unit)s on %(date)s")
-        % {
-            "test": labels.LAB_TEST_LABELS[lab["test"]],
-            "value": lab["value"],
-            "unit": labels.UNIT_LABELS[lab["unit"]],
-            "date": _long_date(lab["date"]),
-        }
-        for lab in answers.get("labs", [])
-    ]
-    sections.append(
-        Section(
-            _("Recent blood test results"),
-            [
-                Row(
-                    _("Results"),
-                    lab_lines or [_("None given")],
-                    _change_url(draft, "blood-tests", "id_lab1_test"),
-                )
-            ],
-        )
-    )
-    return sections
-
-
-# --- 5. Get help now -----------------------------------------------------------------
-
-# Which advice each red flag needs (clinical.md section F), most time-critical first.
-# The template `screening/get_help_now.html` has one block of plain advice per group.
-ADVICE_GROUPS = (
-    ("stroke", ("sudden_one_sided_weakness_or_speech_difficulty",)),  # F9
-    ("emergency_services", ("sudden_vision_loss", "chest_pain", "breathless_at_rest")),  # F5-F7
-    ("emergency_department_now", ("bladder_or_bowel_control_loss", "saddle_numbness")),  # F1-F2
-    (
-        "emergency_department_today",
-        ("rapidly_worsening_weakness_or_numbness", "new_difficulty_walking"),
-    ),  # F3-F4
-    ("mental_health", ("thoughts_of_self_harm",)),  # F8
-)
-
-
-def advice_groups(red_flags: list[str]) -> list[dict]:
-    """[{"group": "stroke", "flags": [labels...]}, ...] for the flags answered yes."""
-    groups = []
-    for group, codes in ADVICE_GROUPS:
-        flags = [str(labels.RED_FLAG_LABELS[code]) for code in codes if code in red_flags]
-        if flags:
-            groups.append({"group": group, "flags": flags})
-    return groups

@@ -1,8 +1,10 @@
 """The patient intake pages: plain function views.
 
 Each view parses the request, calls one service or selector, and renders. The steps,
-the session draft and the answers conversion live in `screening.intake.steps`; validation
-in `screening.intake.forms`; writes in `screening.domain.services`.
+the session draft and the answers conversion live in `screening.intake.steps`; what the
+check-your-answers and get-help-now pages show in `screening.intake.display`; validation
+in the `screening.intake.forms` package (one module per group of pages); writes in
+`screening.domain.services`.
 
 No URL carries personal data or a database id: where the patient is in the journey,
 and which submission is theirs, is kept in the session. The one exception is the signed
@@ -26,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from screening.domain import selectors, services
 from screening.intake import steps as intake
+from screening.intake.display import advice_groups, check_sections
 from screening.intake.honeypot import honeypot_guard
 from screening.intake.steps import Draft, Step
 from screening.models import Reminder
@@ -273,7 +276,7 @@ def get_help_now(request: HttpRequest) -> HttpResponse:
     context = {
         "title": _("Get help now"),
         "submission": submission,
-        "advice_groups": intake.advice_groups(red_flags),
+        "advice_groups": advice_groups(red_flags),
         "continue_url": _continue_url(draft) if draft is not None else None,
     }
     return render(request, "screening/get_help_now.html", context)
@@ -326,7 +329,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
     context = {
         "title": _("Check your answers before sending them"),
-        "sections": intake.check_sections(draft),
+        "sections": check_sections(draft),
         "idempotency_key": draft.idempotency_key,
         "urgent_sent": draft.urgent_submission is not None,
         "back_url": intake.applicable_steps(draft)[-1].url(),

@@ -25,7 +25,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from screening.intake import steps as intake
-from screening.intake.forms import IntakeForm
+from screening.intake.forms.base import IntakeForm
 from screening.models import Reminder, Submission
 from screening.reminders import links, unsubscribe
 from tests.conftest import CHECK_URL, STEP_URLS, VALID_PAGES, signed_in

@@ -20,7 +20,7 @@ from django.core import signing
 from django.test import Client
 
 from screening.fhir import api_auth
-from screening.intake.forms import AboutYouForm
+from screening.intake.forms.about_you import AboutYouForm
 from screening.models import ApiClient, EmailOptOut, IntakeDraft, Reminder, Submission
 from screening.reminders import links, unsubscribe
 from tests.conftest import (

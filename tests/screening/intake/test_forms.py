@@ -5,14 +5,10 @@ import datetime
 import pytest
 
 from screening.engine import contract
-from screening.intake.forms import (
-    AboutYouForm,
-    BloodTestsForm,
-    PregnancyForm,
-    RiskFactorsForm,
-    SymptomsForm,
-    UrgentForm,
-)
+from screening.intake.forms.about_you import AboutYouForm, PregnancyForm
+from screening.intake.forms.blood_tests import BloodTestsForm
+from screening.intake.forms.risk_factors import RiskFactorsForm
+from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
 from tests.conftest import INTAKE_DAY, VALID_PAGES
 
 

@@ -1,4 +1,5 @@
-"""The pages' answers -> contract answers conversion, step order and applicability."""
+"""The pages' answers -> contract answers conversion, step order and applicability (steps.py),
+and what "check your answers" and "get help now" show (display.py)."""
 
 import copy
 
@@ -6,8 +7,9 @@ import pytest
 
 from screening.engine import contract
 from screening.engine.validation import validate_answers
-from screening.intake import forms
+from screening.intake import display
 from screening.intake import steps as intake
+from screening.intake.forms.about_you import AboutYouForm
 from tests.conftest import INTAKE_DAY, VALID_ANSWERS, VALID_PAGES
 
 FORMS = {step.slug: step.form_class for step in intake.STEPS}
@@ -97,7 +99,7 @@ def test_pregnancy_applies_by_sex_and_age(sex, birth_year, applies):
 
 def test_pregnancy_answers_are_dropped_when_it_no_longer_applies():
     draft = _draft()
-    male = forms.AboutYouForm({**VALID_PAGES["about-you"], "sex": "male"}, today=INTAKE_DAY)
+    male = AboutYouForm({**VALID_PAGES["about-you"], "sex": "male"}, today=INTAKE_DAY)
     assert male.is_valid()
     draft.steps["about-you"] = male.session_data()
     answers = intake.answers_from_steps(draft)
@@ -114,7 +116,7 @@ def test_first_unfinished_step_follows_the_order():
 def test_first_unfinished_step_includes_pregnancy_once_it_applies():
     draft = _draft(about_you={"sex": "male"}, pregnancy=None)
     assert intake.first_unfinished_step(draft) is None
-    female = forms.AboutYouForm(VALID_PAGES["about-you"], today=INTAKE_DAY)
+    female = AboutYouForm(VALID_PAGES["about-you"], today=INTAKE_DAY)
     assert female.is_valid()
     draft.steps["about-you"] = female.session_data()
     assert intake.first_unfinished_step(draft).slug == "pregnancy"
@@ -131,7 +133,7 @@ def test_lab_values_become_json_numbers():
 
 def test_check_sections_show_dont_know_and_change_links():
     draft = _draft()
-    sections = {section.title: section for section in intake.check_sections(draft)}
+    sections = {section.title: section for section in display.check_sections(draft)}
     health = {row.label: row for row in sections["Diet, medicines and health"].rows}
     assert health["Family history"].lines == ["I don't know"]
     assert health["Conditions and treatments"].lines == ["None of these"]
@@ -148,14 +150,14 @@ def test_check_sections_show_dont_know_and_change_links():
 def test_check_sections_lock_sent_answers_after_a_red_flag():
     draft = _draft()
     draft.urgent_submission = "some-public-id"
-    sections = {section.title: section for section in intake.check_sections(draft)}
+    sections = {section.title: section for section in display.check_sections(draft)}
     assert {row.change_url for row in sections["About you"].rows} == {None}
     assert {row.change_url for row in sections["Urgent symptoms"].rows} == {None}
     assert None not in {row.change_url for row in sections["How you feel"].rows}
 
 
 def test_advice_groups_most_urgent_first_and_only_the_flags_answered_yes():
-    groups = intake.advice_groups(["thoughts_of_self_harm", "chest_pain", "saddle_numbness"])
+    groups = display.advice_groups(["thoughts_of_self_harm", "chest_pain", "saddle_numbness"])
     assert [group["group"] for group in groups] == [
         "emergency_services",
         "emergency_department_now",
@@ -165,7 +167,7 @@ def test_advice_groups_most_urgent_first_and_only_the_flags_answered_yes():
 
 
 def test_advice_groups_cover_every_red_flag_once():
-    codes = [code for _group, group_codes in intake.ADVICE_GROUPS for code in group_codes]
+    codes = [code for _group, group_codes in display.ADVICE_GROUPS for code in group_codes]
     assert sorted(codes) == sorted(contract.RED_FLAGS)
 
 

@@ -1,0 +1,254 @@
+"""What the patient pages show from a draft: the "check your answers" summary and the
+"get help now" advice for the red flags answered yes.
+
+Display only: the answers come from `screening.intake.steps.answers_from_steps`, the
+words from `screening.labels`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from screening import labels
+from screening.intake.steps import STEPS_BY_SLUG, Draft, answers_from_steps, is_locked
+
+# --- 1. Check your answers -----------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    lines: list[str]
+    change_url: str | None  # None: this answer can no longer be changed
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[Row]
+
+
+def _change_url(draft: Draft, slug: str, anchor: str) -> str | None:
+    step = STEPS_BY_SLUG[slug]
+    if is_locked(draft, step):
+        return None
+    return f"{step.url()}?return=check#{anchor}"
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _long_date(iso: str) -> str:
+    """A long date, like 3 April 1990; the format is translated too (3 de abril de 1990)."""
+    return date_format(datetime.date.fromisoformat(iso), pgettext("long date format", "j F Y"))
+
+
+def _symptom_lines(code: str, answer: dict) -> list[str]:
+    if not answer["present"]:
+        return [_("No")]
+    weeks = answer.get("duration_weeks")
+    how_long = (
+        ngettext("for %(weeks)s week", "for %(weeks)s weeks", weeks) % {"weeks": weeks}
+        if weeks is not None
+        else _("how long: not known")
+    )
+    lines = [
+        _("Yes: %(severity)s out of 10, %(how_long)s")
+        % {"severity": answer["severity"], "how_long": how_long}
+    ]
+    if "sites" in answer:
+        site_labels = labels.SITE_LABELS[code]
+        places = ", ".join(str(site_labels[site]) for site in answer["sites"])
+        lines.append(_("Where: %(places)s") % {"places": places})
+    if "both_sides" in answer:
+        lines.append(_("Both sides: %(answer)s") % {"answer": _yes_no(answer["both_sides"])})
+    return lines
+
+
+def _codes_lines(answers: dict, key: str, code_labels: dict) -> list[str]:
+    if key not in answers:
+        return [_("I don't know")]
+    if not answers[key]:
+        return [_("None of these")]
+    return [str(code_labels[code]) for code in answers[key]]
+
+
+def check_sections(draft: Draft) -> list[Section]:
+    """Every answer given, in plain words, each with where to change it."""
+    answers = answers_from_steps(draft)
+    about = draft.steps["about-you"]
+    sections = [
+        Section(
+            _("About you"),
+            [
+                Row(
+                    _("Full name"),
+                    [about["full_name"]],
+                    _change_url(draft, "about-you", "id_full_name"),
+                ),
+                Row(
+                    _("Email address"),
+                    [about["email"]],
+                    _change_url(draft, "about-you", "id_email"),
+                ),
+                Row(
+                    _("Phone number"),
+                    [about["phone"] or _("Not given")],
+                    _change_url(draft, "about-you", "id_phone"),
+                ),
+                Row(
+                    _("Date of birth"),
+                    [_long_date(about["date_of_birth"])],
+                    _change_url(draft, "about-you", "id_dob_day"),
+                ),
+                Row(
+                    _("Sex registered at birth"),
+                    [str(labels.SEX_LABELS[about["sex"]])],
+                    _change_url(draft, "about-you", "id_sex_0"),
+                ),
+                Row(
+                    _("The clinic can contact you by email"),
+                    [_yes_no(about["contact_consent"] == "yes")],
+                    _change_url(draft, "about-you", "id_contact_consent_0"),
+                ),
+            ],
+        )
+    ]
+    if "pregnant" in answers:
+        sections.append(
+            Section(
+                _("Pregnancy and breastfeeding"),
+                [
+                    Row(
+                        _("Pregnant"),
+                        [str(labels.PREGNANT_LABELS[answers["pregnant"]])],
+                        _change_url(draft, "pregnancy", "id_pregnant_0"),
+                    ),
+                    Row(
+                        _("Breastfeeding"),
+                        [_yes_no(answers["breastfeeding"])],
+                        _change_url(draft, "pregnancy", "id_breastfeeding_0"),
+                    ),
+                ],
+            )
+        )
+    sections.append(
+        Section(
+            _("How you feel"),
+            [
+                Row(
+                    str(labels.SYMPTOM_LABELS[code]),
+                    _symptom_lines(code, answer),
+                    _change_url(draft, "symptoms", f"id_{code}_present_0"),
+                )
+                for code, answer in answers["symptoms"].items()
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            _("Urgent symptoms"),
+            [
+                Row(
+                    str(labels.RED_FLAG_LABELS[code]),
+                    [_yes_no(answer)],
+                    _change_url(draft, "urgent", f"id_{code}_0"),
+                )
+                for code, answer in answers["red_flags"].items()
+            ],
+        )
+    )
+    alcohol = answers.get("alcohol_units_per_week")
+    family = {True: _("Yes"), False: _("No"), None: _("I don't know")}
+    sections.append(
+        Section(
+            _("Diet, medicines and health"),
+            [
+                Row(
+                    _("Usual diet"),
+                    [str(labels.DIET_LABELS[answers["diet"]])],
+                    _change_url(draft, "risk-factors", "id_diet_0"),
+                ),
+                Row(
+                    _("Alcohol units in a usual week"),
+                    [str(alcohol) if alcohol is not None else _("Not given")],
+                    _change_url(draft, "risk-factors", "id_alcohol_units_per_week"),
+                ),
+                Row(
+                    _("Medicines"),
+                    _codes_lines(answers, "medicines", labels.MEDICINE_LABELS),
+                    _change_url(draft, "risk-factors", "id_medicines_0"),
+                ),
+                Row(
+                    _("Conditions and treatments"),
+                    _codes_lines(answers, "conditions", labels.CONDITION_LABELS),
+                    _change_url(draft, "risk-factors", "id_conditions_0"),
+                ),
+                Row(
+                    _("Family history"),
+                    [family[answers.get("family_history")]],
+                    _change_url(draft, "risk-factors", "id_family_history_0"),
+                ),
+                Row(
+                    _("Vitamin B12 now"),
+                    [str(labels.B12_TREATMENT_LABELS[answers["b12_treatment"]])],
+                    _change_url(draft, "risk-factors", "id_b12_treatment_0"),
+                ),
+            ],
+        )
+    )
+    lab_lines = [
+        _("%(test)s: %(value)s %(unit)s on %(date)s")
+        % {
+            "test": labels.LAB_TEST_LABELS[lab["test"]],
+            "value": lab["value"],
+            "unit": labels.UNIT_LABELS[lab["unit"]],
+            "date": _long_date(lab["date"]),
+        }
+        for lab in answers.get("labs", [])
+    ]
+    sections.append(
+        Section(
+            _("Recent blood test results"),
+            [
+                Row(
+                    _("Results"),
+                    lab_lines or [_("None given")],
+                    _change_url(draft, "blood-tests", "id_lab1_test"),
+                )
+            ],
+        )
+    )
+    return sections
+
+
+# --- 2. Get help now -----------------------------------------------------------------
+
+# Which advice each red flag needs (clinical.md section F), most time-critical first.
+# The template `screening/get_help_now.html` has one block of plain advice per group.
+ADVICE_GROUPS = (
+    ("stroke", ("sudden_one_sided_weakness_or_speech_difficulty",)),  # F9
+    ("emergency_services", ("sudden_vision_loss", "chest_pain", "breathless_at_rest")),  # F5-F7
+    ("emergency_department_now", ("bladder_or_bowel_control_loss", "saddle_numbness")),  # F1-F2
+    (
+        "emergency_department_today",
+        ("rapidly_worsening_weakness_or_numbness", "new_difficulty_walking"),
+    ),  # F3-F4
+    ("mental_health", ("thoughts_of_self_harm",)),  # F8
+)
+
+
+def advice_groups(red_flags: list[str]) -> list[dict]:
+    """[{"group": "stroke", "flags": [labels...]}, ...] for the flags answered yes."""
+    groups = []
+    for group, codes in ADVICE_GROUPS:
+        flags = [str(labels.RED_FLAG_LABELS[code]) for code in codes if code in red_flags]
+        if flags:
+            groups.append({"group": group, "flags": flags})
+    return groups

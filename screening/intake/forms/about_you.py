@@ -1,0 +1,154 @@
+"""The "About you" and "Pregnancy and breastfeeding" pages."""
+
+from __future__ import annotations
+
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from screening import labels
+from screening.engine import contract
+from screening.engine.questionnaire import age_on
+from screening.intake.forms.base import (
+    NUMERIC,
+    YES_NO,
+    IntakeForm,
+    parse_date,
+    radio_field,
+)
+
+
+class AboutYouForm(IntakeForm):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={
+            "required": _("Enter your full name"),
+            "max_length": _("Full name must be 200 characters or fewer"),
+        },
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("We use this only to contact you about this form."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the correct format, like name@example.com"),
+            "max_length": _("Email address must be 254 characters or fewer"),
+        },
+    )
+    phone = forms.CharField(
+        label=_("Phone number (optional)"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={"max_length": _("Phone number must be 30 characters or fewer")},
+    )
+    dob_day = forms.CharField(
+        label=_("Day"), required=False, max_length=2, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    dob_month = forms.CharField(
+        label=_("Month"), required=False, max_length=2, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    dob_year = forms.CharField(
+        label=_("Year"), required=False, max_length=4, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    sex = radio_field(
+        labels.choices(contract.SEXES, labels.SEX_LABELS),
+        _("What sex were you registered at birth?"),
+        _("Select the sex you were registered at birth, or “I prefer not to say”"),
+    )
+    contact_consent = radio_field(
+        YES_NO,
+        _("Can the clinic contact you by email about your answers?"),
+        _("Select yes if the clinic can contact you by email"),
+    )
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            "full_name",
+            "email",
+            "phone",
+            Fieldset(
+                _("Date of birth"),
+                HTML(
+                    format_html(
+                        '<div id="dob_hint" class="form-text mb-2">{}</div>',
+                        _("For example, 27 3 1980"),
+                    )
+                ),
+                Div(
+                    Field("dob_day", css_class="input-width-2"),
+                    Field("dob_month", css_class="input-width-2"),
+                    Field("dob_year", css_class="input-width-4"),
+                    css_class="date-input",
+                ),
+                css_class="mb-3",
+                aria_describedby="dob_hint",
+            ),
+            "sex",
+            InlineRadios("contact_consent"),
+        )
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        allowed = set("0123456789+()- ")
+        digits = sum(character.isdigit() for character in phone)
+        if phone and (not set(phone) <= allowed or digits < 6):
+            raise forms.ValidationError(
+                _("Enter a phone number, like 01632 960 001 or +44 7700 900 982")
+            )
+        return phone
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if any(f"dob_{part}" in self.errors for part in ("day", "month", "year")):
+            return cleaned
+        date_of_birth, bad_part, message = parse_date(
+            cleaned.get("dob_day", ""),
+            cleaned.get("dob_month", ""),
+            cleaned.get("dob_year", ""),
+            subject=_("Date of birth"),
+            enter_message=_("Enter your date of birth"),
+        )
+        if date_of_birth is None:
+            self.add_error(f"dob_{bad_part}", message)
+            return cleaned
+        if date_of_birth > self.today:
+            self.add_error("dob_day", _("Date of birth must be in the past"))
+            return cleaned
+        age = age_on(date_of_birth, self.today)
+        if age < contract.AGE_MIN:
+            self.add_error(
+                "dob_day",
+                _("You must be %(age)s or over to use this form; please contact the clinic")
+                % {"age": contract.AGE_MIN},
+            )
+        elif age > contract.AGE_MAX:
+            self.add_error("dob_year", _("Check the year of your date of birth"))
+        else:
+            cleaned["date_of_birth"] = date_of_birth
+            cleaned["age_years"] = age
+        return cleaned
+
+
+class PregnancyForm(IntakeForm):
+    """Asked only where it can apply; see `screening.intake.steps.pregnancy_applies`."""
+
+    pregnant = radio_field(
+        labels.choices(contract.PREGNANT_CHOICES, labels.PREGNANT_LABELS),
+        _("Are you pregnant?"),
+        _("Select yes, no or “I'm not sure”"),
+    )
+    breastfeeding = radio_field(
+        YES_NO,
+        _("Are you breastfeeding?"),
+        _("Select yes if you are breastfeeding"),
+    )
+
+    def build_layout(self) -> Layout:
+        return Layout(InlineRadios("pregnant"), InlineRadios("breastfeeding"))

@@ -1,0 +1,129 @@
+"""What every intake question page's form shares: `IntakeForm`, radio buttons, dates.
+
+The intake's question pages are Django forms: input validation only, no clinical rules.
+One form per page, in the modules of this package by group of pages (about_you,
+symptoms, risk_factors, blood_tests). Each form's `session_data()` is what the page keeps
+in the session draft; `screening.intake.steps` turns those drafts into the contract's
+answers dict.
+
+GOV.UK patterns: messages say what to do ("Enter your full name"), each names the
+question it is about (they are listed together in the error summary), optional
+questions say "(optional)", and "I don't know" is offered where it is an honest
+answer. Numbers are text inputs with a numeric keyboard (no sliders, no browser
+validation: the page's <form> has `novalidate`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+YES_NO_DONT_KNOW = [*YES_NO, ("dont_know", _("I don't know"))]
+
+NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
+
+
+def radio_field(choices: list, label, required_message, *, required: bool = True, help_text=""):
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        required=required,
+        help_text=help_text,
+        error_messages={"required": required_message, "invalid_choice": required_message},
+    )
+
+
+def _json_safe(value):
+    """Dates and decimals as strings, so a cleaned form can live in the session."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
+
+
+def parse_date(
+    day: str, month: str, year: str, *, subject, enter_message
+) -> tuple[datetime.date | None, str, str]:
+    """Parse a day/month/year trio; return (date, "", "") or (None, bad part, message).
+
+    `subject` starts the messages ("Date of birth must be a real date").
+    """
+    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
+    if not any(parts.values()):
+        return None, "day", str(enter_message)
+    missing_messages = {
+        "day": _("%(subject)s must include a day"),
+        "month": _("%(subject)s must include a month"),
+        "year": _("%(subject)s must include a year"),
+    }
+    for part, value in parts.items():
+        if not value:
+            return None, part, missing_messages[part] % {"subject": subject}
+    real_date = _("%(subject)s must be a real date") % {"subject": subject}
+    for part, value in parts.items():
+        if not (value.isascii() and value.isdigit()):
+            return None, part, real_date
+    if len(parts["year"]) != 4:
+        return None, "year", _("Year must include 4 numbers")
+    try:
+        date = datetime.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        return None, "day", real_date
+    return date, "", ""
+
+
+class IntakeForm(forms.Form):
+    """Shared by every question page: crispy rendering, the error summary, session data.
+
+    `today` is the intake day (kept in the session draft), so ages and "not in the
+    future" checks agree across the pages of one intake.
+    """
+
+    # Validation is the server's job: no `required` attributes for browsers to act on.
+    use_required_attribute = False
+
+    def __init__(self, *args, today: datetime.date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False  # the page template writes <form novalidate>
+        self.helper.disable_csrf = True
+        self.helper.layout = self.build_layout()
+
+    def build_layout(self) -> Layout:
+        return Layout(*self.fields)
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(href, message) for the error summary, in the order the questions appear."""
+        items = [
+            ("#" + self._anchor(next(iter(self.fields))), message)
+            for message in self.errors.get(NON_FIELD_ERRORS, [])
+        ]
+        for name in self.fields:
+            for message in self.errors.get(name, []):
+                items.append(("#" + self._anchor(name), message))
+        return items
+
+    def _anchor(self, name: str) -> str:
+        """The id of the field's first input: a radio or checkbox group's first option."""
+        field = self[name]
+        if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return f"{field.auto_id}_0"
+        return field.auto_id
+
+    def session_data(self) -> dict:
+        return {name: _json_safe(value) for name, value in self.cleaned_data.items()}
