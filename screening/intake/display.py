@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -49,7 +50,7 @@ def _long_date(iso: str) -> str:
     return date_format(datetime.date.fromisoformat(iso), pgettext("long date format", "j F Y"))
 
 
-def _symptom_lines(code: str, answer: dict) -> list[str]:
+def _symptom_lines(code: str, answer: dict[str, Any]) -> list[str]:
     if not answer["present"]:
         return [_("No")]
     weeks = answer.get("duration_weeks")
@@ -71,7 +72,7 @@ def _symptom_lines(code: str, answer: dict) -> list[str]:
     return lines
 
 
-def _codes_lines(answers: dict, key: str, code_labels: dict) -> list[str]:
+def _codes_lines(answers: dict[str, Any], key: str, code_labels: dict[str, Any]) -> list[str]:
     if key not in answers:
         return [_("I don't know")]
     if not answers[key]:
@@ -244,7 +245,7 @@ ADVICE_GROUPS = (
 )
 
 
-def advice_groups(red_flags: list[str]) -> list[dict]:
+def advice_groups(red_flags: list[str]) -> list[dict[str, Any]]:
     """[{"group": "stroke", "flags": [labels...]}, ...] for the flags answered yes."""
     groups = []
     for group, codes in ADVICE_GROUPS:

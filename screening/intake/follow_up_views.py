@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,11 +28,15 @@ from django.views.decorators.http import require_http_methods
 from screening.domain import selectors, services
 from screening.intake import steps as intake
 from screening.intake.display import advice_groups
+from screening.intake.forms.base import IntakeForm
 from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
 from screening.intake.views import LINK_ERRORS, link_error_problem, link_problem
-from screening.models import Reminder
+from screening.models import Reminder, Submission
 from screening.reminders import links
 from screening.web import languages
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PROGRESS_SESSION_KEY = "follow_up"  # {reminder public id: {"symptoms": {...}}}
 DONE_SESSION_KEY = "follow_up_done"  # {"submission": public id}
@@ -42,7 +47,7 @@ SYMPTOMS_INTRO = gettext_lazy(
 )
 
 
-def _with_follow_up_link(view: Callable) -> Callable:
+def _with_follow_up_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Resolve the token to its follow-up reminder, or show why the link does not work.
     The pages are in the email's language unless the patient chose one (screening.web.languages)."""
 
@@ -60,11 +65,11 @@ def _with_follow_up_link(view: Callable) -> Callable:
     return wrapper
 
 
-def _progress(request: HttpRequest, reminder: Reminder) -> dict:
+def _progress(request: HttpRequest, reminder: Reminder) -> dict[str, Any]:
     return request.session.get(PROGRESS_SESSION_KEY, {}).get(str(reminder.public_id), {})
 
 
-def _progress_save(request: HttpRequest, reminder: Reminder, pages: dict | None) -> None:
+def _progress_save(request: HttpRequest, reminder: Reminder, pages: dict[str, Any] | None) -> None:
     """Store this follow-up's pages (None: forget them). Reassigned, so the session saves."""
     progress = dict(request.session.get(PROGRESS_SESSION_KEY, {}))
     if pages is None:
@@ -74,7 +79,15 @@ def _progress_save(request: HttpRequest, reminder: Reminder, pages: dict | None)
     request.session[PROGRESS_SESSION_KEY] = progress
 
 
-def _page(request: HttpRequest, form, *, title, intro, back_url, submit_label) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    form: IntakeForm,
+    *,
+    title: StrOrPromise,
+    intro: StrOrPromise,
+    back_url: str | None,
+    submit_label: StrOrPromise,
+) -> HttpResponse:
     context = {
         "form": form,
         "title": title,
@@ -120,6 +133,7 @@ def urgent(request: HttpRequest, reminder: Reminder, token: str) -> HttpResponse
         form = UrgentForm(request.POST, today=today)
         if form.is_valid():
             answers = intake.follow_up_answers({**pages, "urgent": form.session_data()})
+            assert reminder.submission is not None  # _with_follow_up_link turned others away
             try:
                 submission = services.follow_up_submit(
                     original=reminder.submission,
@@ -146,7 +160,7 @@ def urgent(request: HttpRequest, reminder: Reminder, token: str) -> HttpResponse
     )
 
 
-def _done_submission(request: HttpRequest):
+def _done_submission(request: HttpRequest) -> Submission | None:
     public_id = request.session.get(DONE_SESSION_KEY, {}).get("submission")
     return selectors.submission_by_public_id(public_id=public_id) if public_id else None
 

@@ -24,6 +24,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.urls import reverse
@@ -36,6 +37,9 @@ from screening.intake.forms.base import IntakeForm
 from screening.intake.forms.blood_tests import BloodTestsForm
 from screening.intake.forms.risk_factors import DONT_KNOW, NONE_OF_THESE, RiskFactorsForm
 from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PREGNANCY_SEXES = ("female", "other", "prefer_not_to_say")
 PREGNANCY_MAX_AGE = 55
@@ -62,9 +66,9 @@ def pregnancy_applies(draft: Draft) -> bool:
 @dataclass(frozen=True)
 class Step:
     slug: str  # the URL segment and the key of its answers in the draft
-    title: str
+    title: StrOrPromise
     form_class: type[IntakeForm]
-    intro: str = ""
+    intro: StrOrPromise = ""
     applies: Callable[[Draft], bool] = _always
     # Answers already sent with a red-flag submission: who the patient is, and the
     # urgent answers themselves. They cannot be changed from the form afterwards.
@@ -129,13 +133,13 @@ class Draft:
 
     idempotency_key: str
     intake_date: datetime.date
-    steps: dict[str, dict] = field(default_factory=dict)
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The public_id of the submission stored when an urgent symptom was answered yes.
     urgent_submission: str | None = None
     # The public_id of the IntakeDraft row ("Save and come back later"), if saved.
     saved_draft: str | None = None
 
-    def as_data(self) -> dict:
+    def as_data(self) -> dict[str, Any]:
         """The draft as JSON-safe values: what the session and an IntakeDraft row hold."""
         return {
             "idempotency_key": self.idempotency_key,
@@ -153,7 +157,7 @@ class Draft:
         return self.steps.get("about-you", {}).get("contact_consent") == "yes"
 
 
-def _draft_from_data(data: dict) -> Draft:
+def _draft_from_data(data: dict[str, Any]) -> Draft:
     return Draft(
         idempotency_key=data["idempotency_key"],
         intake_date=datetime.date.fromisoformat(data["intake_date"]),
@@ -171,7 +175,7 @@ def draft_load(session: SessionBase) -> Draft | None:
 
 
 def draft_restore(
-    session: SessionBase, *, data: dict, saved_draft: str, today: datetime.date
+    session: SessionBase, *, data: dict[str, Any], saved_draft: str, today: datetime.date
 ) -> Draft:
     """Put a saved draft (IntakeDraft.data) back in the session, replacing any other.
 
@@ -237,10 +241,10 @@ def _number(text: str) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _symptom(data: dict, code: str) -> dict:
+def _symptom(data: dict[str, Any], code: str) -> dict[str, Any]:
     if data[f"{code}_present"] != "yes":
         return {"present": False}
-    answer: dict = {"present": True, "severity": data[f"{code}_severity"]}
+    answer: dict[str, Any] = {"present": True, "severity": data[f"{code}_severity"]}
     if data[f"{code}_duration"] is not None:
         answer["duration_weeks"] = data[f"{code}_duration"]
     if data.get(f"{code}_sites"):
@@ -251,11 +255,11 @@ def _symptom(data: dict, code: str) -> dict:
     return answer
 
 
-def _symptoms(data: dict) -> dict:
+def _symptoms(data: dict[str, Any]) -> dict[str, Any]:
     return {code: _symptom(data, code) for code in contract.SYMPTOMS}
 
 
-def _red_flags(data: dict) -> dict:
+def _red_flags(data: dict[str, Any]) -> dict[str, Any]:
     return {code: data[code] == "yes" for code in contract.RED_FLAGS}
 
 
@@ -266,7 +270,7 @@ def _code_list(chosen: list[str]) -> list[str] | None:
     return [code for code in chosen if code != NONE_OF_THESE]
 
 
-def answers_from_steps(draft: Draft) -> dict:
+def answers_from_steps(draft: Draft) -> dict[str, Any]:
     """The contract's answers dict from the pages answered so far.
 
     Only pages that apply and were answered contribute; "I don't know" leaves the key
@@ -278,7 +282,7 @@ def answers_from_steps(draft: Draft) -> dict:
         if step.slug in draft.steps
     }
     about = done["about-you"]
-    answers: dict = {"age_years": about["age_years"], "sex": about["sex"]}
+    answers: dict[str, Any] = {"age_years": about["age_years"], "sex": about["sex"]}
 
     if "pregnancy" in done:
         answers["pregnant"] = done["pregnancy"]["pregnant"]
@@ -316,7 +320,7 @@ def answers_from_steps(draft: Draft) -> dict:
     return answers
 
 
-def patient_details_from_steps(draft: Draft) -> dict:
+def patient_details_from_steps(draft: Draft) -> dict[str, Any]:
     """Who the patient is, for `services.intake_submit(patient_details=...)`."""
     about = draft.steps["about-you"]
     return {
@@ -334,7 +338,7 @@ def draft_red_flags(draft: Draft) -> list[str]:
     return [code for code in contract.RED_FLAGS if urgent.get(code) == "yes"]
 
 
-def follow_up_answers(pages: dict) -> dict:
+def follow_up_answers(pages: dict[str, Any]) -> dict[str, Any]:
     """The follow-up check-in's answers from its two pages, the intake's symptoms and
     urgent pages asked again (session data keyed "symptoms" and "urgent").
 

@@ -99,7 +99,7 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             draft.steps[step.slug] = form.session_data()
             draft.save(request.session)
-            if step.slug == "urgent" and form.red_flags():
+            if step.slug == "urgent" and intake.draft_red_flags(draft):
                 response = _urgent_store(request, draft)
                 if saving:
                     _save_for_later(request, draft)
@@ -170,7 +170,7 @@ def saved(request: HttpRequest) -> HttpResponse:
         if draft is not None and draft.saved_draft
         else None
     )
-    if saved_draft is None:
+    if draft is None or saved_draft is None:
         return redirect("screening:start")
     context = {
         "title": _("Your answers are saved"),

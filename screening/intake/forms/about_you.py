@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
@@ -104,7 +106,7 @@ class AboutYouForm(IntakeForm):
             )
         return phone
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if any(f"dob_{part}" in self.errors for part in ("day", "month", "year")):
             return cleaned

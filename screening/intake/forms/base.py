@@ -16,7 +16,9 @@ validation: the page's <form> has `novalidate`).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
@@ -25,13 +27,24 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 YES_NO_DONT_KNOW = [*YES_NO, ("dont_know", _("I don't know"))]
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 
 
-def radio_field(choices: list, label, required_message, *, required: bool = True, help_text=""):
+def radio_field(
+    choices: Sequence[tuple[str, StrOrPromise]],
+    label: StrOrPromise,
+    required_message: StrOrPromise,
+    *,
+    required: bool = True,
+    help_text: StrOrPromise = "",
+) -> forms.ChoiceField:
+    """Radio buttons whose one message, for no answer or a tampered one, says what to select."""
     return forms.ChoiceField(
         label=label,
         choices=choices,
@@ -42,7 +55,7 @@ def radio_field(choices: list, label, required_message, *, required: bool = True
     )
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     """Dates and decimals as strings, so a cleaned form can live in the session."""
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -56,8 +69,8 @@ def _json_safe(value):
 
 
 def parse_date(
-    day: str, month: str, year: str, *, subject, enter_message
-) -> tuple[datetime.date | None, str, str]:
+    day: str, month: str, year: str, *, subject: StrOrPromise, enter_message: StrOrPromise
+) -> tuple[datetime.date | None, str, StrOrPromise]:
     """Parse a day/month/year trio; return (date, "", "") or (None, bad part, message).
 
     `subject` starts the messages ("Date of birth must be a real date").
@@ -96,26 +109,39 @@ class IntakeForm(forms.Form):
     # Validation is the server's job: no `required` attributes for browsers to act on.
     use_required_attribute = False
 
-    def __init__(self, *args, today: datetime.date | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Built for each form, not once for the class: their messages name a symptom or
+        # a row in the request's language. The layout below needs them in place.
+        self.fields.update(self.page_fields())
         self.today = today or timezone.localdate()
         self.helper = FormHelper(self)
         self.helper.form_tag = False  # the page template writes <form novalidate>
         self.helper.disable_csrf = True
         self.helper.layout = self.build_layout()
 
+    def page_fields(self) -> dict[str, forms.Field]:
+        """The page's fields that are made per form (most pages declare theirs instead)."""
+        return {}
+
     def build_layout(self) -> Layout:
         return Layout(*self.fields)
 
+    def clean(self) -> dict[str, Any]:
+        """Django's `clean` returns `cleaned_data`; each page's `clean` works on it."""
+        super().clean()
+        return self.cleaned_data
+
     def error_summary(self) -> list[tuple[str, str]]:
         """(href, message) for the error summary, in the order the questions appear."""
+        # str(): an error list yields its messages as strings already; said for mypy.
         items = [
-            ("#" + self._anchor(next(iter(self.fields))), message)
+            ("#" + self._anchor(next(iter(self.fields))), str(message))
             for message in self.errors.get(NON_FIELD_ERRORS, [])
         ]
         for name in self.fields:
             for message in self.errors.get(name, []):
-                items.append(("#" + self._anchor(name), message))
+                items.append(("#" + self._anchor(name), str(message)))
         return items
 
     def _anchor(self, name: str) -> str:
@@ -125,5 +151,5 @@ class IntakeForm(forms.Form):
             return f"{field.auto_id}_0"
         return field.auto_id
 
-    def session_data(self) -> dict:
+    def session_data(self) -> dict[str, Any]:
         return {name: _json_safe(value) for name, value in self.cleaned_data.items()}

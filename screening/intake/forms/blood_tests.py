@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
@@ -25,14 +26,14 @@ DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 class BloodTestsForm(IntakeForm):
     """Up to LAB_ROWS recent blood results: every row is optional; a started row must be whole."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        self.base_fields = {}
+    def page_fields(self) -> dict[str, forms.Field]:
+        fields: dict[str, forms.Field] = {}
         for row in range(1, LAB_ROWS + 1):
-            self.base_fields.update(self._row_fields(row))
-        super().__init__(*args, **kwargs)
+            fields.update(self._row_fields(row))
+        return fields
 
     @staticmethod
-    def _row_fields(row: int) -> dict:
+    def _row_fields(row: int) -> dict[str, forms.Field]:
         name = {"row": row}
         return {
             f"lab{row}_test": forms.ChoiceField(
@@ -102,7 +103,7 @@ class BloodTestsForm(IntakeForm):
             )
         return Layout(*rows)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         labs = []
         for row in range(1, LAB_ROWS + 1):
@@ -112,7 +113,7 @@ class BloodTestsForm(IntakeForm):
         cleaned["labs"] = labs
         return cleaned
 
-    def _clean_row(self, cleaned: dict, row: int) -> dict | None:
+    def _clean_row(self, cleaned: dict[str, Any], row: int) -> dict[str, Any] | None:
         """One row as a contract lab object, or None (blank or with errors added)."""
         prefix = f"lab{row}_"
         names = [prefix + part for part in ("test", "value", "unit", "day", "month", "year")]
@@ -190,6 +191,7 @@ class BloodTestsForm(IntakeForm):
             return None
         if not value.is_finite() or value < 0 or value >= LAB_VALUE_MAX:
             return None
-        if value.as_tuple().exponent < -3:
+        exponent = value.as_tuple().exponent  # an int: the value is finite
+        if isinstance(exponent, int) and exponent < -3:
             return None
         return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,11 +17,19 @@ from screening.intake.forms.base import (
     radio_field,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 NONE_OF_THESE = "none"
 DONT_KNOW = "dont_know"
 
 
-def _code_list_field(codes: tuple[str, ...], code_labels: dict, label, required_message):
+def _code_list_field(
+    codes: tuple[str, ...],
+    code_labels: dict[str, Any],  # a dict of screening.labels
+    label: StrOrPromise,
+    required_message: StrOrPromise,
+) -> forms.MultipleChoiceField:
     """Checkboxes for a contract code list, plus "None of these" and "I don't know"."""
     return forms.MultipleChoiceField(
         label=label,
@@ -98,7 +108,7 @@ class RiskFactorsForm(IntakeForm):
             "b12_treatment",
         )
 
-    def _clean_exclusive(self, name: str, what) -> list[str]:
+    def _clean_exclusive(self, name: str, what: StrOrPromise) -> list[str]:
         chosen = self.cleaned_data[name]
         exclusive = [choice for choice in chosen if choice in (NONE_OF_THESE, DONT_KNOW)]
         if exclusive and len(chosen) > 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.layout import Field, Fieldset, Layout
 from django import forms
@@ -21,19 +23,18 @@ from screening.intake.forms.base import (
 class SymptomsForm(IntakeForm):
     """Each symptom in the contract: noticed yes/no, then how much (0-10) and how long."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        # Fields must exist before IntakeForm builds the layout.
-        self.base_fields = dict(self.base_fields)
+    def page_fields(self) -> dict[str, forms.Field]:
+        fields: dict[str, forms.Field] = {}
         for code in contract.SYMPTOMS:
-            self.base_fields.update(self._symptom_fields(code))
-        super().__init__(*args, **kwargs)
+            fields.update(self._symptom_fields(code))
+        return fields
 
     @staticmethod
-    def _symptom_fields(code: str) -> dict:
+    def _symptom_fields(code: str) -> dict[str, forms.Field]:
         name = {"symptom": labels.SYMPTOM_LABELS[code]}
         severity_message = _("%(symptom)s: enter a whole number from 0 to 10") % name
         weeks_message = _("%(symptom)s: enter the number of weeks, from 0 to 1040") % name
-        fields = {
+        fields: dict[str, forms.Field] = {
             f"{code}_present": radio_field(
                 YES_NO,
                 _("Have you noticed this?"),
@@ -104,7 +105,7 @@ class SymptomsForm(IntakeForm):
             blocks.append(Fieldset(labels.SYMPTOM_LABELS[code], *parts, css_class="question"))
         return Layout(*blocks)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for code in contract.SYMPTOMS:
             present = cleaned.get(f"{code}_present")
@@ -155,8 +156,8 @@ class SymptomsForm(IntakeForm):
 class UrgentForm(IntakeForm):
     """The nine red flags, yes or no each, in plain words."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        self.base_fields = {
+    def page_fields(self) -> dict[str, forms.Field]:
+        return {
             code: radio_field(
                 YES_NO,
                 labels.RED_FLAG_QUESTIONS[code],
@@ -164,7 +165,6 @@ class UrgentForm(IntakeForm):
             )
             for code in contract.RED_FLAGS
         }
-        super().__init__(*args, **kwargs)
 
     def build_layout(self) -> Layout:
         return Layout(*(InlineRadios(code) for code in contract.RED_FLAGS))
