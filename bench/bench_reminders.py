@@ -6,7 +6,7 @@
 
 In a database of its own (clinic_bench_reminders_<pid>, dropped afterwards), production settings: N
 follow-up reminders are due (each for its own reviewed submission and patient, scheduled
-as `reminders.reminder_schedule_follow_up` would store them, in bulk). Two `celery
+as `scheduling.reminder_schedule_follow_up` would store them, in bulk). Two `celery
 worker` processes (--concurrency 2 each, the Procfile's default; the shared Redis, a
 queue of this run's own via CELERY_QUEUE) send them to an aiosmtpd sink on 127.0.0.1,
 REMINDER_SEND_CHUNK reminders per task over one SMTP connection (--chunk).
@@ -118,8 +118,7 @@ def main() -> None:
 
         import clinic.celery  # noqa: F401 - this process publishes reminders_send
         from screening.models import Reminder
-        from screening.reminders import emails
-        from screening.reminders import outbox as reminders
+        from screening.reminders import dispatch, emails
 
         generate(count)
         rows = Reminder.objects.all()
@@ -140,7 +139,7 @@ def main() -> None:
             started, dispatch_cpu = time.perf_counter(), time.process_time()
             dispatch_runs = 0
             while True:
-                claimed = reminders.reminders_dispatch().claimed
+                claimed = dispatch.reminders_dispatch().claimed
                 dispatch_runs += 1
                 if args.once or not claimed:
                     break

@@ -151,11 +151,11 @@ class Dispatcher(threading.Thread):
     def run(self) -> None:
         from django.db import connection
 
-        from screening.reminders import outbox as reminders
+        from screening.reminders import dispatch
 
         while not self.stopping.wait(0.5):
             try:
-                reminders.reminders_dispatch()
+                dispatch.reminders_dispatch()
             except Exception as error:  # noqa: BLE001 - a fault is expected; note and go on
                 self.failures[type(error).__name__] += 1
                 connection.close()
@@ -211,7 +211,7 @@ def reminders_settle(run: Run, drafts: list[int], sink: harness.SmtpSink, timeou
     from django.utils import timezone
 
     from screening.models import Reminder
-    from screening.reminders import outbox as reminders
+    from screening.reminders import dispatch
 
     final = ("sent", "failed", "cancelled")
     rows = Reminder.objects.filter(draft_id__in=drafts)
@@ -237,11 +237,11 @@ def reminders_settle(run: Run, drafts: list[int], sink: harness.SmtpSink, timeou
     harness.wait_until(quiet(5), timeout=timeout, interval=0.5, what="reminders to settle")
     later = (
         timezone.now()
-        + max(reminders.QUEUED_LOST_AFTER, reminders.sending_stale_after())
+        + max(dispatch.QUEUED_LOST_AFTER, dispatch.sending_stale_after())
         + datetime.timedelta(minutes=1)
     )
     connection.close()
-    dispatched = reminders.reminders_dispatch(now=later)
+    dispatched = dispatch.reminders_dispatch(now=later)
     run.note(
         f"late dispatch: {dispatched.requeued} requeued (lost), "
         f"{dispatched.interrupted} failed (interrupted while sending)"

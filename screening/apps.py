@@ -9,8 +9,11 @@ class ScreeningConfig(AppConfig):
     verbose_name = "B12 screening"
 
     def ready(self) -> None:
-        # Registration by import: the admin's ModelAdmins, the system checks, and the
-        # sign-in signal handlers (audit events for failed logins and logouts).
+        # Registration by import: the admin's ModelAdmins, the system checks, the
+        # sign-in signal handlers (audit events for failed logins and logouts), and the
+        # Celery tasks, in every process: a dispatch publishes `reminders_send` by its
+        # name (screening.reminders.dispatch), in the web process and tests too.
+        from screening import tasks  # noqa: F401
         from screening.accounts import admin, signin  # noqa: F401
         from screening.reminders import checks  # noqa: F401
 

@@ -1,18 +1,21 @@
-"""Celery tasks: thin wrappers that take ids; the logic is in `screening.reminders.outbox`.
+"""Celery tasks: thin wrappers that take ids; the logic is in `screening.reminders` (dispatch,
+delivery, scheduling).
 
 Periodic ones are declared in `screening.schedules` and stored by
 `manage.py setup_periodic_tasks`. Nothing here depends on eager mode: a worker imports
-this module through `app.autodiscover_tasks()`.
+this module through `app.autodiscover_tasks()`, and every process at start-up
+(`ScreeningConfig.ready`), so that `reminders.dispatch` can publish `reminders_send` by
+its name (this module imports the dispatch, not the other way round).
 """
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
 from screening.domain import retention
-from screening.reminders import outbox as reminders
+from screening.reminders import delivery, dispatch, scheduling
 from screening.web import health
 
 
@@ -23,7 +26,7 @@ def reminders_send(reminder_ids: list[int]) -> dict[str, int]:
     worker, is skipped. Ids that hit a transient SMTP error are tried again after their
     backoff, in a task of their own; ids this run did not reach (it stops after half the
     soft time limit, or after a send interrupted by a non-SMTP error) go to a new task."""
-    batch = reminders.reminders_deliver(
+    batch = delivery.reminders_deliver(
         reminder_ids=reminder_ids, budget=settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
     )
     for wait, ids in sorted(batch.retry.items()):
@@ -34,22 +37,20 @@ def reminders_send(reminder_ids: list[int]) -> dict[str, int]:
 
 
 @shared_task(bind=True, name="screening.tasks.reminder_send")
-def reminder_send(self, reminder_id: int) -> str:
+def reminder_send(self: Task, reminder_id: int) -> str:
     """Send one claimed reminder (a chunk of one; messages published before chunks, and
     tests). Idempotent: a second delivery of the same id sends nothing. Transient SMTP
     errors retry with a short, bounded backoff."""
-    delivery = reminders.reminder_deliver(reminder_id=reminder_id)
-    if delivery.retry_in is not None:
-        raise self.retry(
-            countdown=delivery.retry_in, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1
-        )
-    return delivery.outcome
+    sent = delivery.reminder_deliver(reminder_id=reminder_id)
+    if sent.retry_in is not None:
+        raise self.retry(countdown=sent.retry_in, max_retries=settings.REMINDER_MAX_ATTEMPTS - 1)
+    return sent.outcome
 
 
 @shared_task(name="screening.tasks.reminders_dispatch")
-def reminders_dispatch() -> dict:
+def reminders_dispatch() -> dict[str, int]:
     """Every minute: claim due reminders and enqueue them after commit."""
-    dispatched = reminders.reminders_dispatch(now=timezone.now())
+    dispatched = dispatch.reminders_dispatch(now=timezone.now())
     return {
         "claimed": dispatched.claimed,
         "requeued": dispatched.requeued,
@@ -61,13 +62,13 @@ def reminders_dispatch() -> dict:
 @shared_task(name="screening.tasks.reminders_schedule_escalations")
 def reminders_schedule_escalations() -> int:
     """Every five minutes: urgent submissions left waiting go to the clinicians on duty."""
-    return reminders.reminders_schedule_escalations(now=timezone.now())
+    return scheduling.reminders_schedule_escalations(now=timezone.now())
 
 
 @shared_task(name="screening.tasks.reminders_schedule_digest")
 def reminders_schedule_digest() -> int:
     """Daily at DIGEST_HOUR: the queue digest for clinicians."""
-    return reminders.reminders_schedule_digest(now=timezone.now())
+    return scheduling.reminders_schedule_digest(now=timezone.now())
 
 
 @shared_task(name="screening.health.beat_heartbeat")
@@ -77,7 +78,7 @@ def beat_heartbeat() -> str:
 
 
 @shared_task(name="screening.retention.retention_run")
-def retention_run() -> dict:
+def retention_run() -> dict[str, int]:
     """Daily: erase up to RETENTION_BATCH_SIZE records past the retention period (the
     rest follow on the next days) and delete long-expired saved intakes."""
     run = retention.retention_apply(now=timezone.now(), limit=settings.RETENTION_BATCH_SIZE)

@@ -43,7 +43,7 @@ from screening.models import (
     SymptomAnswer,
     new_reference,
 )
-from screening.reminders import outbox as reminders
+from screening.reminders import scheduling
 
 REFERENCE_ATTEMPTS = 10
 LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
@@ -504,7 +504,7 @@ def review_record(*, submission: Submission, clinician, outcomes: list[str], not
         else:
             submission.save(update_fields=["assignee"])
         # The patient's follow-up and blood test reminders: outbox rows in this transaction.
-        reminders.reminders_schedule_for_review(submission=submission, review=review)
+        scheduling.reminders_schedule_for_review(submission=submission, review=review)
         return review
 
 
@@ -681,7 +681,6 @@ def intake_draft_save(*, public_id: str | None, email: str, data: dict, language
     from datetime import timedelta
 
     from screening.models import IntakeDraft
-    from screening.reminders import outbox as reminders
 
     now = timezone.now()
     with transaction.atomic():
@@ -701,7 +700,7 @@ def intake_draft_save(*, public_id: str | None, email: str, data: dict, language
         draft.updated_at = now
         draft.expires_at = now + timedelta(days=settings.INTAKE_DRAFT_DAYS)
         draft.save()
-        reminders.reminder_schedule_unfinished_intake(draft=draft)
+        scheduling.reminder_schedule_unfinished_intake(draft=draft)
     return draft
 
 

@@ -18,13 +18,14 @@ import hmac
 import secrets
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from screening.fhir import mapping as fhir
+from screening.fhir.outcomes import outcome_response
 from screening.models import ApiClient
 
 KEY_ID_BYTES = 6  # 8 URL-safe characters
@@ -34,6 +35,12 @@ AUTH_SCHEME = "bearer"
 _UNUSED_HASH = hashlib.sha256(b"no such client").hexdigest()
 
 View = Callable[..., HttpResponse]
+
+
+class ApiRequest(HttpRequest):
+    """A request `api_client_required` let through: `api_client` is the caller."""
+
+    api_client: ApiClient
 
 
 def token_hash(secret: str) -> str:
@@ -76,21 +83,13 @@ def bearer_token(request: HttpRequest) -> str | None:
     return token.strip()
 
 
-def outcome_response(status: int, issues: list[tuple[str, str, str | None]]) -> HttpResponse:
-    return HttpResponse(
-        fhir.operation_outcome(issues).model_dump_json(),
-        content_type=fhir.FHIR_JSON,
-        status=status,
-    )
-
-
 def api_client_required(scope: str) -> Callable[[View], View]:
     if scope not in ApiClient.Scope.values:
         raise ValueError(scope)
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             request.user = AnonymousUser()
             token = bearer_token(request)
             client = client_for_token(token) if token else None
@@ -106,10 +105,10 @@ def api_client_required(scope: str) -> Callable[[View], View]:
                     403, [("forbidden", f"This client's token lacks the {scope!r} scope", None)]
                 )
             ApiClient.objects.filter(pk=client.pk).update(last_used_at=timezone.now())
-            request.api_client = client
-            return view(request, *args, **kwargs)
+            api_request = cast(ApiRequest, request)
+            api_request.api_client = client
+            return view(api_request, *args, **kwargs)
 
-        wrapper.api_scope = scope
         return wrapper
 
     return decorator

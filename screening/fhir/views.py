@@ -9,7 +9,8 @@
   gets its RiskAssessment back (201; 200 for a retry with the same identifier).
 
 Views parse the request, read through `selectors`, write through `services.intake_submit`
-and map with `screening.fhir.mapping`. Every error is an OperationOutcome, never an HTML page.
+and map with `screening.fhir` (`questionnaire`, `responses`, `posted_response`, `bundle`).
+Every error is an OperationOutcome (`outcomes`), never an HTML page.
 """
 
 from __future__ import annotations
@@ -26,18 +27,21 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.reference import Reference
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from screening.accounts import access
 from screening.accounts.permissions import staff_view
 from screening.domain import selectors, services
 from screening.domain.audit import audit_record
 from screening.engine.validation import validate_answers
-from screening.fhir import mapping as fhir
-from screening.fhir.api_auth import api_client_required, outcome_response
+from screening.fhir import bundle, posted_response, questionnaire, responses
+from screening.fhir.api_auth import ApiRequest, api_client_required
+from screening.fhir.outcomes import FHIR_JSON, Issue, outcome_response, problem_issue
 from screening.models import AuditEvent, LabResult, Patient, ScreeningResult, Submission
 
 # LabResult.value is a DecimalField(max_digits=12, decimal_places=3).
@@ -51,13 +55,13 @@ OFFSET_MAX = 10**9  # far beyond any clinic's submissions, far below a 64-bit SQ
 POST_CONTENT_TYPES = ("application/fhir+json", "application/json")
 
 
-def _fhir(resource, *, status: int = 200) -> HttpResponse:
-    return HttpResponse(resource.model_dump_json(), content_type=fhir.FHIR_JSON, status=status)
+def _fhir(resource: BaseModel, *, status: int = 200) -> HttpResponse:
+    return HttpResponse(resource.model_dump_json(), content_type=FHIR_JSON, status=status)
 
 
 def _problems_response(problems: list[str]) -> HttpResponse:
     unique = list(dict.fromkeys(problems))
-    return outcome_response(400, [fhir.problem_issue(problem) for problem in unique])
+    return outcome_response(400, [problem_issue(problem) for problem in unique])
 
 
 # --- Reading one submission for export --------------------------------------------------
@@ -75,16 +79,16 @@ def _result_dict(row: ScreeningResult) -> dict:
     }
 
 
-def submission_export_data(*, submission: Submission) -> fhir.SubmissionExport:
-    """Everything `fhir.submission_bundle` maps, read from the database: the patient's
+def submission_export_data(*, submission: Submission) -> bundle.SubmissionExport:
+    """Everything `bundle.submission_bundle` maps, read from the database: the patient's
     own answers (labs they reported), every lab result on the submission (theirs and
     staff-entered ones) and the current screening result."""
     answers = selectors.submission_answers(submission=submission)
     labs = [
-        fhir.LabData(
+        bundle.LabData(
             key=str(lab.pk),
             test=lab.test,
-            value=fhir.json_number(lab.value),
+            value=responses.json_number(lab.value),
             unit=lab.unit,
             date=lab.date.isoformat(),
             source=lab.source,
@@ -100,7 +104,7 @@ def submission_export_data(*, submission: Submission) -> fhir.SubmissionExport:
         ]
     current = selectors.submission_current_result(submission=submission)
     patient = submission.patient
-    return fhir.SubmissionExport(
+    return bundle.SubmissionExport(
         public_id=submission.public_id,
         reference=submission.reference,
         questionnaire_version=submission.questionnaire_version,
@@ -109,14 +113,14 @@ def submission_export_data(*, submission: Submission) -> fhir.SubmissionExport:
         submitted_at=submission.submitted_at,
         status_changed_at=submission.status_changed_at,
         answers=answers,
-        patient=fhir.PatientData(
+        patient=bundle.PatientData(
             public_id=patient.public_id,
             full_name=patient.full_name,
             email=patient.email,
             date_of_birth=patient.date_of_birth,
         ),
         labs=labs,
-        result=fhir.ResultData(
+        result=bundle.ResultData(
             key=str(current.pk), created_at=current.created_at, result=_result_dict(current)
         )
         if current
@@ -124,8 +128,8 @@ def submission_export_data(*, submission: Submission) -> fhir.SubmissionExport:
     )
 
 
-def submission_bundle(*, submission: Submission, now: datetime.datetime):
-    return fhir.submission_bundle(submission_export_data(submission=submission), timestamp=now)
+def submission_bundle(*, submission: Submission, now: datetime.datetime) -> Bundle:
+    return bundle.submission_bundle(submission_export_data(submission=submission), timestamp=now)
 
 
 # --- The published questionnaire ----------------------------------------------------------
@@ -133,12 +137,12 @@ def submission_bundle(*, submission: Submission, now: datetime.datetime):
 
 @require_GET
 def questionnaire_detail(request: HttpRequest, version: str) -> HttpResponse:
-    questionnaire = fhir.questionnaire(version)
-    if questionnaire is None:
+    published = questionnaire.questionnaire(version)
+    if published is None:
         return outcome_response(
             404, [("not-found", f"No questionnaire version {version!r} is published", None)]
         )
-    return _fhir(questionnaire)
+    return _fhir(published)
 
 
 # --- A clinician downloads one submission ---------------------------------------------------
@@ -148,7 +152,7 @@ def questionnaire_detail(request: HttpRequest, version: str) -> HttpResponse:
 @require_GET
 def staff_submission_bundle(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     submission = access.submission_for_staff(request, public_id, what="submission.fhir_bundle")
-    bundle = submission_bundle(submission=submission, now=timezone.now())
+    export = submission_bundle(submission=submission, now=timezone.now())
     audit_record(
         request=request,
         action=AuditEvent.Action.EXPORT,
@@ -156,9 +160,9 @@ def staff_submission_bundle(request: HttpRequest, public_id: uuid.UUID) -> HttpR
         object_type="submission",
         object_id=str(submission.public_id),
         patient=submission.patient,
-        detail={"format": "fhir+json", "entries": len(bundle.entry)},
+        detail={"format": "fhir+json", "entries": len(export.entry or [])},
     )
-    response = _fhir(bundle)
+    response = _fhir(export)
     response["Content-Disposition"] = f'attachment; filename="{submission.reference}.fhir.json"'
     return response
 
@@ -197,10 +201,10 @@ def _int_param(raw: str | None, *, default: int, low: int, high: int) -> int | N
 
 @require_GET
 @api_client_required("read")
-def bundle_search(request: HttpRequest) -> HttpResponse:
+def bundle_search(request: ApiRequest) -> HttpResponse:
     raw_since = request.GET.get("_since")
     since = parse_instant(raw_since) if raw_since else None
-    issues = []
+    issues: list[Issue] = []
     if since is None:
         issues.append(
             (
@@ -218,7 +222,7 @@ def bundle_search(request: HttpRequest) -> HttpResponse:
     offset = _int_param(request.GET.get("_offset"), default=0, low=0, high=OFFSET_MAX)
     if offset is None:
         issues.append(("invalid", f"_offset: must be 0-{OFFSET_MAX}", "_offset"))
-    if issues:
+    if issues or since is None or count is None or offset is None:
         return outcome_response(400, issues)
 
     submissions = (
@@ -235,7 +239,7 @@ def bundle_search(request: HttpRequest) -> HttpResponse:
     next_url = None
     if offset + count < total:
         next_url = f"{base}?{urlencode({**params, '_offset': offset + count})}"
-    result = fhir.searchset(
+    result = bundle.searchset(
         bundles,
         total=total,
         timestamp=now,
@@ -262,7 +266,7 @@ def bundle_search(request: HttpRequest) -> HttpResponse:
 # --- An EHR posts a questionnaire response ---------------------------------------------------
 
 
-def _structure_issue(error: dict) -> tuple[str, str, str | None]:
+def _structure_issue(error: ErrorDetails) -> Issue:
     path = "QuestionnaireResponse"
     for part in error["loc"]:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -322,7 +326,7 @@ def _patient_details(details: dict) -> tuple[dict, str]:
 @csrf_exempt  # token auth, no cookies (api_auth makes the request anonymous)
 @require_POST
 @api_client_required("write")
-def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
+def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
     content_type = request.content_type or ""
     if content_type not in POST_CONTENT_TYPES:
         return outcome_response(
@@ -333,13 +337,13 @@ def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         return outcome_response(400, [_structure_issue(e) for e in error.errors()])
 
-    problems = fhir.response_envelope_problems(response)
-    answers, mapping_problems = fhir.answers_from_response(response)
+    problems = posted_response.response_envelope_problems(response)
+    answers, mapping_problems = responses.answers_from_response(response)
     problems += mapping_problems
     problems += validate_answers(answers) or storage_problems(answers)
-    details, patient_problems = fhir.patient_details_from_response(response)
+    details, patient_problems = posted_response.patient_details_from_response(response)
     problems += patient_problems
-    problems += fhir.age_problems(answers, details, day=_authored_day(response))
+    problems += posted_response.age_problems(answers, details, day=_authored_day(response))
     if problems:
         return _problems_response(problems)
 
@@ -351,6 +355,7 @@ def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
         answers=answers, patient_details=patient_details, idempotency_key=key, language=language
     )
     current = selectors.submission_current_result(submission=submission)
+    assert current is not None  # intake_submit stores the screening result with the submission
     audit_record(
         request=request,
         action=AuditEvent.Action.EXPORT if existed else AuditEvent.Action.CHANGE,
@@ -360,22 +365,22 @@ def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
         patient=submission.patient,
         detail={"client": client.name, "created": not existed},
     )
-    identifiers = [fhir.submission_identifier(submission.public_id)]
+    identifiers = [bundle.submission_identifier(submission.public_id)]
     if response.identifier is not None:
         identifiers.append(response.identifier)
-    assessment = fhir.risk_assessment(
+    assessment = bundle.risk_assessment(
         _result_dict(current),
-        assessment_id=fhir.resource_id(submission.public_id, f"RiskAssessment/{current.pk}"),
+        assessment_id=bundle.resource_id(submission.public_id, f"RiskAssessment/{current.pk}"),
         subject=Reference(
             type="Patient",
             identifier=Identifier(
-                system=fhir.PATIENT_SYSTEM, value=str(submission.patient.public_id)
+                system=bundle.PATIENT_SYSTEM, value=str(submission.patient.public_id)
             ),
         ),
         basis=[
             Reference(
                 type="QuestionnaireResponse",
-                identifier=fhir.submission_identifier(submission.public_id),
+                identifier=bundle.submission_identifier(submission.public_id),
             )
         ],
         occurrence=current.created_at,

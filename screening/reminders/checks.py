@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
+from screening.reminders.hours import patient_email_hours
+
 
 @register()
-def patient_email_hours_check(app_configs, **kwargs) -> list[Error]:
-    from screening.reminders.outbox import patient_email_hours
-
+def patient_email_hours_check(app_configs: Any, **kwargs: Any) -> list[Error]:
     try:
         patient_email_hours()
     except ImproperlyConfigured as error:

@@ -2,7 +2,7 @@
 
 Each renders the template trio `templates/emails/<kind>/subject.txt`, `body.txt` and
 `body.html` in the recipient's language, and returns an unsent EmailMultiAlternatives
-(`screening.reminders.outbox` sends it and records the outcome).
+(`screening.reminders.delivery` sends it and records the outcome).
 
 What the emails may say: patient emails carry no health information and no name (an
 email can be read by someone else): only that the clinic has a message, the link, the
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,10 +39,14 @@ Kind = Reminder.Kind
 def recipient(reminder: Reminder) -> str:
     """The address a reminder goes to. A follow-up or blood test reminder follows its
     submission to the patient record it belongs to now (records can be merged)."""
+    # Each kind's row names its recipient's row (scheduling stores it; CASCADE keeps it).
     if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST):
+        assert reminder.submission is not None
         return reminder.submission.patient.email
     if reminder.kind == Kind.UNFINISHED_INTAKE:
+        assert reminder.draft is not None
         return reminder.draft.email
+    assert reminder.staff_user is not None
     return reminder.staff_user.email
 
 
@@ -56,7 +61,9 @@ def _site_url(route: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(route)
 
 
-def _email(reminder: Reminder, context: dict, *, unsubscribe: bool) -> EmailMultiAlternatives:
+def _email(
+    reminder: Reminder, context: dict[str, Any], *, unsubscribe: bool
+) -> EmailMultiAlternatives:
     context = {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
@@ -104,6 +111,7 @@ def blood_test(reminder: Reminder) -> EmailMultiAlternatives:
 
 def unfinished_intake(reminder: Reminder) -> EmailMultiAlternatives:
     """A saved, unfinished intake: a single-use link to carry on."""
+    assert reminder.draft is not None  # an unfinished-intake row names its draft
     context = {
         "link": reminder_link_url(reminder, "screening:intake_resume"),
         # The saved answers may be kept for less time than a link lasts: promise the shorter.

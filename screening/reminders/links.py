@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
 
 from screening.models import Reminder
@@ -66,6 +67,4 @@ def reminder_link_use(reminder: Reminder) -> None:
 
 def reminder_link_url(reminder: Reminder, route: str) -> str:
     """The absolute URL for an email: SITE_URL + the named route with the token."""
-    from django.urls import reverse
-
     return settings.SITE_URL.rstrip("/") + reverse(route, args=[reminder_link_token(reminder)])

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from screening.reminders import outbox as reminders
+from screening.reminders.opt_out import email_opt_out
 from screening.reminders.unsubscribe import UnsubscribeInvalid, reminder_from_unsubscribe_token
 
 
@@ -34,7 +34,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         )
     with translation.override(reminder.language):  # the language the email was in
         if request.method == "POST":
-            reminders.email_opt_out(reminder=reminder)
+            email_opt_out(reminder=reminder)
             return render(
                 request, "reminders/unsubscribed.html", {"title": _("You are unsubscribed")}
             )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from screening.accounts.permissions import staff_view
 from screening.domain.audit import audit_record
 from screening.models import AuditEvent, Reminder
-from screening.reminders import outbox as reminders
+from screening.reminders import delivery
 
 FAILED_PAGE_SIZE = 100
 
@@ -66,7 +66,7 @@ def _retry(request: HttpRequest) -> HttpResponse:
     previous_error = reminder.last_error
     try:
         with transaction.atomic():
-            reminders.reminder_retry(reminder=reminder, by=request.user)
+            delivery.reminder_retry(reminder=reminder, by=request.user)
             audit_record(
                 request=request,
                 action=AuditEvent.Action.CHANGE,
@@ -76,7 +76,7 @@ def _retry(request: HttpRequest) -> HttpResponse:
                 patient=reminder.patient,
                 detail={"kind": reminder.kind, "previous_error": previous_error},
             )
-    except reminders.NotFailed as error:
+    except delivery.NotFailed as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The reminder will be sent again within a minute or two.")

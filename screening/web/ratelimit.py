@@ -39,6 +39,8 @@ from django.urls import ResolverMatch
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from screening.fhir.outcomes import outcome_response
+
 logger = logging.getLogger(__name__)
 
 OFF = "off"
@@ -134,8 +136,6 @@ def hit(*, scope: str, address: str, rate: Rate, now: float) -> Hit:
 
 def too_many_response(request: HttpRequest, *, scope: str, retry_after: int) -> HttpResponse:
     if scope == FHIR:
-        from screening.fhir.api_auth import outcome_response  # api_auth imports the FHIR models
-
         response = outcome_response(
             429,
             [

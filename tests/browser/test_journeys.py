@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from screening.domain import services
 from screening.models import Reminder, Submission
-from screening.reminders import outbox as reminders
+from screening.reminders import delivery
 from tests.browser.conftest import check_page, screenshot
 from tests.browser.helpers import (
     answer,
@@ -171,7 +171,7 @@ def test_follow_up_link_from_the_email_opens_the_follow_up_form(
     Reminder.objects.filter(pk=reminder.pk).update(
         status=Reminder.Status.QUEUED, due_at=timezone.now()
     )
-    assert reminders.reminder_deliver(reminder_id=reminder.pk).outcome == "sent"
+    assert delivery.reminder_deliver(reminder_id=reminder.pk).outcome == "sent"
 
     [email] = mailoutbox
     assert email.to == [PATIENT_DETAILS["email"].lower()]

@@ -16,8 +16,7 @@ from screening import labels
 from screening.accounts import roles
 from screening.engine import contract
 from screening.models import IntakeDraft, Reminder, Review, Submission
-from screening.reminders import emails
-from screening.reminders import outbox as reminders
+from screening.reminders import emails, scheduling
 from tests.conftest import STEP_URLS, VALID_PAGES, Journey
 from tests.factories import (
     PatientFactory,
@@ -59,7 +58,7 @@ def due_follow_ups(count: int, *, prefix: str = "p") -> list[Reminder]:
         )
         submission = SubmissionFactory(patient=patient, status="reviewed")
         review = ReviewFactory(submission=submission, outcomes=[Review.Outcome.NO_ACTION])
-        made.append(reminders.reminder_schedule_follow_up(submission=submission, review=review))
+        made.append(scheduling.reminder_schedule_follow_up(submission=submission, review=review))
     make_due([reminder.pk for reminder in made])
     return list(Reminder.objects.filter(pk__in=[r.pk for r in made]).order_by("pk"))
 

@@ -14,8 +14,7 @@ import pytest
 
 from screening.domain import services
 from screening.models import IntakeDraft, Reminder, Review, Submission
-from screening.reminders import emails
-from screening.reminders import outbox as reminders
+from screening.reminders import dispatch, emails
 from tests.integration import outbox
 from tests.integration.conftest import wait_until
 
@@ -81,8 +80,8 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
 
     # A dispatch run during the outage claims the due rows but cannot hand them over:
     # it says so in the log and puts them back to pending at once.
-    with caplog.at_level(logging.ERROR, logger="screening.reminders.outbox"):
-        reminders.reminders_dispatch()
+    with caplog.at_level(logging.ERROR, logger="screening.reminders.dispatch"):
+        dispatch.reminders_dispatch()
     assert outbox.statuses([row.pk for row in early]) == {"pending": len(early)}
     assert any(m.startswith("broker unreachable (") for m in caplog.messages), caplog.messages
     logged = "\n".join(caplog.messages)
@@ -108,7 +107,7 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
     )
 
     # The next dispatch sends them all, those it handed back during the outage included.
-    assert reminders.reminders_dispatch().claimed == len(ids)
+    assert dispatch.reminders_dispatch().claimed == len(ids)
     wait_until(
         lambda: outbox.all_final(ids) and worker.idle(),
         timeout=SEND_TIMEOUT,

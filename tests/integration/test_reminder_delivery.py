@@ -18,8 +18,7 @@ from django.utils import timezone
 from screening import tasks
 from screening.domain import services
 from screening.models import IntakeDraft, Reminder, Review
-from screening.reminders import links
-from screening.reminders import outbox as reminders
+from screening.reminders import links, scheduling
 from tests.integration import outbox
 from tests.integration.conftest import wait_until
 
@@ -54,7 +53,7 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
     urgent = outbox.urgent_intake(name_c, address_c)
     assert urgent.level == "urgent"
     later = timezone.now() + datetime.timedelta(minutes=settings.ESCALATION_AFTER_MINUTES + 1)
-    assert reminders.reminders_schedule_escalations(now=later) == 1
+    assert scheduling.reminders_schedule_escalations(now=later) == 1
 
     rows = list(Reminder.objects.order_by("pk"))
     assert sorted(row.kind for row in rows) == [

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from screening import tasks
 from screening.models import Reminder
-from screening.reminders import outbox as reminders
+from screening.reminders import delivery, dispatch
+from screening.reminders.rows import INTERRUPTED
 from tests.conftest import signed_in
 from tests.integration import outbox
 from tests.integration.conftest import wait_until
@@ -34,7 +35,7 @@ FAILED_PAGE = "/staff/reminders/failed/"
 def _later_dispatch_time() -> datetime.datetime:
     """A dispatch run late enough to see lost messages (queued longer than
     QUEUED_LOST_AFTER) and stale sends (sending longer than the task's hard time limit)."""
-    waited = max(reminders.QUEUED_LOST_AFTER, reminders.sending_stale_after())
+    waited = max(dispatch.QUEUED_LOST_AFTER, dispatch.sending_stale_after())
     return timezone.now() + waited + datetime.timedelta(minutes=1)
 
 
@@ -66,7 +67,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, 
     smtp.handler.hold_at(5, seconds=30)
 
     first = workers.start(concurrency=2)
-    assert reminders.reminders_dispatch().claimed == 16
+    assert dispatch.reminders_dispatch().claimed == 16
     wait_until(
         smtp.handler.held.is_set,
         timeout=SEND_TIMEOUT,
@@ -101,7 +102,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, 
 
     # Dispatch runs again, later: stale sends are failed (never resent: SMTP may have
     # taken them), lost queued rows are enqueued again.
-    later = reminders.reminders_dispatch(now=_later_dispatch_time())
+    later = dispatch.reminders_dispatch(now=_later_dispatch_time())
     assert later.interrupted == stuck["sending"]
     wait_until(
         lambda: outbox.all_final(ids) and second.idle(),
@@ -120,7 +121,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, 
         if row.status == "sent":
             assert counts[message_id] == 1, row.key
         else:
-            assert row.last_error.startswith(reminders.INTERRUPTED), row.last_error
+            assert row.last_error.startswith(INTERRUPTED), row.last_error
             assert counts[message_id] <= 1
     # The held message reached the server, so its reminder must not go out again.
     assert final[by_message_id[held].pk].status == "failed"
@@ -161,7 +162,7 @@ def test_four_workers_on_the_same_due_set_send_each_reminder_once(workers, smtp,
 
     wait_until(quiet, timeout=SEND_TIMEOUT, steady_for=1, message=lambda: outbox.describe(ids))
     # Whatever the four runs left (a dispatcher skips rows another has locked) goes now.
-    claimed_here = reminders.reminders_dispatch().claimed
+    claimed_here = dispatch.reminders_dispatch().claimed
     wait_until(
         lambda: outbox.all_final(ids) and quiet(),
         timeout=SEND_TIMEOUT,
@@ -207,13 +208,13 @@ def test_smtp_refusals_transient_retry_with_backoff_permanent_fail_with_error(
     smtp.handler.refuse_for(address[permanent_rcpt.pk], "550 5.1.1 No such mailbox", stage="rcpt")
     # Three attempts, 3 s then 6 s apart (REMINDER_RETRY_BACKOFF_SECONDS, doubled).
     settings.REMINDER_RETRY_BACKOFF_SECONDS = 3
-    first_wait, second_wait = reminders.retry_backoff(1), reminders.retry_backoff(2)
+    first_wait, second_wait = delivery.retry_backoff(1), delivery.retry_backoff(2)
     assert (first_wait, second_wait) == (3, 6)
     worker = workers.start(
         concurrency=2,
         env={"REMINDER_MAX_ATTEMPTS": "3", "REMINDER_RETRY_BACKOFF_SECONDS": "3"},
     )
-    assert reminders.reminders_dispatch().claimed == 4
+    assert dispatch.reminders_dispatch().claimed == 4
 
     # Permanent refusals fail at once; transient ones wait for their retry meanwhile.
     wait_until(

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from screening.accounts import roles
 from screening.models import IntakeDraft, Reminder, Review
-from screening.reminders import outbox as reminders
+from screening.reminders import scheduling
 from tests.factories import ReviewFactory, SubmissionFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -96,7 +96,7 @@ def decided(*outcomes: str, **submission_fields) -> Review:
 def follow_up_due(**submission_fields) -> Reminder:
     """A follow-up reminder for a reviewed submission, due now."""
     review = decided(**submission_fields)
-    reminder = reminders.reminder_schedule_follow_up(submission=review.submission, review=review)
+    reminder = scheduling.reminder_schedule_follow_up(submission=review.submission, review=review)
     Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now())
     reminder.refresh_from_db()
     return reminder

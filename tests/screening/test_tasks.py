@@ -12,7 +12,7 @@ from django.core import mail
 
 from screening import tasks
 from screening.models import Reminder
-from screening.reminders import outbox as reminders
+from screening.reminders.delivery import Delivery, reminder_deliver
 from tests.factories import SubmissionFactory
 from tests.screening import reminder_support as support
 from tests.screening.reminder_support import NOON, london
@@ -124,10 +124,10 @@ def test_transient_error_puts_the_row_back_to_queued_with_a_backoff(clock, smtp)
     smtp.errors.append(support.transient_error())
     reminder = support.queued(support.follow_up_due())
 
-    delivery = reminders.reminder_deliver(reminder_id=reminder.pk)
+    delivery = reminder_deliver(reminder_id=reminder.pk)
 
     reminder.refresh_from_db()
-    assert delivery == reminders.Delivery("retry", retry_in=30)
+    assert delivery == Delivery("retry", retry_in=30)
     assert (reminder.status, reminder.queued_at, reminder.attempts) == (Status.QUEUED, NOON, 1)
     assert reminder.last_error.startswith("SMTPResponseException: (421")
 

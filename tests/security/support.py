@@ -6,8 +6,8 @@ import copy
 import json
 
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
-from screening.fhir import mapping as fhir
 from screening.fhir.api_auth import api_client_create
+from screening.fhir.responses import questionnaire_response
 from tests.conftest import VALID_ANSWERS
 
 FHIR_POST_URL = "/fhir/QuestionnaireResponse"
@@ -24,7 +24,7 @@ CONTAINED_PATIENT = {
 
 def fhir_payload(identifier: str | None = "qr-1", patient: dict | None = None) -> dict:
     """A QuestionnaireResponse for the conftest's valid answers, as an EHR would post it."""
-    response = fhir.questionnaire_response(VALID_ANSWERS, version=QUESTIONNAIRE_VERSION)
+    response = questionnaire_response(VALID_ANSWERS, version=QUESTIONNAIRE_VERSION)
     data = json.loads(response.model_dump_json())
     data["contained"] = [copy.deepcopy(patient or CONTAINED_PATIENT)]
     data["subject"] = {"reference": "#p1"}

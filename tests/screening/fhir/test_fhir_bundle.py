@@ -12,7 +12,9 @@ from fhir.resources.R4B.bundle import Bundle
 
 from screening.domain import selectors, services
 from screening.engine import contract, rules
-from screening.fhir import mapping as fhir
+from screening.fhir.bundle import reason_note, resource_id
+from screening.fhir.questionnaire import canonical
+from screening.fhir.responses import answers_from_response
 from screening.fhir.views import submission_bundle, submission_export_data
 from screening.models import ScreeningResult, Submission
 from tests.conftest import PATIENT_DETAILS, VALID_ANSWERS
@@ -101,7 +103,7 @@ def test_patient_carries_the_opaque_id_name_birth_date_and_email_only(intake):
 def test_questionnaire_response_carries_the_answers_as_stored(intake):
     bundle = export(intake)
     response = one(bundle, "QuestionnaireResponse")
-    assert response.questionnaire == fhir.canonical(intake.questionnaire_version)
+    assert response.questionnaire == canonical(intake.questionnaire_version)
     assert response.status == "completed"
     assert response.subject.reference == f"urn:uuid:{intake.patient.public_id}"
     assert response.authored == intake.submitted_at
@@ -109,7 +111,7 @@ def test_questionnaire_response_carries_the_answers_as_stored(intake):
         "urn:b12-clinic:submission",
         str(intake.public_id),
     )
-    answers, problems = fhir.answers_from_response(response)
+    answers, problems = answers_from_response(response)
     assert problems == []
     assert answers == selectors.submission_answers(submission=intake) == VALID_ANSWERS
 
@@ -137,7 +139,7 @@ def test_risk_assessment_is_the_current_result_as_rules_screen_gives_it(intake):
     assert prediction.rationale == " ".join(reason["text"] for reason in screened["reasons"])
     notes = [note.text for note in assessment.note]
     assert notes[: len(screened["reasons"])] == [
-        fhir.reason_note(reason) for reason in screened["reasons"]
+        reason_note(reason) for reason in screened["reasons"]
     ]
     assert all(reason["code"] in " ".join(notes) for reason in screened["reasons"])
     b12_status = screened["lab_interpretation"]["b12_status"]
@@ -236,7 +238,7 @@ def test_red_flag_intake_is_urgent_and_lists_the_red_flag_reason(frozen_day):
     assert stored.red_flags == ["chest_pain"]
     notes = " ".join(note.text for note in assessment.note)
     assert all(reason["code"] in notes for reason in stored.reasons)
-    items = fhir.answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
+    items = answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
     assert items["red_flags"]["chest_pain"] is True
     assert "urgent" in one(bundle, "Flag").code.text.lower()
 
@@ -255,18 +257,18 @@ def test_staff_lab_is_an_observation_but_not_a_patient_answer(intake):
     observations = resources(bundle, "Observation")
     assert len(observations) == 3
     staff_observation = observations[-1]
-    assert staff_observation.id == fhir.resource_id(intake.public_id, f"Observation/{lab.pk}")
+    assert staff_observation.id == resource_id(intake.public_id, f"Observation/{lab.pk}")
     assert [(c.code, c.display) for c in staff_observation.code.coding] == [
         ("72160-5", "Holo-transcobalamin II [Moles/volume] in Serum")
     ]
     assert staff_observation.derivedFrom is None
     assert staff_observation.note[0].text == "Entered by clinic staff"
-    answers = fhir.answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
+    answers = answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
     assert answers["labs"] == VALID_ANSWERS["labs"]
 
     current = selectors.submission_current_result(submission=intake)
     assessment = one(bundle, "RiskAssessment")
-    assert assessment.id == fhir.resource_id(intake.public_id, f"RiskAssessment/{current.pk}")
+    assert assessment.id == resource_id(intake.public_id, f"RiskAssessment/{current.pk}")
     if new_result is not None:
         assert current.pk == new_result.pk
     assert assessment.basis[-1].reference == f"urn:uuid:{staff_observation.id}"
@@ -283,7 +285,7 @@ def test_follow_up_exports_its_symptoms_and_red_flags(frozen_day):
     RedFlagAnswerFactory(submission=follow_up, code="new_difficulty_walking", answer=True)
     services.screening_result_add(submission=follow_up, trigger=ScreeningResult.Trigger.RESCREEN)
     bundle = export(follow_up)
-    answers = fhir.answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
+    answers = answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
     assert answers == {
         "age_years": 35,
         "symptoms": {"fatigue": {"present": True, "severity": 9, "duration_weeks": 20}},
@@ -325,7 +327,7 @@ def test_every_answers_key_survives_storage_and_export(frozen_day):
         ],
     }
     bundle = export(_submit(answers))
-    back, problems = fhir.answers_from_response(one(bundle, "QuestionnaireResponse"))
+    back, problems = answers_from_response(one(bundle, "QuestionnaireResponse"))
     assert problems == []
     assert back == answers
     codes = [o.code.coding[0].code for o in resources(bundle, "Observation")]

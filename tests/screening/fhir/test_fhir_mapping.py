@@ -1,5 +1,6 @@
-"""screening.fhir.mapping, the pure part: the Questionnaire, answers <-> QuestionnaireResponse,
-patient details from a posted response, LOINC by unit, OperationOutcome issues."""
+"""The pure FHIR mapping (screening/fhir/questionnaire.py, responses.py, posted_response.py,
+bundle.py, outcomes.py): the Questionnaire, answers <-> QuestionnaireResponse, patient
+details from a posted response, LOINC by unit, OperationOutcome issues."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from screening.engine import contract
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.engine.validation import validate_answers
-from screening.fhir import mapping as fhir
+from screening.fhir import questionnaire as fhir_questionnaire
+from screening.fhir.bundle import LOINC_CODES
+from screening.fhir.outcomes import operation_outcome, problem_issue
+from screening.fhir.posted_response import (
+    age_problems,
+    patient_details_from_response,
+    response_envelope_problems,
+)
+from screening.fhir.responses import answers_from_response, questionnaire_response
 from tests.conftest import VALID_ANSWERS
 
 # Every key of the contract, every symptom detail, a staff-free set of labs.
@@ -93,7 +102,7 @@ def _items_by_link_id(response: QuestionnaireResponse) -> dict:
 
 
 def _response(answers: dict) -> QuestionnaireResponse:
-    return fhir.questionnaire_response(answers, version=QUESTIONNAIRE_VERSION)
+    return questionnaire_response(answers, version=QUESTIONNAIRE_VERSION)
 
 
 def test_every_answers_set_here_is_valid():
@@ -106,12 +115,12 @@ def test_every_answers_set_here_is_valid():
 
 
 def test_questionnaire_has_an_item_for_every_answers_key():
-    questionnaire = fhir.questionnaire(QUESTIONNAIRE_VERSION)
+    questionnaire = fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION)
     link_ids = _link_ids(questionnaire.item)
     top_level = [item.linkId for item in questionnaire.item]
     assert top_level == list(contract.ANSWER_KEYS)
     for symptom in contract.SYMPTOMS:
-        for detail in fhir.symptom_details(symptom):
+        for detail in fhir_questionnaire.symptom_details(symptom):
             assert f"symptoms.{symptom}.{detail}" in link_ids
     assert [f"red_flags.{code}" for code in contract.RED_FLAGS] == [
         link_id for link_id in link_ids if link_id.startswith("red_flags.")
@@ -121,8 +130,8 @@ def test_questionnaire_has_an_item_for_every_answers_key():
 
 
 def test_questionnaire_is_identified_by_url_and_version_and_round_trips():
-    questionnaire = fhir.questionnaire(QUESTIONNAIRE_VERSION)
-    assert questionnaire.url == fhir.QUESTIONNAIRE_URL
+    questionnaire = fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION)
+    assert questionnaire.url == fhir_questionnaire.QUESTIONNAIRE_URL
     assert questionnaire.version == QUESTIONNAIRE_VERSION
     assert questionnaire.id == QUESTIONNAIRE_VERSION
     assert questionnaire.status == "active"
@@ -130,7 +139,7 @@ def test_questionnaire_is_identified_by_url_and_version_and_round_trips():
 
 
 def test_questionnaire_offers_every_contract_code_as_an_answer_option():
-    questionnaire = fhir.questionnaire(QUESTIONNAIRE_VERSION)
+    questionnaire = fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION)
     items = {item.linkId: item for item in questionnaire.item}
     options = {
         key: [option.valueCoding.code for option in items[key].answerOption]
@@ -149,7 +158,7 @@ def test_questionnaire_offers_every_contract_code_as_an_answer_option():
 
 
 def test_symptom_details_are_enabled_only_when_the_symptom_is_present():
-    questionnaire = fhir.questionnaire(QUESTIONNAIRE_VERSION)
+    questionnaire = fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION)
     symptoms = next(item for item in questionnaire.item if item.linkId == "symptoms")
     numbness = next(g for g in symptoms.item if g.linkId == "symptoms.numbness_tingling")
     by_id = {item.linkId: item for item in numbness.item}
@@ -166,7 +175,7 @@ def test_symptom_details_are_enabled_only_when_the_symptom_is_present():
 
 
 def test_questionnaire_holds_no_personal_data_fields():
-    link_ids = _link_ids(fhir.questionnaire(QUESTIONNAIRE_VERSION).item)
+    link_ids = _link_ids(fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION).item)
     assert not [
         link_id
         for link_id in link_ids
@@ -175,8 +184,8 @@ def test_questionnaire_holds_no_personal_data_fields():
 
 
 def test_unknown_questionnaire_version_is_none():
-    assert fhir.questionnaire("0") is None
-    assert fhir.questionnaire(QUESTIONNAIRE_VERSION + "-draft") is None
+    assert fhir_questionnaire.questionnaire("0") is None
+    assert fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION + "-draft") is None
 
 
 # --- Answers -> QuestionnaireResponse -> answers ---------------------------------------------
@@ -188,7 +197,7 @@ def test_answers_round_trip_through_a_questionnaire_response(name):
     response = _response(answers)
     parsed = QuestionnaireResponse.model_validate_json(response.model_dump_json())
     assert parsed == response
-    back, problems = fhir.answers_from_response(parsed)
+    back, problems = answers_from_response(parsed)
     assert problems == []
     assert back == answers
 
@@ -255,12 +264,12 @@ def test_response_points_at_the_published_questionnaire_with_its_version():
     response = _response(VALID_ANSWERS)
     assert response.questionnaire == f"urn:b12-clinic:questionnaire:intake|{QUESTIONNAIRE_VERSION}"
     assert response.status == "completed"
-    link_ids = set(_link_ids(fhir.questionnaire(QUESTIONNAIRE_VERSION).item))
+    link_ids = set(_link_ids(fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION).item))
     assert set(_link_ids(_response(FULL_ANSWERS).item)) <= link_ids
 
 
 def test_lab_values_keep_integers_integers_and_decimals_decimals():
-    back, _problems = fhir.answers_from_response(_response(FULL_ANSWERS))
+    back, _problems = answers_from_response(_response(FULL_ANSWERS))
     values = [lab["value"] for lab in back["labs"]]
     assert values == [148, 24.5, 0.45, 450, 118, 104.2, 3.1, 7]
     assert [type(value) for value in values] == [int, float, float, int, int, float, float, int]
@@ -274,7 +283,7 @@ def _posted(items: list[dict]) -> QuestionnaireResponse:
         {
             "resourceType": "QuestionnaireResponse",
             "status": "completed",
-            "questionnaire": fhir.canonical(QUESTIONNAIRE_VERSION),
+            "questionnaire": fhir_questionnaire.canonical(QUESTIONNAIRE_VERSION),
             "item": items,
         }
     )
@@ -289,7 +298,7 @@ def test_reading_reports_unknown_link_ids_and_repeated_answers():
             {"linkId": "diet", "answer": [{"valueCoding": {"code": "omnivore"}}]},
         ]
     )
-    answers, problems = fhir.answers_from_response(response)
+    answers, problems = answers_from_response(response)
     assert problems == [
         "age_years: must have exactly one answer, not 2",
         "height_cm: unknown question (no such linkId in the questionnaire)",
@@ -314,7 +323,7 @@ def test_reading_refuses_none_combined_with_a_medicine_and_a_foreign_coding_syst
             },
         ]
     )
-    answers, problems = fhir.answers_from_response(response)
+    answers, problems = answers_from_response(response)
     assert problems == [
         "medicines: 'none' cannot be combined with other answers",
         "sex: coding system must be urn:b12-clinic:answer:sex",
@@ -356,7 +365,7 @@ def test_wrong_values_reach_the_contract_check_under_their_key_paths():
             },
         ]
     )
-    answers, problems = fhir.answers_from_response(response)
+    answers, problems = answers_from_response(response)
     assert problems == []
     assert validate_answers(answers) == [
         "age_years: must be an integer",
@@ -389,7 +398,7 @@ def test_a_lab_value_must_be_a_quantity_in_ucum():
             },
         ]
     )
-    _answers, problems = fhir.answers_from_response(response)
+    _answers, problems = answers_from_response(response)
     assert problems == [
         "labs[0].value: must be a Quantity (value and UCUM unit code)",
         "labs[1].unit: the unit's system must be http://unitsofmeasure.org",
@@ -421,7 +430,7 @@ def test_patient_details_come_from_the_contained_patient():
             ],
         }
     )
-    assert fhir.patient_details_from_response(response) == (
+    assert patient_details_from_response(response) == (
         {
             "full_name": "Ann Marie Example",
             "date_of_birth": datetime.date(1990, 4, 3),
@@ -434,7 +443,7 @@ def test_patient_details_come_from_the_contained_patient():
 
 def test_patient_details_name_what_is_missing():
     response = _with_patient({"name": [{"text": "  "}], "telecom": [{"system": "email"}]})
-    _details, problems = fhir.patient_details_from_response(response)
+    _details, problems = patient_details_from_response(response)
     assert problems == [
         "Patient.name: required (text, or given and family names)",
         "Patient.birthDate: required",
@@ -447,20 +456,20 @@ def test_patient_details_name_what_is_missing():
             "telecom": [{"system": "email", "value": "x"}],
         }
     )
-    assert fhir.patient_details_from_response(bad_email)[1] == [
+    assert patient_details_from_response(bad_email)[1] == [
         "Patient.birthDate: must be a full date (YYYY-MM-DD)",
         "Patient.telecom: the email address is not valid",
     ]
 
 
 def test_patient_must_be_contained_and_referenced():
-    assert fhir.patient_details_from_response(_with_patient(None, subject=None))[1] == [
+    assert patient_details_from_response(_with_patient(None, subject=None))[1] == [
         'subject: must reference a contained Patient ("#id")'
     ]
-    assert fhir.patient_details_from_response(_with_patient(None, subject="Patient/1"))[1] == [
+    assert patient_details_from_response(_with_patient(None, subject="Patient/1"))[1] == [
         'subject: must reference a contained Patient ("#id")'
     ]
-    assert fhir.patient_details_from_response(_with_patient(None, subject="#q"))[1] == [
+    assert patient_details_from_response(_with_patient(None, subject="#q"))[1] == [
         "subject: no contained Patient with id 'q'"
     ]
 
@@ -468,9 +477,9 @@ def test_patient_must_be_contained_and_referenced():
 def test_age_must_match_the_date_of_birth_on_the_authored_day():
     details = {"date_of_birth": datetime.date(1990, 4, 3)}
     day_before_birthday = datetime.date(2025, 4, 2)
-    assert fhir.age_problems({"age_years": 34}, details, day=day_before_birthday) == []
-    assert fhir.age_problems({"age_years": 35}, details, day=datetime.date(2025, 4, 3)) == []
-    assert fhir.age_problems({"age_years": 35}, details, day=day_before_birthday) == [
+    assert age_problems({"age_years": 34}, details, day=day_before_birthday) == []
+    assert age_problems({"age_years": 35}, details, day=datetime.date(2025, 4, 3)) == []
+    assert age_problems({"age_years": 35}, details, day=day_before_birthday) == [
         "age_years: does not match Patient.birthDate (age 34 on 2025-04-02)"
     ]
 
@@ -480,35 +489,33 @@ def test_envelope_must_name_the_questionnaire_and_be_complete():
         {
             "resourceType": "QuestionnaireResponse",
             "status": "in-progress",
-            "questionnaire": fhir.QUESTIONNAIRE_URL + "|0",
+            "questionnaire": fhir_questionnaire.QUESTIONNAIRE_URL + "|0",
             "identifier": {"system": "urn:ehr"},
         }
     )
-    assert fhir.response_envelope_problems(response) == [
-        f"questionnaire: must be {fhir.canonical(QUESTIONNAIRE_VERSION)}",
+    assert response_envelope_problems(response) == [
+        f"questionnaire: must be {fhir_questionnaire.canonical(QUESTIONNAIRE_VERSION)}",
         "status: must be completed",
         "identifier.value: required when an identifier is given",
     ]
-    assert fhir.response_envelope_problems(_response(VALID_ANSWERS)) == []
+    assert response_envelope_problems(_response(VALID_ANSWERS)) == []
 
 
 # --- Codes, statuses, errors ----------------------------------------------------------------------
 
 
 def test_loinc_codes_cover_only_units_of_the_right_kind():
-    for test, unit in fhir.LOINC_CODES:
+    for test, unit in LOINC_CODES:
         assert unit in contract.LAB_UNITS[test]
     # Mass codes never label a result in moles; these have no confirmed code.
-    assert ("total_b12", "pmol/L") not in fhir.LOINC_CODES
-    assert ("folate", "nmol/L") not in fhir.LOINC_CODES
-    assert fhir.LOINC_CODES[("total_b12", "ng/L")][0] == "2132-9"
-    assert fhir.LOINC_CODES[("haemoglobin", "g/dL")][0] == "718-7"
+    assert ("total_b12", "pmol/L") not in LOINC_CODES
+    assert ("folate", "nmol/L") not in LOINC_CODES
+    assert LOINC_CODES[("total_b12", "ng/L")][0] == "2132-9"
+    assert LOINC_CODES[("haemoglobin", "g/dL")][0] == "718-7"
 
 
 def test_problem_lines_become_issues_with_their_key_path_as_expression():
-    outcome = fhir.operation_outcome(
-        [fhir.problem_issue("symptoms.fatigue.severity: must be 0-10")]
-    )
+    outcome = operation_outcome([problem_issue("symptoms.fatigue.severity: must be 0-10")])
     issue = outcome.issue[0]
     assert (issue.severity, issue.code, issue.expression, issue.diagnostics) == (
         "error",

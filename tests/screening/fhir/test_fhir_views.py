@@ -18,8 +18,10 @@ from fhir.resources.R4B.riskassessment import RiskAssessment
 from screening.domain import selectors, services
 from screening.engine import rules
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
-from screening.fhir import mapping as fhir
+from screening.fhir import questionnaire as fhir_questionnaire
 from screening.fhir.api_auth import api_client_create
+from screening.fhir.bundle import reason_note
+from screening.fhir.responses import questionnaire_response
 from screening.models import ApiClient, AuditEvent, Patient, Submission
 from tests.conftest import PATIENT_DETAILS, VALID_ANSWERS
 from tests.factories import PatientFactory, SubmissionFactory
@@ -63,8 +65,8 @@ def test_questionnaire_is_public_fhir_json(client):
     response = client.get(QUESTIONNAIRE_URL)
     assert response.status_code == 200
     questionnaire = parsed(response, Questionnaire)
-    assert questionnaire == fhir.questionnaire(QUESTIONNAIRE_VERSION)
-    assert questionnaire.url == fhir.QUESTIONNAIRE_URL
+    assert questionnaire == fhir_questionnaire.questionnaire(QUESTIONNAIRE_VERSION)
+    assert questionnaire.url == fhir_questionnaire.QUESTIONNAIRE_URL
     assert AuditEvent.objects.count() == 0
 
 
@@ -366,7 +368,7 @@ CONTAINED_PATIENT = {
 
 
 def _payload(answers: dict = VALID_ANSWERS, identifier: str | None = "qr-1", **changes) -> dict:
-    response = fhir.questionnaire_response(answers, version=QUESTIONNAIRE_VERSION)
+    response = questionnaire_response(answers, version=QUESTIONNAIRE_VERSION)
     data = json.loads(response.model_dump_json())
     data["contained"] = [copy.deepcopy(CONTAINED_PATIENT)]
     data["subject"] = {"reference": "#p1"}
@@ -401,7 +403,7 @@ def test_post_creates_a_submission_and_returns_its_risk_assessment(client, write
     assert prediction.outcome.coding[0].code == "possible_b12_deficiency"
     assert assessment.method.coding[0].code == screened["rules_version"]
     assert [note.text for note in assessment.note][: len(screened["reasons"])] == [
-        fhir.reason_note(reason) for reason in screened["reasons"]
+        reason_note(reason) for reason in screened["reasons"]
     ]
     assert [(i.system, i.value) for i in assessment.identifier] == [
         ("urn:b12-clinic:submission", str(submission.public_id)),
@@ -569,7 +571,7 @@ def test_post_with_an_authored_instant_at_the_edge_of_time_is_not_a_500(client, 
 
 
 def test_post_must_answer_the_published_questionnaire_and_be_complete(client, writer):
-    data = _payload(questionnaire=f"{fhir.QUESTIONNAIRE_URL}|0", status="in-progress")
+    data = _payload(questionnaire=f"{fhir_questionnaire.QUESTIONNAIRE_URL}|0", status="in-progress")
     response = _post(client, writer, data)
     assert response.status_code == 400
     assert [expression for _code, _diagnostics, expression in outcome(response)] == [

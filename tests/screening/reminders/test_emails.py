@@ -15,8 +15,7 @@ from django.utils import timezone, translation
 from screening import labels
 from screening.domain import services
 from screening.models import Reminder, Review
-from screening.reminders import emails, links
-from screening.reminders import outbox as reminders
+from screening.reminders import delivery, emails, links, scheduling
 from tests.factories import SubmissionFactory
 from tests.screening import reminder_support as support
 from tests.screening.reminder_support import NOON
@@ -57,7 +56,7 @@ def decided_intake(clock, clinic, answers, patient_details, clinician):
 
 def _patient_reminders(submission, language: str) -> list[Reminder]:
     draft = support.draft_saved(email=submission.patient.email, language=language)
-    reminders.reminder_schedule_unfinished_intake(draft=draft)
+    scheduling.reminder_schedule_unfinished_intake(draft=draft)
     Reminder.objects.update(language=language)
     return list(Reminder.objects.select_related("submission__patient", "draft").order_by("kind"))
 
@@ -231,7 +230,7 @@ def test_escalation_email_says_only_that_an_urgent_submission_waits(clock, clini
     submission = SubmissionFactory(
         level="urgent", status="new", submitted_at=NOON - datetime.timedelta(hours=2)
     )
-    reminders.reminders_schedule_escalations(now=timezone.now())
+    scheduling.reminders_schedule_escalations(now=timezone.now())
 
     message = emails.escalation(Reminder.objects.get())
 
@@ -256,10 +255,10 @@ def test_digest_has_counts_only(clock, clinic):
         SubmissionFactory(level="routine", status="awaiting_test"),
     ]
     closed = SubmissionFactory(level="review_soon", status="reviewed")
-    reminders.reminders_schedule_digest(now=timezone.now())
+    scheduling.reminders_schedule_digest(now=timezone.now())
     reminder = Reminder.objects.get()
 
-    message = emails.digest(reminder, **reminders.digest_numbers(timezone.now()))
+    message = emails.digest(reminder, **delivery.digest_numbers(timezone.now()))
 
     assert message.to == [user.email]
     assert message.subject == "Review queue: 3 open submissions"
@@ -277,9 +276,9 @@ def test_digest_has_counts_only(clock, clinic):
 
 def test_digest_with_nobody_waiting(clock, clinic):
     support.staff("doc", support.CLINICIAN)
-    reminders.reminders_schedule_digest(now=timezone.now())
+    scheduling.reminders_schedule_digest(now=timezone.now())
 
-    message = emails.digest(Reminder.objects.get(), **reminders.digest_numbers(timezone.now()))
+    message = emails.digest(Reminder.objects.get(), **delivery.digest_numbers(timezone.now()))
 
     assert message.subject == "Review queue: 0 open submissions"
     assert "No new submission is waiting to be picked up." in message.body
@@ -288,7 +287,7 @@ def test_digest_with_nobody_waiting(clock, clinic):
 def test_unfinished_intake_email_promises_no_longer_than_the_draft_is_kept(clock, clinic):
     clinic.REMINDER_LINK_MAX_AGE_DAYS = 30
     draft = support.draft_saved(expires_at=timezone.now() + datetime.timedelta(days=13, hours=2))
-    reminders.reminder_schedule_unfinished_intake(draft=draft)
+    scheduling.reminder_schedule_unfinished_intake(draft=draft)
     reminder = Reminder.objects.select_related("draft").get(kind="unfinished_intake")
 
     message = emails.unfinished_intake(reminder)

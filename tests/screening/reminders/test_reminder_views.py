@@ -11,7 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from screening.models import AuditEvent, EmailOptOut, Reminder
-from screening.reminders import outbox as reminders
+from screening.reminders import dispatch
+from screening.reminders.rows import INTERRUPTED
 from screening.reminders.unsubscribe import unsubscribe_url
 from tests.screening import reminder_support as support
 from tests.screening.reminder_support import NOON, london
@@ -131,7 +132,7 @@ def test_after_unsubscribing_the_next_reminder_is_cancelled(
     second = support.follow_up_due(patient=patient)
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_dispatch(now=timezone.now())
+        dispatch.reminders_dispatch(now=timezone.now())
 
     second.refresh_from_db()
     assert (second.status, second.cancelled_reason) == (Status.CANCELLED, "unsubscribed")
@@ -178,7 +179,7 @@ def test_failed_page_lists_reference_kind_error_and_attempts(clock, clinician_cl
 
 
 def test_failed_page_shows_an_interrupted_send(clock, clinician_client):
-    _failed(error=reminders.INTERRUPTED)
+    _failed(error=INTERRUPTED)
 
     page = clinician_client.get(FAILED_URL).content.decode()
 
@@ -233,7 +234,7 @@ def test_retried_reminder_is_sent_by_the_next_dispatch(
     clinician_client.post(FAILED_URL, {"reminder": str(reminder.public_id)})
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_dispatch(now=timezone.now())
+        dispatch.reminders_dispatch(now=timezone.now())
 
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (Status.SENT, 1)

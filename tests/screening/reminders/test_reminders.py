@@ -1,5 +1,6 @@
 """The reminder outbox as services: scheduling, dispatch, send-time re-checks, sending
-hours, retry and opt-out (screening/reminders/outbox.py). Sending itself is in test_tasks.py."""
+hours, retry and opt-out (screening/reminders/: scheduling, dispatch, recheck, hours,
+delivery, opt_out). Sending itself is in test_tasks.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from django.utils import timezone
 
 from screening.domain import services
 from screening.models import EmailOptOut, Reminder, Review, Submission
-from screening.reminders import outbox as reminders
+from screening.reminders import delivery, dispatch, opt_out, scheduling
+from screening.reminders.hours import (
+    in_patient_email_hours,
+    next_patient_email_window,
+    patient_email_hours,
+)
 from tests.factories import LabResultFactory, SubmissionFactory
 from tests.screening import reminder_support as support
 from tests.screening.reminder_support import NOON, london
@@ -41,7 +47,7 @@ def test_follow_up_is_due_the_default_weeks_after_the_decision(clock, settings):
     settings.FOLLOW_UP_AFTER_WEEKS = 8
     review = support.decided(Review.Outcome.NO_ACTION)
 
-    reminder = reminders.reminder_schedule_follow_up(submission=review.submission, review=review)
+    reminder = scheduling.reminder_schedule_follow_up(submission=review.submission, review=review)
 
     assert reminder.due_at == london(2025, 8, 10, 12, 0)
     assert reminder.kind == Kind.FOLLOW_UP
@@ -55,7 +61,7 @@ def test_follow_up_weeks_come_from_the_outcome(clock, settings):
     settings.FOLLOW_UP_WEEKS_BY_OUTCOME = {"start_treatment": 12, "refer": 4}
     review = support.decided(Review.Outcome.START_TREATMENT)
 
-    reminder = reminders.reminder_schedule_follow_up(submission=review.submission, review=review)
+    reminder = scheduling.reminder_schedule_follow_up(submission=review.submission, review=review)
 
     assert reminder.due_at == london(2025, 9, 7, 12, 0)
 
@@ -65,7 +71,7 @@ def test_follow_up_with_several_outcomes_takes_the_soonest(clock, settings):
     settings.FOLLOW_UP_AFTER_WEEKS = 8
     review = support.decided(Review.Outcome.START_TREATMENT, Review.Outcome.REFER)
 
-    reminder = reminders.reminder_schedule_follow_up(submission=review.submission, review=review)
+    reminder = scheduling.reminder_schedule_follow_up(submission=review.submission, review=review)
 
     assert reminder.due_at == london(2025, 7, 13, 12, 0)
 
@@ -76,7 +82,7 @@ def test_follow_up_keeps_the_clinic_wall_clock_across_a_clock_change(time_machin
     support.frozen_at(time_machine, london(2025, 3, 1, 10, 0))
     review = support.decided()
 
-    reminder = reminders.reminder_schedule_follow_up(submission=review.submission, review=review)
+    reminder = scheduling.reminder_schedule_follow_up(submission=review.submission, review=review)
 
     assert reminder.due_at == datetime.datetime(2025, 4, 26, 9, 0, tzinfo=datetime.UTC)
     assert timezone.localtime(reminder.due_at).hour == 10
@@ -87,8 +93,10 @@ def test_blood_test_reminder_only_when_a_b12_test_is_ordered(clock, settings):
     ordered = support.decided(Review.Outcome.ORDER_B12_TEST, status="awaiting_test")
     other = support.decided(Review.Outcome.ORDER_BLOOD_COUNT, status="awaiting_test")
 
-    reminder = reminders.reminder_schedule_blood_test(submission=ordered.submission, review=ordered)
-    none = reminders.reminder_schedule_blood_test(submission=other.submission, review=other)
+    reminder = scheduling.reminder_schedule_blood_test(
+        submission=ordered.submission, review=ordered
+    )
+    none = scheduling.reminder_schedule_blood_test(submission=other.submission, review=other)
 
     assert reminder.due_at == london(2025, 6, 29, 12, 0)
     assert reminder.kind == Kind.BLOOD_TEST
@@ -101,7 +109,7 @@ def test_scheduling_twice_stores_once(clock):
     review = support.decided(Review.Outcome.ORDER_B12_TEST)
 
     for _ in range(2):
-        reminders.reminders_schedule_for_review(submission=review.submission, review=review)
+        scheduling.reminders_schedule_for_review(submission=review.submission, review=review)
 
     assert sorted(Reminder.objects.values_list("kind", flat=True)) == [
         Kind.BLOOD_TEST,
@@ -112,7 +120,7 @@ def test_scheduling_twice_stores_once(clock):
 def test_a_later_decision_moves_a_pending_follow_up(clock, settings):
     settings.FOLLOW_UP_WEEKS_BY_OUTCOME = {"start_treatment": 12}
     first = support.decided(Review.Outcome.ORDER_B12_TEST)
-    reminders.reminder_schedule_follow_up(submission=first.submission, review=first)
+    scheduling.reminder_schedule_follow_up(submission=first.submission, review=first)
     clock.move_to(london(2025, 6, 29, 9, 0))
     later = Review.objects.create(
         submission=first.submission,
@@ -121,7 +129,7 @@ def test_a_later_decision_moves_a_pending_follow_up(clock, settings):
         created_at=timezone.now(),
     )
 
-    reminder = reminders.reminder_schedule_follow_up(submission=first.submission, review=later)
+    reminder = scheduling.reminder_schedule_follow_up(submission=first.submission, review=later)
 
     assert Reminder.objects.count() == 1
     assert reminder.due_at == london(2025, 9, 21, 9, 0)
@@ -129,11 +137,11 @@ def test_a_later_decision_moves_a_pending_follow_up(clock, settings):
 
 def test_a_sent_reminder_is_never_rescheduled(clock):
     review = support.decided()
-    reminder = reminders.reminder_schedule_follow_up(submission=review.submission, review=review)
+    reminder = scheduling.reminder_schedule_follow_up(submission=review.submission, review=review)
     Reminder.objects.filter(pk=reminder.pk).update(status=Status.SENT)
     clock.move_to(london(2025, 7, 1, 9, 0))
 
-    again = reminders.reminder_schedule_follow_up(submission=review.submission, review=review)
+    again = scheduling.reminder_schedule_follow_up(submission=review.submission, review=review)
 
     assert again.pk == reminder.pk
     assert again.status == Status.SENT
@@ -172,11 +180,11 @@ def test_unfinished_intake_reminder_once_hours_after_the_last_save(clock, settin
     settings.UNFINISHED_INTAKE_REMINDER_HOURS = 24
     draft = support.draft_saved(language="es")
 
-    first = reminders.reminder_schedule_unfinished_intake(draft=draft)
+    first = scheduling.reminder_schedule_unfinished_intake(draft=draft)
     clock.move_to(london(2025, 6, 15, 18, 0))
     draft.updated_at = timezone.now()
     draft.save()
-    second = reminders.reminder_schedule_unfinished_intake(draft=draft)
+    second = scheduling.reminder_schedule_unfinished_intake(draft=draft)
 
     assert first.pk == second.pk
     assert Reminder.objects.count() == 1
@@ -199,7 +207,7 @@ def test_escalation_goes_only_to_on_duty_clinicians(clock, settings):
         level="urgent", status="new", submitted_at=london(2025, 6, 15, 10, 59)
     )
 
-    stored = reminders.reminders_schedule_escalations(now=timezone.now())
+    stored = scheduling.reminders_schedule_escalations(now=timezone.now())
 
     rows = list(Reminder.objects.values_list("kind", "staff_user", "submission", "due_at"))
     assert stored == 1
@@ -221,7 +229,7 @@ def test_no_escalation_for(clock, settings, level, status, minutes_ago):
         level=level, status=status, submitted_at=NOON - datetime.timedelta(minutes=minutes_ago)
     )
 
-    assert reminders.reminders_schedule_escalations(now=timezone.now()) == 0
+    assert scheduling.reminders_schedule_escalations(now=timezone.now()) == 0
     assert Reminder.objects.count() == 0
 
 
@@ -229,8 +237,8 @@ def test_escalating_twice_stores_once(clock):
     support.staff("onduty", support.CLINICIAN, support.ON_DUTY)
     SubmissionFactory(level="urgent", status="new", submitted_at=NOON - datetime.timedelta(days=1))
 
-    assert reminders.reminders_schedule_escalations(now=timezone.now()) == 1
-    assert reminders.reminders_schedule_escalations(now=timezone.now()) == 0
+    assert scheduling.reminders_schedule_escalations(now=timezone.now()) == 1
+    assert scheduling.reminders_schedule_escalations(now=timezone.now()) == 0
     assert Reminder.objects.count() == 1
 
 
@@ -239,10 +247,10 @@ def test_digest_once_a_day_to_every_clinician(clock):
     second = support.staff("two", support.CLINICIAN, support.ON_DUTY)
     support.staff("desk", support.RECEPTIONIST)
 
-    assert reminders.reminders_schedule_digest(now=timezone.now()) == 2
-    assert reminders.reminders_schedule_digest(now=timezone.now()) == 0
+    assert scheduling.reminders_schedule_digest(now=timezone.now()) == 2
+    assert scheduling.reminders_schedule_digest(now=timezone.now()) == 0
     clock.move_to(london(2025, 6, 16, 7, 0))
-    assert reminders.reminders_schedule_digest(now=timezone.now()) == 2
+    assert scheduling.reminders_schedule_digest(now=timezone.now()) == 2
 
     keys = sorted(Reminder.objects.values_list("key", flat=True))
     # Sorted as strings on both sides: user ids 99 and 100 sort "100" first.
@@ -261,7 +269,7 @@ def test_digest_day_is_the_clinic_day(time_machine):
     support.frozen_at(time_machine, london(2025, 6, 16, 0, 30))
     user = support.staff("one", support.CLINICIAN)
 
-    reminders.reminders_schedule_digest(now=timezone.now())
+    scheduling.reminders_schedule_digest(now=timezone.now())
 
     assert Reminder.objects.get().key == f"digest:2025-06-16:{user.pk}"
 
@@ -277,7 +285,7 @@ def test_dispatch_claims_only_due_rows_and_enqueues_after_commit(
     Reminder.objects.filter(pk=future.pk).update(due_at=NOON + datetime.timedelta(minutes=1))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        dispatched = reminders.reminders_dispatch(now=timezone.now())
+        dispatched = dispatch.reminders_dispatch(now=timezone.now())
         # Nothing is handed to a worker before the claim commits.
         assert mail.outbox == []
 
@@ -303,12 +311,12 @@ def test_dispatch_claims_in_batches_oldest_first(
         Reminder.objects.filter(pk=row.pk).update(due_at=NOON - datetime.timedelta(minutes=minutes))
 
     with django_capture_on_commit_callbacks():
-        first = reminders.reminders_dispatch(now=timezone.now())
+        first = dispatch.reminders_dispatch(now=timezone.now())
     claimed_first = set(Reminder.objects.filter(status=Status.QUEUED).values_list("pk", flat=True))
     with django_capture_on_commit_callbacks():
-        second = reminders.reminders_dispatch(now=timezone.now())
+        second = dispatch.reminders_dispatch(now=timezone.now())
     with django_capture_on_commit_callbacks():
-        third = reminders.reminders_dispatch(now=timezone.now())
+        third = dispatch.reminders_dispatch(now=timezone.now())
 
     assert (first.claimed, second.claimed, third.claimed) == (2, 1, 0)
     assert claimed_first == {rows[1].pk, rows[2].pk}
@@ -321,7 +329,7 @@ def test_dispatch_enqueues_again_a_row_queued_too_long(clock, django_capture_on_
     Reminder.objects.filter(pk=fresh.pk).update(queued_at=NOON - datetime.timedelta(minutes=9))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        dispatched = reminders.reminders_dispatch(now=timezone.now())
+        dispatched = dispatch.reminders_dispatch(now=timezone.now())
 
     assert dispatched.requeued == 1
     assert len(callbacks) == 1
@@ -345,7 +353,7 @@ def test_dispatch_fails_a_row_left_in_sending_and_never_resends_it(
     )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        dispatched = reminders.reminders_dispatch(now=timezone.now())
+        dispatched = dispatch.reminders_dispatch(now=timezone.now())
 
     assert dispatched.interrupted == 1
     assert callbacks == []
@@ -373,7 +381,7 @@ def test_dispatch_fails_a_row_left_in_sending_and_never_resends_it(
 )
 def test_patient_email_hours_are_clinic_time(settings, local, inside):
     settings.PATIENT_EMAIL_HOURS = "08:00-20:00"
-    assert reminders.in_patient_email_hours(local.astimezone(datetime.UTC)) is inside
+    assert in_patient_email_hours(local.astimezone(datetime.UTC)) is inside
 
 
 @pytest.mark.parametrize(
@@ -389,19 +397,15 @@ def test_patient_email_hours_are_clinic_time(settings, local, inside):
 )
 def test_next_patient_email_window(settings, moment, window):
     settings.PATIENT_EMAIL_HOURS = "08:00-20:00"
-    assert reminders.next_patient_email_window(moment) == window
+    assert next_patient_email_window(moment) == window
 
 
 def test_patient_email_hours_follow_the_clinic_time_zone(settings):
     settings.TIME_ZONE = "America/New_York"
     settings.PATIENT_EMAIL_HOURS = "08:00-20:00"
     # 12:30 UTC is 08:30 in New York (EDT) but 13:30 in London.
-    assert reminders.in_patient_email_hours(
-        datetime.datetime(2025, 6, 15, 12, 30, tzinfo=datetime.UTC)
-    )
-    assert not reminders.in_patient_email_hours(
-        datetime.datetime(2025, 6, 15, 11, 30, tzinfo=datetime.UTC)
-    )
+    assert in_patient_email_hours(datetime.datetime(2025, 6, 15, 12, 30, tzinfo=datetime.UTC))
+    assert not in_patient_email_hours(datetime.datetime(2025, 6, 15, 11, 30, tzinfo=datetime.UTC))
 
 
 def test_dispatch_outside_hours_defers_patient_emails_but_sends_staff_ones(
@@ -411,10 +415,10 @@ def test_dispatch_outside_hours_defers_patient_emails_but_sends_staff_ones(
     patient_row = support.follow_up_due()
     support.staff("onduty", support.CLINICIAN, support.ON_DUTY)
     SubmissionFactory(level="urgent", status="new", submitted_at=london(2025, 6, 15, 20, 0))
-    reminders.reminders_schedule_escalations(now=timezone.now())
+    scheduling.reminders_schedule_escalations(now=timezone.now())
 
     with django_capture_on_commit_callbacks(execute=True):
-        dispatched = reminders.reminders_dispatch(now=timezone.now())
+        dispatched = dispatch.reminders_dispatch(now=timezone.now())
 
     assert (dispatched.deferred, dispatched.claimed) == (1, 1)
     patient_row.refresh_from_db()
@@ -426,7 +430,7 @@ def test_dispatch_outside_hours_defers_patient_emails_but_sends_staff_ones(
 def test_patient_email_hours_setting_must_be_a_same_day_range(settings):
     settings.PATIENT_EMAIL_HOURS = "20:00-08:00"
     with pytest.raises(Exception, match="start before it ends"):
-        reminders.patient_email_hours()
+        patient_email_hours()
 
 
 @pytest.mark.parametrize(
@@ -444,33 +448,31 @@ def test_patient_email_hours_setting_must_be_a_same_day_range(settings):
 )
 def test_patient_email_hours_may_end_at_24_00(settings, hours, local, inside):
     settings.PATIENT_EMAIL_HOURS = hours
-    assert reminders.in_patient_email_hours(local.astimezone(datetime.UTC)) is inside
+    assert in_patient_email_hours(local.astimezone(datetime.UTC)) is inside
 
 
 def test_patient_email_hours_ending_at_24_00_are_read_as_the_end_of_the_day(settings):
     settings.PATIENT_EMAIL_HOURS = " 00:00 - 24:00 "
-    assert reminders.patient_email_hours() == (datetime.time(0, 0), None)
+    assert patient_email_hours() == (datetime.time(0, 0), None)
 
 
 def test_next_patient_email_window_when_the_hours_end_at_24_00(settings):
     settings.PATIENT_EMAIL_HOURS = "18:00-24:00"
-    assert reminders.next_patient_email_window(london(2025, 6, 16, 0, 30)) == london(
-        2025, 6, 16, 18, 0
-    )
+    assert next_patient_email_window(london(2025, 6, 16, 0, 30)) == london(2025, 6, 16, 18, 0)
 
 
 @pytest.mark.parametrize("hours", ["24:00-08:00", "24:00-24:00"])
 def test_patient_email_hours_may_not_start_at_24_00(settings, hours):
     settings.PATIENT_EMAIL_HOURS = hours
     with pytest.raises(Exception, match="not start there"):
-        reminders.patient_email_hours()
+        patient_email_hours()
 
 
 @pytest.mark.parametrize("hours", ["08:00-24:01", "08:00-25:00", "08:00-24"])
 def test_patient_email_hours_accept_no_other_hour_24(settings, hours):
     settings.PATIENT_EMAIL_HOURS = hours
     with pytest.raises(Exception, match="must look like 08:00-20:00"):
-        reminders.patient_email_hours()
+        patient_email_hours()
 
 
 def test_dispatch_at_one_minute_to_midnight_sends_when_the_hours_are_the_whole_day(
@@ -481,7 +483,7 @@ def test_dispatch_at_one_minute_to_midnight_sends_when_the_hours_are_the_whole_d
     patient_row = support.follow_up_due()
 
     with django_capture_on_commit_callbacks(execute=True):
-        dispatched = reminders.reminders_dispatch(now=timezone.now())
+        dispatched = dispatch.reminders_dispatch(now=timezone.now())
 
     assert (dispatched.deferred, dispatched.claimed) == (0, 1)
     patient_row.refresh_from_db()
@@ -495,7 +497,7 @@ def test_dispatch_at_one_minute_to_midnight_sends_when_the_hours_are_the_whole_d
 def _send(reminder: Reminder) -> Reminder:
     """Queue and deliver one row; return it as stored afterwards."""
     support.queued(reminder)
-    reminders.reminder_deliver(reminder_id=reminder.pk)
+    delivery.reminder_deliver(reminder_id=reminder.pk)
     reminder.refresh_from_db()
     return reminder
 
@@ -535,7 +537,7 @@ def test_follow_up_cancelled_when_the_follow_up_is_done(clock, smtp):
 
 def _blood_test_due() -> Reminder:
     review = support.decided(Review.Outcome.ORDER_B12_TEST, status="awaiting_test")
-    reminder = reminders.reminder_schedule_blood_test(submission=review.submission, review=review)
+    reminder = scheduling.reminder_schedule_blood_test(submission=review.submission, review=review)
     return reminder
 
 
@@ -560,7 +562,7 @@ def test_blood_test_sent_when_only_an_older_or_other_result_exists(clock, smtp):
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         created_at=timezone.now(),
     )
-    reminder = reminders.reminder_schedule_blood_test(submission=submission, review=review)
+    reminder = scheduling.reminder_schedule_blood_test(submission=submission, review=review)
     clock.move_to(london(2025, 6, 20, 12, 0))
     LabResultFactory(submission=submission, test="haemoglobin", unit="g/L", value=120)
     clock.move_to(london(2025, 6, 29, 12, 0))
@@ -573,12 +575,14 @@ def test_blood_test_sent_when_only_an_older_or_other_result_exists(clock, smtp):
 
 def test_unfinished_intake_cancelled_when_the_draft_was_submitted(clock, smtp):
     draft = support.draft_saved(submitted_at=NOON)
-    _assert_cancelled(reminders.reminder_schedule_unfinished_intake(draft=draft), "draft_submitted")
+    _assert_cancelled(
+        scheduling.reminder_schedule_unfinished_intake(draft=draft), "draft_submitted"
+    )
 
 
 def test_unfinished_intake_cancelled_when_the_draft_expired(clock, smtp):
     draft = support.draft_saved(expires_at=NOON + datetime.timedelta(hours=1))
-    reminder = reminders.reminder_schedule_unfinished_intake(draft=draft)
+    reminder = scheduling.reminder_schedule_unfinished_intake(draft=draft)
     clock.move_to(london(2025, 6, 16, 12, 0))
     _assert_cancelled(reminder, "draft_expired")
 
@@ -586,13 +590,13 @@ def test_unfinished_intake_cancelled_when_the_draft_expired(clock, smtp):
 def test_unfinished_intake_cancelled_when_the_address_unsubscribed(clock, smtp):
     draft = support.draft_saved(email="Draft.Patient@example.com")
     EmailOptOut.objects.create(email="draft.patient@example.com")
-    _assert_cancelled(reminders.reminder_schedule_unfinished_intake(draft=draft), "unsubscribed")
+    _assert_cancelled(scheduling.reminder_schedule_unfinished_intake(draft=draft), "unsubscribed")
 
 
 def _escalation() -> Reminder:
     support.staff("onduty", support.CLINICIAN, support.ON_DUTY)
     SubmissionFactory(level="urgent", status="new", submitted_at=NOON - datetime.timedelta(days=1))
-    reminders.reminders_schedule_escalations(now=timezone.now())
+    scheduling.reminders_schedule_escalations(now=timezone.now())
     return Reminder.objects.get(kind=Kind.ESCALATION)
 
 
@@ -610,7 +614,7 @@ def test_escalation_cancelled_when_the_clinician_went_off_duty(clock, smtp):
 
 def test_staff_email_cancelled_when_the_account_is_inactive(clock, smtp):
     support.staff("one", support.CLINICIAN)
-    reminders.reminders_schedule_digest(now=timezone.now())
+    scheduling.reminders_schedule_digest(now=timezone.now())
     reminder = Reminder.objects.get()
     reminder.staff_user.is_active = False
     reminder.staff_user.save()
@@ -627,7 +631,7 @@ def test_retry_puts_a_failed_reminder_back_due_now(clock):
     )
     clock.move_to(london(2025, 6, 16, 9, 0))
 
-    retried = reminders.reminder_retry(reminder=reminder, by=support.staff("doc"))
+    retried = delivery.reminder_retry(reminder=reminder, by=support.staff("doc"))
 
     assert (retried.status, retried.due_at, retried.attempts, retried.last_error) == (
         Status.PENDING,
@@ -639,18 +643,18 @@ def test_retry_puts_a_failed_reminder_back_due_now(clock):
 
 def test_retry_refuses_a_reminder_that_is_not_failed(clock):
     reminder = support.follow_up_due()
-    with pytest.raises(reminders.NotFailed):
-        reminders.reminder_retry(reminder=reminder, by=support.staff("doc"))
+    with pytest.raises(delivery.NotFailed):
+        delivery.reminder_retry(reminder=reminder, by=support.staff("doc"))
     reminder.refresh_from_db()
     assert reminder.status == Status.PENDING
 
 
 def test_opt_out_records_the_address_once_in_lower_case(clock):
     draft = support.draft_saved(email="Mixed.Case@Example.com")
-    reminder = reminders.reminder_schedule_unfinished_intake(draft=draft)
+    reminder = scheduling.reminder_schedule_unfinished_intake(draft=draft)
 
-    reminders.email_opt_out(reminder=reminder)
-    reminders.email_opt_out(reminder=reminder)
+    opt_out.email_opt_out(reminder=reminder)
+    opt_out.email_opt_out(reminder=reminder)
 
     assert list(EmailOptOut.objects.values_list("email", flat=True)) == ["mixed.case@example.com"]
 
@@ -662,10 +666,10 @@ def test_error_text_has_no_address():
     error = smtplib.SMTPRecipientsRefused(
         {"ann.example@example.com": (550, b"5.1.1 <ann.example@example.com> unknown")}
     )
-    assert reminders.error_text(error) == "SMTPRecipientsRefused: recipient refused (550)"
+    assert delivery.error_text(error) == "SMTPRecipientsRefused: recipient refused (550)"
     other = smtplib.SMTPSenderRefused(553, b"bad sender", "clinic@example.org")
-    assert "@" not in reminders.error_text(smtplib.SMTPDataError(554, "no ann@example.com"))
-    assert "clinic@example.org" not in reminders.error_text(other)
+    assert "@" not in delivery.error_text(smtplib.SMTPDataError(554, "no ann@example.com"))
+    assert "clinic@example.org" not in delivery.error_text(other)
 
 
 @pytest.mark.parametrize(
@@ -684,9 +688,9 @@ def test_error_text_has_no_address():
     ],
 )
 def test_transient_or_permanent(error, transient):
-    assert reminders.is_transient(error) is transient
+    assert delivery.is_transient(error) is transient
 
 
 def test_retry_backoff_is_short_and_bounded():
-    assert [reminders.retry_backoff(n) for n in range(1, 7)] == [30, 60, 120, 240, 300, 300]
-    assert reminders.QUEUED_LOST_AFTER.total_seconds() > reminders.RETRY_BACKOFF_MAX_SECONDS
+    assert [delivery.retry_backoff(n) for n in range(1, 7)] == [30, 60, 120, 240, 300, 300]
+    assert dispatch.QUEUED_LOST_AFTER.total_seconds() > delivery.RETRY_BACKOFF_MAX_SECONDS

@@ -1,4 +1,4 @@
-"""Sending reminders in chunks (screening/reminders/outbox.py `reminders_deliver`, the task
+"""Sending reminders in chunks (screening/reminders/delivery.py `reminders_deliver`, the task
 `reminders_send`): one email connection for several reminders, each still claimed,
 re-checked and recorded on its own; the dispatcher's one-statement claim, its chunks, and
 what it does when the broker refuses them."""
@@ -16,7 +16,8 @@ from kombu.exceptions import OperationalError
 
 from screening import tasks
 from screening.models import EmailOptOut, Reminder, Review
-from screening.reminders import outbox as reminders
+from screening.reminders import delivery, dispatch, recheck, scheduling
+from screening.reminders.rows import INTERRUPTED
 from tests.factories import SubmissionFactory
 from tests.screening import reminder_support as support
 from tests.screening.reminder_support import NOON, ScriptedSMTPBackend
@@ -89,7 +90,7 @@ def _statuses(rows: list[Reminder]) -> list[str]:
 def test_a_chunk_is_sent_over_one_connection(clock, smtp):
     rows = _queued(3)
 
-    batch = reminders.reminders_deliver(reminder_ids=[row.pk for row in rows])
+    batch = delivery.reminders_deliver(reminder_ids=[row.pk for row in rows])
 
     assert batch.outcomes == {"sent": 3}
     assert (batch.retry, batch.unsent) == ({}, [])
@@ -114,13 +115,13 @@ def test_each_reminder_of_a_chunk_is_re_checked(clock, smtp):
     sent, unsubscribed = _queued(2)
     EmailOptOut.objects.create(email=unsubscribed.submission.patient.email)
 
-    batch = reminders.reminders_deliver(reminder_ids=[sent.pk, unsubscribed.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[sent.pk, unsubscribed.pk])
 
     assert batch.outcomes == {"sent": 1, "cancelled": 1}
     unsubscribed.refresh_from_db()
     assert (unsubscribed.status, unsubscribed.cancelled_reason) == (
         Status.CANCELLED,
-        reminders.CANCELLED_UNSUBSCRIBED,
+        recheck.CANCELLED_UNSUBSCRIBED,
     )
     assert [message.to for message in mail.outbox] == [[sent.submission.patient.email]]
 
@@ -129,7 +130,7 @@ def test_a_transient_error_retries_that_reminder_only_on_a_new_connection(clock,
     first, refused, third = _queued(3)
     smtp.errors.extend([None, support.transient_error()])  # the 2nd send is refused (421)
 
-    batch = reminders.reminders_deliver(reminder_ids=[first.pk, refused.pk, third.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[first.pk, refused.pk, third.pk])
 
     assert batch.outcomes == {"sent": 2, "retry": 1}
     assert batch.retry == {30: [refused.pk]}
@@ -155,7 +156,7 @@ def test_a_permanent_error_fails_that_reminder_and_the_chunk_goes_on(clock, smtp
     refused, second = _queued(2)
     smtp.errors.append(support.permanent_error())
 
-    batch = reminders.reminders_deliver(reminder_ids=[refused.pk, second.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[refused.pk, second.pk])
 
     assert batch.outcomes == {"failed": 1, "sent": 1}
     assert _statuses([refused, second]) == [Status.FAILED, Status.SENT]
@@ -167,13 +168,13 @@ def test_an_interrupted_send_fails_and_the_rest_go_to_a_new_task(clock, smtp):
     first, interrupted, third = _queued(3)
     smtp.errors.extend([None, RuntimeError("soft time limit")])
 
-    batch = reminders.reminders_deliver(reminder_ids=[first.pk, interrupted.pk, third.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[first.pk, interrupted.pk, third.pk])
 
     assert batch.outcomes == {"sent": 1, "failed": 1}
     assert batch.unsent == [third.pk]
     assert _statuses([first, interrupted, third]) == [Status.SENT, Status.FAILED, Status.QUEUED]
     interrupted.refresh_from_db()
-    assert interrupted.last_error == f"{reminders.INTERRUPTED} (RuntimeError)"
+    assert interrupted.last_error == f"{INTERRUPTED} (RuntimeError)"
 
     assert tasks.reminders_send.delay(batch.unsent).get() == {"sent": 1}
     assert _statuses([interrupted, third]) == [Status.FAILED, Status.SENT]
@@ -194,7 +195,7 @@ def test_the_task_hands_the_rest_to_a_new_task_after_an_interruption(clock, smtp
 def test_a_run_past_its_time_budget_leaves_the_rest_queued_for_a_new_task(clock, smtp):
     rows = _queued(2)
 
-    batch = reminders.reminders_deliver(reminder_ids=[row.pk for row in rows], budget=-1)
+    batch = delivery.reminders_deliver(reminder_ids=[row.pk for row in rows], budget=-1)
 
     assert (batch.outcomes, batch.unsent) == ({}, [row.pk for row in rows])
     assert _statuses(rows) == [Status.QUEUED] * 2
@@ -208,32 +209,32 @@ def test_queries_per_reminder_do_not_grow_with_the_chunk(clock, smtp, django_ass
     # One read for the chunk (the rows and the re-check's lookups), then per follow-up:
     # its claim and its final update.
     with django_assert_num_queries(1 + 2):
-        reminders.reminders_deliver(reminder_ids=[row.pk for row in one])
+        delivery.reminders_deliver(reminder_ids=[row.pk for row in one])
     with django_assert_num_queries(1 + 2 * 3):
-        reminders.reminders_deliver(reminder_ids=[row.pk for row in three])
+        delivery.reminders_deliver(reminder_ids=[row.pk for row in three])
 
 
 def _close_case(row: Reminder) -> str:
     row.submission.status = "closed"
     row.submission.save(update_fields=["status"])
-    return reminders.CANCELLED_CASE_CLOSED
+    return recheck.CANCELLED_CASE_CLOSED
 
 
 def _withdraw_consent(row: Reminder) -> str:
     patient = row.submission.patient
     patient.contact_consent = False
     patient.save(update_fields=["contact_consent"])
-    return reminders.CANCELLED_NO_CONSENT
+    return recheck.CANCELLED_NO_CONSENT
 
 
 def _unsubscribe(row: Reminder) -> str:
     EmailOptOut.objects.create(email=row.submission.patient.email.upper())
-    return reminders.CANCELLED_UNSUBSCRIBED
+    return recheck.CANCELLED_UNSUBSCRIBED
 
 
 def _follow_up_done(row: Reminder) -> str:
     SubmissionFactory(patient=row.submission.patient, kind="follow_up", follow_up_of=row.submission)
-    return reminders.CANCELLED_FOLLOW_UP_DONE
+    return recheck.CANCELLED_FOLLOW_UP_DONE
 
 
 REASONS_GONE = [_close_case, _withdraw_consent, _unsubscribe, _follow_up_done]
@@ -244,7 +245,7 @@ def test_a_reminder_whose_reason_went_away_before_its_chunk_is_not_sent(clock, s
     first, gone, third = _queued(3)
     reason = reason_gone(gone)
 
-    batch = reminders.reminders_deliver(reminder_ids=[first.pk, gone.pk, third.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[first.pk, gone.pk, third.pk])
 
     assert batch.outcomes == {"sent": 2, "cancelled": 1}
     gone.refresh_from_db()
@@ -270,7 +271,7 @@ def test_a_row_taken_or_cancelled_by_someone_else_mid_chunk_is_skipped(clock, sm
 
     smtp.meanwhile[1] = others  # while the first one is being sent
 
-    batch = reminders.reminders_deliver(reminder_ids=[first.pk, taken.pk, cancelled.pk, fourth.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[first.pk, taken.pk, cancelled.pk, fourth.pk])
 
     assert batch.outcomes == {"sent": 2, "skipped": 2}
     assert _statuses([first, taken, cancelled, fourth]) == [
@@ -293,7 +294,7 @@ def test_a_row_deleted_before_its_claim_is_skipped(clock, smtp):
     first, erased = _queued(2)
     smtp.meanwhile[1] = lambda: Reminder.objects.filter(pk=erased.pk).delete()
 
-    batch = reminders.reminders_deliver(reminder_ids=[first.pk, erased.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[first.pk, erased.pk])
 
     assert batch.outcomes == {"sent": 1, "skipped": 1}
     assert [message.to for message in mail.outbox] == [[first.submission.patient.email]]
@@ -305,12 +306,12 @@ def test_the_chunk_is_read_again_once_its_read_is_older_than_the_limit(
 ):
     """A reason that goes away mid-chunk is seen by the rows sent after the read's
     RECHECK_MAX_AGE_SECONDS (here: at once, as a slow SMTP server would make it)."""
-    monkeypatch.setattr(reminders, "RECHECK_MAX_AGE_SECONDS", -1)
+    monkeypatch.setattr(delivery, "RECHECK_MAX_AGE_SECONDS", -1)
     first, gone = _queued(2)
     reasons = []
     smtp.meanwhile[1] = lambda: reasons.append(reason_gone(gone))
 
-    batch = reminders.reminders_deliver(reminder_ids=[first.pk, gone.pk])
+    batch = delivery.reminders_deliver(reminder_ids=[first.pk, gone.pk])
 
     assert batch.outcomes == {"sent": 1, "cancelled": 1}
     gone.refresh_from_db()
@@ -319,23 +320,23 @@ def test_the_chunk_is_read_again_once_its_read_is_older_than_the_limit(
 
 def _blood_test() -> Reminder:
     review = support.decided(Review.Outcome.ORDER_B12_TEST, status="awaiting_test")
-    return reminders.reminder_schedule_blood_test(submission=review.submission, review=review)
+    return scheduling.reminder_schedule_blood_test(submission=review.submission, review=review)
 
 
 def _unfinished_intake() -> Reminder:
-    return reminders.reminder_schedule_unfinished_intake(draft=support.draft_saved())
+    return scheduling.reminder_schedule_unfinished_intake(draft=support.draft_saved())
 
 
 def _escalation() -> Reminder:
     support.staff("onduty", support.CLINICIAN, support.ON_DUTY)
     SubmissionFactory(level="urgent", status="new", submitted_at=NOON - datetime.timedelta(hours=2))
-    reminders.reminders_schedule_escalations(now=timezone.now())
+    scheduling.reminders_schedule_escalations(now=timezone.now())
     return Reminder.objects.get(kind=Reminder.Kind.ESCALATION)
 
 
 def _digest() -> Reminder:
     support.staff("clinician", support.CLINICIAN)
-    reminders.reminders_schedule_digest(now=timezone.now())
+    scheduling.reminders_schedule_digest(now=timezone.now())
     return Reminder.objects.get(kind=Reminder.Kind.DIGEST)
 
 
@@ -355,16 +356,16 @@ def test_every_kind_is_read_in_one_query(clock, smtp, django_assert_num_queries,
     reminder = support.queued(make())
 
     with django_assert_num_queries(queries):
-        batch = reminders.reminders_deliver(reminder_ids=[reminder.pk])
+        batch = delivery.reminders_deliver(reminder_ids=[reminder.pk])
 
     assert batch.outcomes == {"sent": 1}
 
 
 def test_retry_backoff_starts_at_the_setting_and_doubles(settings):
     settings.REMINDER_RETRY_BACKOFF_SECONDS = 2
-    assert [reminders.retry_backoff(n) for n in range(1, 5)] == [2, 4, 8, 16]
+    assert [delivery.retry_backoff(n) for n in range(1, 5)] == [2, 4, 8, 16]
     settings.REMINDER_RETRY_BACKOFF_SECONDS = 200
-    assert [reminders.retry_backoff(n) for n in range(1, 4)] == [200, 300, 300]
+    assert [delivery.retry_backoff(n) for n in range(1, 4)] == [200, 300, 300]
 
 
 # --- dispatch: one claim statement, chunks, a broker that refuses them -------------------
@@ -408,7 +409,7 @@ def test_dispatch_claims_in_one_statement_and_enqueues_chunks_after_commit(
         # release; stale sends (a select and an update), lost queued rows (a select); no
         # deferral inside the hours; the claim: one statement.
         with django_assert_num_queries(6):
-            dispatched = reminders.reminders_dispatch(now=timezone.now())
+            dispatched = dispatch.reminders_dispatch(now=timezone.now())
         assert published == []  # nothing is handed over before the claim commits
     for callback in callbacks:
         callback()
@@ -430,7 +431,7 @@ def test_one_claim_takes_exactly_the_batch_oldest_first(
     claimed = []
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            claimed.append(reminders.reminders_dispatch(now=timezone.now()).claimed)
+            claimed.append(dispatch.reminders_dispatch(now=timezone.now()).claimed)
 
     assert claimed == [10, 10, 5]
     ids = [pk for chunk in published for pk in chunk]
@@ -445,10 +446,10 @@ def test_dispatch_hands_rows_the_broker_refused_back_to_pending(
     published.refuse_from = 2  # the first chunk gets through, then Redis goes away
 
     with (
-        caplog.at_level(logging.INFO, logger="screening.reminders.outbox"),
+        caplog.at_level(logging.INFO, logger="screening.reminders.dispatch"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        reminders.reminders_dispatch(now=timezone.now())
+        dispatch.reminders_dispatch(now=timezone.now())
 
     assert published == [[rows[0].pk, rows[1].pk]]
     assert _statuses(rows) == [Status.QUEUED] * 2 + [Status.PENDING] * 3
@@ -468,7 +469,7 @@ def test_dispatch_hands_rows_the_broker_refused_back_to_pending(
     # The broker is back: the next dispatch takes them at once.
     published.refuse_from = None
     with django_capture_on_commit_callbacks(execute=True):
-        again = reminders.reminders_dispatch(now=timezone.now())
+        again = dispatch.reminders_dispatch(now=timezone.now())
     assert again.claimed == 3
     assert published[1:] == [[rows[2].pk, rows[3].pk], [rows[4].pk]]
 
@@ -486,7 +487,7 @@ def test_a_row_a_worker_took_is_not_handed_back(
 
     monkeypatch.setattr(tasks.reminders_send, "delay", taken_then_fail)
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_dispatch(now=timezone.now())
+        dispatch.reminders_dispatch(now=timezone.now())
 
     row.refresh_from_db()
     assert row.status == Status.SENDING
@@ -504,7 +505,7 @@ def test_a_bug_in_the_publish_is_not_taken_for_an_outage(
 
     monkeypatch.setattr(tasks.reminders_send, "delay", broken)
     with pytest.raises(TypeError), django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_dispatch(now=timezone.now())
+        dispatch.reminders_dispatch(now=timezone.now())
 
     row.refresh_from_db()
     assert row.status == Status.QUEUED
@@ -518,7 +519,7 @@ def test_dispatch_requeues_lost_rows_in_the_same_chunks(
     due = support.follow_up_due()
 
     with django_capture_on_commit_callbacks(execute=True):
-        dispatched = reminders.reminders_dispatch(now=timezone.now())
+        dispatched = dispatch.reminders_dispatch(now=timezone.now())
 
     assert (dispatched.requeued, dispatched.claimed) == (1, 1)
     assert published == [[lost.pk, due.pk]]

@@ -1,0 +1,364 @@
+"""Delivery: sending claimed reminders, each at most once (`tasks.reminders_send`,
+`tasks.reminder_send`), and the staff's retry of a failed one.
+
+`reminders_deliver` sends a chunk's ids one by one over one SMTP connection (`Mailer`);
+it reads the chunk's rows with the re-check's lookups in one query (`ChunkRows`, again
+once that read is RECHECK_MAX_AGE_SECONDS old); for each id, `_deliver` wins the row with
+a compare-and-set update from queued to sending, re-checks that the reason still holds
+(`recheck.cancel_reason`), and sends. A second delivery of the same id finds the row no
+longer queued and sends nothing. A transient SMTP error puts the row back in queued for a
+retry after its backoff; anything else fails it.
+
+Logs name reminders by public id only: never an address, a name or a token.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import smtplib
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection
+from django.db.models import Count, F, Min
+from django.utils import timezone
+
+from screening.engine import contract
+from screening.models import OPEN_STATUSES, Reminder, Submission
+from screening.reminders import emails
+from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
+from screening.reminders.recheck import cancel_reason, for_sending
+from screening.reminders.rows import INTERRUPTED, PATIENT_KINDS, reminder_table
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+Status = Reminder.Status
+
+RETRY_BACKOFF_MAX_SECONDS = 5 * 60  # the backoff starts at REMINDER_RETRY_BACKOFF_SECONDS
+
+# A reminder is re-checked against data read at most this long before its send: the
+# chunk's rows are read once and read again (for the ids not reached yet) once that read
+# is older than this (a slow SMTP server). docs/reminders.md, "What is re-checked".
+RECHECK_MAX_AGE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: str  # skipped, cancelled, deferred, sent, retry, failed
+    retry_in: int | None = None  # seconds, for outcome "retry"
+    # A non-SMTP error mid-send (a time limit, a crash in the backend): send no more in
+    # this run (the rest go to a new task).
+    interrupted: bool = False
+
+
+@dataclass
+class Batch:
+    """What `reminders_deliver` did with a list of ids."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)  # outcome -> how many
+    retry: dict[int, list[int]] = field(default_factory=dict)  # seconds -> ids to try then
+    unsent: list[int] = field(default_factory=list)  # not reached: for a new task, at once
+
+
+# ---------------------------------------------------------------------------
+# Errors and retries
+# ---------------------------------------------------------------------------
+
+EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\],;:'\"]+@[^\s<>()\[\],;:'\"]+")
+
+
+def error_text(error: BaseException) -> str:
+    """What to store in last_error: the error's class and message, addresses removed."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _message in error.recipients.values()})
+        text = f"recipient refused ({', '.join(str(code) for code in codes)})"
+    else:
+        text = str(error)
+    text = EMAIL_ADDRESS.sub("<address>", text)
+    return f"{type(error).__name__}: {text}"[:500]
+
+
+def _smtp_codes(error: BaseException) -> list[int]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _message in error.recipients.values()]
+    code = getattr(error, "smtp_code", None)
+    return [code] if isinstance(code, int) else []
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth trying again soon: the connection dropped or could not be made, or the
+    server answered with a 4xx (temporary) code. 5xx codes are permanent."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    codes = _smtp_codes(error)
+    if codes:
+        return all(400 <= code < 500 for code in codes)
+    # No SMTP code: a network error (refused, reset, timeout, DNS) is transient.
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def retry_backoff(attempts: int) -> int:
+    """Seconds before attempt `attempts + 1`: REMINDER_RETRY_BACKOFF_SECONDS, doubled for
+    each further attempt (30, 60, 120, 240 by default), at most 5 minutes."""
+    first = settings.REMINDER_RETRY_BACKOFF_SECONDS
+    return min(first * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX_SECONDS)
+
+
+# ---------------------------------------------------------------------------
+# The email of a reminder
+# ---------------------------------------------------------------------------
+
+
+def digest_numbers(now: datetime.datetime) -> dict[str, Any]:
+    """The digest's content: open submissions per level and when the oldest one nobody
+    has picked up came in. Counts only: no names, no answers."""
+    counts = dict.fromkeys(contract.LEVELS, 0)
+    rows = (
+        Submission.objects.filter(status__in=OPEN_STATUSES)
+        .values_list("level")
+        .annotate(n=Count("pk"))
+    )
+    for level, count in rows.order_by():
+        counts[level] = count
+    oldest = Submission.objects.filter(status=Submission.Status.NEW).aggregate(
+        oldest=Min("submitted_at")
+    )["oldest"]
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "oldest_submitted_at": oldest,
+        "now": now,
+    }
+
+
+def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
+    if reminder.kind == Kind.DIGEST:
+        return emails.digest(reminder, **digest_numbers(now))
+    builders: dict[str, Callable[[Reminder], EmailMessage]] = {
+        Kind.FOLLOW_UP: emails.follow_up,
+        Kind.BLOOD_TEST: emails.blood_test,
+        Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
+        Kind.ESCALATION: emails.escalation,
+    }
+    return builders[reminder.kind](reminder)
+
+
+# ---------------------------------------------------------------------------
+# Sending
+# ---------------------------------------------------------------------------
+
+
+class ChunkRows:
+    """The rows of a chunk for `_deliver`, read with the first row this worker wins and
+    again whenever that read is older than RECHECK_MAX_AGE_SECONDS."""
+
+    def __init__(self, reminder_ids: list[int]) -> None:
+        self.reminder_ids = reminder_ids
+        self.rows: dict[int, Reminder] = {}
+        self.read_at: float | None = None
+
+    def get(self, index: int) -> Reminder:
+        reminder_id = self.reminder_ids[index]
+        if self.read_at is None or time.monotonic() - self.read_at > RECHECK_MAX_AGE_SECONDS:
+            self.read_at = time.monotonic()  # the age counts from before the read
+            self.rows = for_sending().in_bulk(self.reminder_ids[index:])
+        reminder = self.rows.pop(reminder_id, None)  # an id listed twice: read again
+        if reminder is None:
+            reminder = for_sending().get(pk=reminder_id)
+        return reminder
+
+
+def _claim(reminder_id: int, now: datetime.datetime) -> int | None:
+    """The compare-and-set queued -> sending of one row (plain SQL: the ORM's update
+    costs more to build than to run); the row's attempts after it, or None when another
+    worker has the row or it is done."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {reminder_table()} SET status = %s, sending_at = %s,"  # noqa: S608 - names only
+            " attempts = attempts + 1 WHERE id = %s AND status = %s RETURNING attempts",
+            [
+                Status.SENDING.value,
+                connection.ops.adapt_datetimefield_value(now),
+                reminder_id,
+                Status.QUEUED.value,
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _finish_sent(reminder: Reminder, sent_at: datetime.datetime) -> None:
+    """`_finish(status=sent, sent_at=..., last_error="")` in plain SQL (the usual end)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {reminder_table()} SET status = %s, sent_at = %s, last_error = %s"  # noqa: S608 - names only
+            " WHERE id = %s AND status = %s",
+            [
+                Status.SENT.value,
+                connection.ops.adapt_datetimefield_value(sent_at),
+                "",
+                reminder.pk,
+                Status.SENDING.value,
+            ],
+        )
+
+
+def _finish(reminder: Reminder, **fields: Any) -> None:
+    """Leave the sending state; only the worker that won the row gets here."""
+    Reminder.objects.filter(pk=reminder.pk, status=Status.SENDING).update(**fields)
+
+
+class Mailer:
+    """One email connection for a run of reminders: opened on the first send, kept open
+    for the next, closed (and opened again on the next send) after any error, when the
+    server's state is unknown. A context manager: closed at the end of the run."""
+
+    def __init__(self) -> None:
+        self.backend = get_connection(fail_silently=False)
+
+    def send(self, message: EmailMessage) -> None:
+        self.backend.open()  # a no-op while the connection is open
+        message.connection = self.backend
+        message.send(fail_silently=False)
+
+    def close(self) -> None:
+        try:
+            self.backend.close()
+        except OSError:  # SMTPException included: the connection is dropped either way
+            logger.info("email connection closed with an error")
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -> Batch:
+    """Send claimed reminders one by one over one email connection. Each id is claimed,
+    re-checked, sent and recorded on its own, exactly as `reminder_deliver` does: the
+    guarantees hold per reminder. The rows and the re-check's lookups are read for the
+    chunk at once (`ChunkRows`). Stops early, leaving the rest in `unsent`, after a
+    send interrupted by a non-SMTP error or once `budget` seconds have passed."""
+    batch = Batch()
+    deadline = None if budget is None else time.monotonic() + budget
+    rows = ChunkRows(list(reminder_ids))
+    with Mailer() as mailer:
+        for index, reminder_id in enumerate(reminder_ids):
+            if deadline is not None and time.monotonic() > deadline:
+                batch.unsent = list(reminder_ids[index:])
+                break
+            delivery = _deliver(rows, index, mailer)
+            batch.outcomes[delivery.outcome] += 1
+            if delivery.retry_in is not None:
+                batch.retry.setdefault(delivery.retry_in, []).append(reminder_id)
+            if delivery.interrupted:
+                batch.unsent = list(reminder_ids[index + 1 :])
+                break
+    return batch
+
+
+def reminder_deliver(*, reminder_id: int) -> Delivery:
+    """Send one claimed reminder, at most once. Safe to call any number of times."""
+    with Mailer() as mailer:
+        return _deliver(ChunkRows([reminder_id]), 0, mailer)
+
+
+def _deliver(rows: ChunkRows, index: int, mailer: Mailer) -> Delivery:
+    now = timezone.now()
+    # The claim comes first and is this row's own, right before its send: a row another
+    # worker took, or one cancelled, since the chunk began is skipped.
+    attempts = _claim(rows.reminder_ids[index], now)
+    if attempts is None:
+        return Delivery("skipped")  # another worker has it, or it is done
+    reminder = rows.get(index)
+    reminder.status, reminder.sending_at, reminder.attempts = Status.SENDING, now, attempts
+
+    reason = cancel_reason(reminder, now)
+    if reason:
+        _finish(reminder, status=Status.CANCELLED, cancelled_reason=reason)
+        logger.info("reminder %s cancelled: %s", reminder.public_id, reason)
+        return Delivery("cancelled")
+    if reminder.kind in PATIENT_KINDS and not in_patient_email_hours(now):
+        # A late or retried message outside the hours: wait for the next window.
+        _finish(
+            reminder,
+            status=Status.PENDING,
+            due_at=next_patient_email_window(now),
+            attempts=F("attempts") - 1,
+        )
+        return Delivery("deferred")
+
+    try:
+        message = _message(reminder, now)
+    except Exception as error:  # a bug or a missing route: visible on the dashboard
+        logger.exception("reminder %s could not be built", reminder.public_id)
+        _finish(reminder, status=Status.FAILED, last_error=error_text(error))
+        return Delivery("failed")
+
+    try:
+        mailer.send(message)
+    except Exception as error:
+        mailer.close()
+        return _after_error(reminder, error, now)
+    _finish_sent(reminder, timezone.now())
+    logger.info("reminder %s sent", reminder.public_id)
+    return Delivery("sent")
+
+
+def _after_error(reminder: Reminder, error: Exception, now: datetime.datetime) -> Delivery:
+    text = error_text(error)
+    if isinstance(error, OSError) and is_transient(error):  # SMTPException is an OSError
+        if reminder.attempts < settings.REMINDER_MAX_ATTEMPTS:
+            _finish(reminder, status=Status.QUEUED, queued_at=now, last_error=text)
+            wait = retry_backoff(reminder.attempts)
+            logger.warning("reminder %s: transient error, retry in %ss", reminder.public_id, wait)
+            return Delivery("retry", retry_in=wait)
+        logger.error("reminder %s failed after %s attempts", reminder.public_id, reminder.attempts)
+        _finish(reminder, status=Status.FAILED, last_error=text)
+        return Delivery("failed")
+    if isinstance(error, smtplib.SMTPException):  # a permanent (5xx) answer
+        logger.error("reminder %s failed permanently", reminder.public_id)
+        _finish(reminder, status=Status.FAILED, last_error=text)
+        return Delivery("failed")
+    # Anything else mid-send (a time limit, a crash in the backend): SMTP may or may not
+    # have taken the message. Never resend automatically.
+    logger.error("reminder %s interrupted while sending", reminder.public_id)
+    _finish(reminder, status=Status.FAILED, last_error=f"{INTERRUPTED} ({type(error).__name__})")
+    return Delivery("failed", interrupted=True)
+
+
+# ---------------------------------------------------------------------------
+# Staff retry
+# ---------------------------------------------------------------------------
+
+
+class NotFailed(ValueError):
+    """Only a failed reminder can be retried (someone may have retried it already)."""
+
+
+def reminder_retry(*, reminder: Reminder, by: Any) -> Reminder:
+    """A clinician's retry: failed -> pending, due now, with a fresh count of attempts.
+    The caller writes the audit event in the same transaction."""
+    now = timezone.now()
+    won = Reminder.objects.filter(pk=reminder.pk, status=Status.FAILED).update(
+        status=Status.PENDING,
+        due_at=now,
+        attempts=0,
+        last_error="",
+        queued_at=None,
+        sending_at=None,
+    )
+    if not won:
+        raise NotFailed("This reminder is not failed any more; nothing changed.")
+    logger.info("reminder %s retried by staff user %s", reminder.public_id, by.pk)
+    reminder.refresh_from_db()
+    return reminder

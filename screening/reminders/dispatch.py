@@ -1,0 +1,178 @@
+"""Dispatch (`tasks.reminders_dispatch`, every minute): hand due rows to the workers.
+
+In one transaction: fail rows left in sending by a killed worker (never resent: we
+cannot know whether SMTP took them), re-enqueue rows queued for too long (a lost
+message), move due patient rows outside the email hours to the next window, and claim
+due rows with one compare-and-set update from pending to queued. After the transaction
+commits, the ids are published as `reminders_send` tasks of REMINDER_SEND_CHUNK ids;
+rows the broker would not take go back to pending.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from screening.models import Reminder
+from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
+from screening.reminders.rows import INTERRUPTED, PATIENT_KINDS, reminder_table
+
+logger = logging.getLogger(__name__)
+
+Status = Reminder.Status
+
+# A row queued this long ago whose task has not started was lost (e.g. a broker restart):
+# enqueue it again. Longer than the longest retry backoff (delivery.RETRY_BACKOFF_MAX_SECONDS),
+# so a row waiting for its retry is not enqueued twice (a second message would be harmless
+# anyway: CAS).
+QUEUED_LOST_AFTER = datetime.timedelta(minutes=10)
+
+# The task that sends a chunk, published by its name: screening/tasks.py imports this
+# module for the dispatch task, so this module cannot import the task back. The app
+# registers the tasks at start-up (ScreeningConfig.ready); `.delay` runs the task at once
+# in eager mode (tests), as it would with the task object itself.
+SEND_TASK = "screening.tasks.reminders_send"
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    claimed: int  # pending -> queued and enqueued
+    requeued: int  # queued too long: enqueued again
+    interrupted: int  # sending too long: failed, not resent
+    deferred: int  # patient emails moved to the next sending window
+
+
+def _enqueue(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
+    """Hand rows to the workers once the transaction that queued them has committed."""
+    if reminder_ids:
+        transaction.on_commit(partial(_publish, list(reminder_ids), queued_at))
+
+
+def chunked(ids: list[int], size: int) -> list[list[int]]:
+    size = max(size, 1)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+# What a publish raises when the broker cannot be reached (kombu wraps the transport's
+# connection errors in OperationalError). Anything else is a bug and propagates, also in
+# eager mode (tests), where the task runs inside `delay`.
+BROKER_ERRORS = (KombuOperationalError, OSError)
+
+
+def _publish(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
+    """Publish `reminders_send` tasks of REMINDER_SEND_CHUNK ids each. If the broker
+    refuses one (an outage), the rows not handed over go back to pending at once, so the
+    next dispatch takes them, instead of waiting QUEUED_LOST_AFTER in queued."""
+    reminders_send = current_app.tasks[SEND_TASK]
+    chunks = chunked(reminder_ids, settings.REMINDER_SEND_CHUNK)
+    for index, chunk in enumerate(chunks):
+        try:
+            reminders_send.delay(chunk)
+        except BROKER_ERRORS as error:
+            left = [pk for rest in chunks[index:] for pk in rest]
+            # Compare-and-set: a row a worker took after all (the publish raised late) is
+            # not in queued any more and stays with that worker.
+            released = Reminder.objects.filter(
+                pk__in=left, status=Status.QUEUED, queued_at=queued_at
+            ).update(status=Status.PENDING, queued_at=None)
+            logger.error(
+                "broker unreachable (%s): %s reminders not enqueued, %s back to pending",
+                type(error).__name__,
+                len(left),
+                released,
+            )
+            return
+
+
+def sending_stale_after() -> datetime.timedelta:
+    """A row in sending for longer than the task's hard time limit: its worker is gone."""
+    return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
+def _fail_interrupted(now: datetime.datetime) -> int:
+    stale = Reminder.objects.filter(
+        status=Status.SENDING, sending_at__lt=now - sending_stale_after()
+    )
+    ids = list(stale.values_list("public_id", flat=True))
+    count = stale.update(status=Status.FAILED, last_error=INTERRUPTED)
+    for public_id in ids:
+        logger.warning("reminder %s interrupted while sending; marked failed", public_id)
+    return count
+
+
+def _requeue_lost(now: datetime.datetime) -> list[int]:
+    """Rows queued longer than QUEUED_LOST_AFTER get a fresh queued_at; their ids."""
+    lost = Reminder.objects.filter(
+        status=Status.QUEUED, queued_at__lt=now - QUEUED_LOST_AFTER
+    ).order_by("queued_at", "pk")[: settings.REMINDER_BATCH_SIZE]
+    requeued = []
+    for pk, public_id, queued_at in lost.values_list("pk", "public_id", "queued_at"):
+        won = Reminder.objects.filter(pk=pk, status=Status.QUEUED, queued_at=queued_at).update(
+            queued_at=now
+        )
+        if won:
+            logger.warning("reminder %s was queued too long; enqueued again", public_id)
+            requeued.append(pk)
+    return requeued
+
+
+def _defer_outside_hours(now: datetime.datetime) -> int:
+    """Outside the patient email hours, due patient emails wait for the next window."""
+    if in_patient_email_hours(now):
+        return 0
+    return Reminder.objects.filter(
+        status=Status.PENDING, due_at__lte=now, kind__in=PATIENT_KINDS
+    ).update(due_at=next_patient_email_window(now))
+
+
+def _claim_due(now: datetime.datetime) -> list[int]:
+    """Move up to REMINDER_BATCH_SIZE due pending rows, oldest first, to queued in one
+    statement; the ids this run won. The UPDATE is the compare-and-set (status = pending,
+    re-checked on each row it changes). On PostgreSQL the rows are picked FOR UPDATE SKIP
+    LOCKED, so concurrent dispatchers take different rows instead of waiting; SQLite runs
+    one write at a time. The pick is a MATERIALIZED CTE: as `id IN (SELECT ... LIMIT)`,
+    PostgreSQL may run the subquery again and claim more than the batch."""
+    table = reminder_table()
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    at = connection.ops.adapt_datetimefield_value(now)
+    pending, queued = Status.PENDING.value, Status.QUEUED.value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608 - names only
+            f" WHERE status = %s AND due_at <= %s ORDER BY due_at, id LIMIT %s{lock})"
+            f" UPDATE {table} SET status = %s, queued_at = %s"
+            " WHERE status = %s AND id IN (SELECT id FROM picked) RETURNING id",
+            [pending, at, settings.REMINDER_BATCH_SIZE, queued, at, pending],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def reminders_dispatch(*, now: datetime.datetime | None = None) -> Dispatched:
+    """Claim up to REMINDER_BATCH_SIZE due rows and enqueue them after commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        interrupted = _fail_interrupted(now)
+        requeued = _requeue_lost(now)
+        deferred = _defer_outside_hours(now)
+        claimed = _claim_due(now)
+        _enqueue(requeued + claimed, now)
+    if claimed or requeued or interrupted:
+        logger.info(
+            "reminders dispatched: %s claimed, %s requeued, %s interrupted, %s deferred",
+            len(claimed),
+            len(requeued),
+            interrupted,
+            deferred,
+        )
+    return Dispatched(
+        claimed=len(claimed), requeued=len(requeued), interrupted=interrupted, deferred=deferred
+    )

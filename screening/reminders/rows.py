@@ -1,0 +1,24 @@
+"""What scheduling, dispatch and delivery share about an outbox row: which kinds go to
+patients, the marker of an interrupted send, and the table name for the raw SQL."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from screening.models import Reminder
+
+Kind = Reminder.Kind
+
+# Sent to patients, so only inside the patient email hours (`hours`).
+PATIENT_KINDS = (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.UNFINISHED_INTAKE)
+
+# last_error of a row whose send was cut short: SMTP may or may not have taken it, so it
+# is failed, never resent automatically (a dispatch finds it left in sending, or the
+# worker saw a non-SMTP error mid-send).
+INTERRUPTED = "interrupted while sending; check before retrying"
+
+
+def reminder_table() -> str:
+    """The outbox table's name, quoted, for the raw statements (claims and the sent
+    update: plain SQL, because the ORM's update costs more to build than to run)."""
+    return connection.ops.quote_name(Reminder._meta.db_table)
