@@ -58,8 +58,8 @@ class Patient(models.Model):
             )
         ]
         # The queue's search by any part of a name or email has trigram indexes on
-        # UPPER(full_name) and UPPER(email): PostgreSQL only, so they are made by
-        # migration 0010 and not declared here (SQLite could not build them).
+        # UPPER(full_name) and UPPER(email): PostgreSQL only, so they are made by the
+        # initial migration and not declared here (SQLite could not build them).
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.public_id})"

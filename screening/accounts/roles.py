@@ -8,8 +8,9 @@
   the audit log; nothing clinical. Cannot make anyone a superuser (screening/accounts/admin.py).
 - on_duty: no permissions of its own; clinicians in it receive urgent escalations.
 
-The data migration 0003_roles creates the groups; `roles_sync` keeps them in step when a
-permission is added here (run again by later migrations, idempotent).
+The initial migration (screening/migrations/) creates the groups and gives them their
+permissions; when a permission is added here, a new migration runs `roles_sync_migration`
+again (idempotent) to keep them in step.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def roles_sync(group_model, permission_model) -> None:
     """Create the groups and give them their permissions. Takes models so a migration
     can pass its historical ones.
 
-    An early migration runs this before later models (and so their permissions) exist:
-    those are skipped there and added by the later migration that calls this again.
+    A permission whose model does not exist yet (in a migration that runs before the
+    model's own) is skipped: the later migration that calls this again adds it.
     tests/screening/accounts/test_roles.py checks that, after all migrations, every group has
     exactly its permissions.
     """
