@@ -15,6 +15,11 @@ again (idempotent) to keep them in step.
 
 from __future__ import annotations
 
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
+
 CLINICIAN = "clinician"
 RECEPTIONIST = "receptionist"
 CLINIC_ADMIN = "clinic_admin"
@@ -55,7 +60,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def roles_sync(group_model, permission_model) -> None:
+def roles_sync(group_model: type[Group], permission_model: type[Permission]) -> None:
     """Create the groups and give them their permissions. Takes models so a migration
     can pass its historical ones.
 
@@ -77,13 +82,13 @@ def roles_sync(group_model, permission_model) -> None:
         group.permissions.set(permissions)
 
 
-def roles_sync_migration(apps, schema_editor) -> None:
+def roles_sync_migration(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """RunPython body for the migrations that (re)sync the roles: permissions are normally
     created after all migrations, so create them first, then sync with historical models."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # create_permissions skips an app whose models_module is None (a historical
+        # app's always is); any true value lets it through.
+        app_config.models_module = True  # type: ignore[assignment]
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     roles_sync(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
