@@ -46,10 +46,12 @@ POSITIONAL_NAME = re.compile(r"fk_\d+|__unnamed_constraint_\d+__|__primary__")
 
 
 class Database:
-    """One throwaway database: its URL for `manage.py`, a connection to look inside."""
+    """One throwaway database: its URL for `manage.py`, a connection to look inside
+    (`blocker`: pytest-django's, which lets a test connect only when unblocked)."""
 
-    def __init__(self, vendor: str, name: str, folder: Path) -> None:
+    def __init__(self, vendor: str, name: str, folder: Path, blocker: Any) -> None:
         self.vendor = vendor
+        self.blocker = blocker
         if vendor == "sqlite":
             self.name = str(folder / f"{name}.sqlite3")
             self.settings: dict[str, Any] = {"ENGINE": "django.db.backends.sqlite3"}
@@ -93,7 +95,7 @@ class Database:
         connection = ConnectionHandler({"default": self.settings})["default"]
         introspection = connection.introspection
         try:
-            with connection.cursor() as cursor:
+            with self.blocker.unblock(), connection.cursor() as cursor:
                 tables = {}
                 for table in introspection.get_table_list(cursor):
                     if table.type != "t":
@@ -130,7 +132,7 @@ class Database:
         """Each group's permissions, as app_label.codename."""
         connection = ConnectionHandler({"default": self.settings})["default"]
         try:
-            with connection.cursor() as cursor:
+            with self.blocker.unblock(), connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT g.name, ct.app_label, p.codename FROM auth_group g "
                     "LEFT JOIN auth_group_permissions gp ON gp.group_id = g.id "
@@ -215,29 +217,24 @@ def databases(request, tmp_path_factory, django_db_blocker) -> Iterator[dict[str
     vendor = request.param
     folder = tmp_path_factory.mktemp(f"migrations_{vendor}")
     made: dict[str, Database] = {}
-    with django_db_blocker.unblock():
-        try:
-            for name in ("from_zero", "from_models", "old_chain"):
-                made[name] = Database(vendor, name, folder)
-            made["from_zero"].manage("migrate", "--noinput")
-            # The other apps' migrations first, then the app's tables from its models
-            # (`--run-syncdb` makes them before any migration runs, and on PostgreSQL
-            # their foreign keys need auth_user).
-            models_only = _settings_module(folder, "settings_from_models", None)
-            for run_syncdb in ([], ["--run-syncdb"]):
-                made["from_models"].manage(
-                    "migrate",
-                    "--noinput",
-                    *run_syncdb,
-                    settings_module=models_only,
-                    path=str(folder),
-                )
-            old = _settings_module(folder, "settings_old_chain", _old_chain(folder))
-            made["old_chain"].manage("migrate", "--noinput", settings_module=old, path=str(folder))
-            yield made
-        finally:
-            for database in made.values():
-                database.drop()
+    try:
+        for name in ("from_zero", "from_models", "old_chain"):
+            made[name] = Database(vendor, name, folder, django_db_blocker)
+        made["from_zero"].manage("migrate", "--noinput")
+        # The other apps' migrations first, then the app's tables from its models
+        # (`--run-syncdb` makes them before any migration runs, and on PostgreSQL
+        # their foreign keys need auth_user).
+        models_only = _settings_module(folder, "settings_from_models", None)
+        for run_syncdb in ([], ["--run-syncdb"]):
+            made["from_models"].manage(
+                "migrate", "--noinput", *run_syncdb, settings_module=models_only, path=str(folder)
+            )
+        old = _settings_module(folder, "settings_old_chain", _old_chain(folder))
+        made["old_chain"].manage("migrate", "--noinput", settings_module=old, path=str(folder))
+        yield made
+    finally:
+        for database in made.values():
+            database.drop()
 
 
 def _without(schema: dict[str, Any], indexes: set[str]) -> dict[str, Any]:
