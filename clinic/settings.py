@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Final
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -139,7 +140,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
 # single AXES_FAILURE_LIMIT for both. The per-address count needs REMOTE_ADDR to be the
 # client's: behind a proxy that hides it, everyone shares one address, so it can be turned
 # off (docs/staff-access.md).
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS: list[str | list[str]] = [["username", "ip_address"]]
 if env.bool("AXES_LOCKOUT_PER_ADDRESS", default=True):
     AXES_LOCKOUT_PARAMETERS.append("ip_address")
 AXES_RESET_ON_SUCCESS = True
@@ -221,7 +222,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 LANGUAGE_COOKIE_HTTPONLY = True
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Final = "Lax"  # Final: typed Literal["Lax"], as set_cookie takes
 if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -254,7 +255,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="clinic@localhost")
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 60 * 60}
 elif DEVELOPMENT:
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("processed", "control"):
@@ -292,7 +293,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
 # and tests. Nothing in it must outlive a restart.
 if DEVELOPMENT:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES: dict[str, dict[str, object]] = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
 else:
     CACHES = {
         "default": {

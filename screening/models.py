@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -58,8 +59,8 @@ class Patient(models.Model):
             )
         ]
         # The queue's search by any part of a name or email has trigram indexes on
-        # UPPER(full_name) and UPPER(email): PostgreSQL only, so they are made by
-        # migration 0010 and not declared here (SQLite could not build them).
+        # UPPER(full_name) and UPPER(email): PostgreSQL only, so they are made by the
+        # initial migration and not declared here (SQLite could not build them).
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.public_id})"
@@ -407,10 +408,10 @@ class Review(models.Model):
 class AuditEventQuerySet(models.QuerySet):
     """Append-only: bulk updates and deletes are refused."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events cannot be changed.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise PermissionError("Audit events cannot be deleted.")
 
 
@@ -454,12 +455,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.what}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Audit events cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events cannot be deleted.")
 
 

@@ -7,12 +7,13 @@ what the rules said at the time. Only a submission's workflow status can be chan
 from __future__ import annotations
 
 import uuid
+from typing import Any, ClassVar, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest
+from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse
 
 from screening.domain.audit import audit_record
 from screening.labels import LEVEL_LABELS
@@ -35,14 +36,17 @@ class ReadOnlyInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
+    fields: ClassVar[tuple[str, ...]] = ()  # every field of the row, all read-only
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> tuple[str, ...]:
         return self.fields
 
 
@@ -92,14 +96,21 @@ class SubmissionInline(ReadOnlyInline):
     show_change_link = True
 
 
-class AuditedAdminMixin:
-    """Every admin view of a patient's record writes an audit event, as staff pages do."""
+class AuditedAdminMixin(admin.ModelAdmin):
+    """Every admin view of a patient's record writes an audit event, as staff pages do.
+    For the admins of Patient and Submission."""
 
     audit_what = ""
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
-        obj = self.get_object(request, object_id)
+        obj = cast("Patient | Submission | None", self.get_object(request, object_id))
         if obj is not None and response.status_code == 200:
             patient = obj if isinstance(obj, Patient) else obj.patient
             audit_record(
@@ -112,7 +123,9 @@ class AuditedAdminMixin:
             )
         return response
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         if response.status_code == 200:
             audit_record(
@@ -217,7 +230,8 @@ class SubmissionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Current level", ordering="latest_level")
     def current_level(self, submission: Submission) -> str:
-        return str(LEVEL_LABELS.get(submission.latest_level, "-"))
+        # latest_level: annotated by get_queryset above, so mypy cannot know it.
+        return str(LEVEL_LABELS.get(submission.latest_level, "-"))  # type: ignore[attr-defined]
 
 
 @admin.register(ScreeningResult)
@@ -229,10 +243,14 @@ class ScreeningResultAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: ScreeningResult | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ScreeningResult | None = None
+    ) -> bool:
         return False
 
 
@@ -246,7 +264,7 @@ class LabResultAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: LabResult | None = None) -> bool:
         return False
 
 
@@ -287,13 +305,15 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AuditEvent], search_term: str
+    ) -> tuple[QuerySet[AuditEvent], bool]:
         """Also find a patient's events by their public id (only when the term is a UUID:
         a UUID column cannot be searched for arbitrary text)."""
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -312,7 +332,7 @@ class ClinicUserAdmin(UserAdmin):
     auth.change_user) make anyone, themselves included, a superuser or give them
     permissions directly. Roles are given by group; only superusers see the rest."""
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
@@ -322,7 +342,7 @@ class ClinicUserAdmin(UserAdmin):
             for name, options in fieldsets
         ]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)
@@ -345,5 +365,5 @@ class ApiClientAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
         return False  # revoke instead, so the audit trail keeps the client's name

@@ -3,6 +3,8 @@ code is right is decided in the views through `authenticate` and `screening.acco
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from screening.accounts.signin import normalise_code
@@ -25,7 +27,7 @@ class CodeForm(forms.Form):
         autocomplete="one-time-code", autocapitalize="none", spellcheck="false"
     )
 
-    def __init__(self, *args, allow_backup_code: bool = True, **kwargs) -> None:
+    def __init__(self, *args: Any, allow_backup_code: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allow_backup_code = allow_backup_code
         if not allow_backup_code:

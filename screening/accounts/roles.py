@@ -8,11 +8,17 @@
   the audit log; nothing clinical. Cannot make anyone a superuser (screening/accounts/admin.py).
 - on_duty: no permissions of its own; clinicians in it receive urgent escalations.
 
-The data migration 0003_roles creates the groups; `roles_sync` keeps them in step when a
-permission is added here (run again by later migrations, idempotent).
+The initial migration (screening/migrations/) creates the groups and gives them their
+permissions; when a permission is added here, a new migration runs `roles_sync_migration`
+again (idempotent) to keep them in step.
 """
 
 from __future__ import annotations
+
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 CLINICIAN = "clinician"
 RECEPTIONIST = "receptionist"
@@ -54,12 +60,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def roles_sync(group_model, permission_model) -> None:
+def roles_sync(group_model: type[Group], permission_model: type[Permission]) -> None:
     """Create the groups and give them their permissions. Takes models so a migration
     can pass its historical ones.
 
-    An early migration runs this before later models (and so their permissions) exist:
-    those are skipped there and added by the later migration that calls this again.
+    A permission whose model does not exist yet (in a migration that runs before the
+    model's own) is skipped: the later migration that calls this again adds it.
     tests/screening/accounts/test_roles.py checks that, after all migrations, every group has
     exactly its permissions.
     """
@@ -76,13 +82,13 @@ def roles_sync(group_model, permission_model) -> None:
         group.permissions.set(permissions)
 
 
-def roles_sync_migration(apps, schema_editor) -> None:
+def roles_sync_migration(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """RunPython body for the migrations that (re)sync the roles: permissions are normally
     created after all migrations, so create them first, then sync with historical models."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # create_permissions skips an app whose models_module is None (a historical
+        # app's always is); any true value lets it through.
+        app_config.models_module = True  # type: ignore[assignment]
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     roles_sync(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -23,10 +23,11 @@ Audit events (no password, code or unknown username is ever written):
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
@@ -88,7 +89,7 @@ def _pending(request: HttpRequest) -> dict | None:
     return pending
 
 
-def signin_pending_user(request: HttpRequest) -> AbstractBaseUser | None:
+def signin_pending_user(request: HttpRequest) -> User | None:
     """The user who typed a correct password in this session and still owes a code."""
     pending = _pending(request)
     if pending is None:
@@ -117,7 +118,7 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code if ch.isalnum()).lower()
 
 
-def second_factor_match(*, user: AbstractBaseUser, code: str) -> Device | None:
+def second_factor_match(*, user: User, code: str) -> Device | None:
     """The user's device that accepts `code`: six digits go to the authenticator, anything
     else to the backup codes (a used backup code is deleted by django-otp). Each device
     throttles after a wrong code (1 s, 2 s, 4 s, ...)."""
@@ -133,7 +134,7 @@ def second_factor_match(*, user: AbstractBaseUser, code: str) -> Device | None:
     return None
 
 
-def second_factor_failed(request: HttpRequest, *, user: AbstractBaseUser) -> bool:
+def second_factor_failed(request: HttpRequest, *, user: User) -> bool:
     """Count a wrong code like a wrong password. True when this sign-in must stop: axes
     has locked the account out (its middleware then answers with the lockout page), or
     this pending sign-in has used up its tries."""
@@ -153,7 +154,7 @@ def second_factor_failed(request: HttpRequest, *, user: AbstractBaseUser) -> boo
     return False
 
 
-def signin_complete(request: HttpRequest, *, user: AbstractBaseUser, device: Device) -> str:
+def signin_complete(request: HttpRequest, *, user: User, device: Device) -> str:
     """Both factors passed: log in, mark the session verified, audit. Returns `next`."""
     pending = request.session.pop(PENDING_KEY)
     auth.login(request, user, backend=pending["backend"])
@@ -171,7 +172,7 @@ def signin_complete(request: HttpRequest, *, user: AbstractBaseUser, device: Dev
 # --- enrolment and backup codes --------------------------------------------------------
 
 
-def totp_enrolment_device(request: HttpRequest, *, user: AbstractBaseUser) -> TOTPDevice:
+def totp_enrolment_device(request: HttpRequest, *, user: User) -> TOTPDevice:
     """The unconfirmed authenticator for this pending sign-in, made on first sight.
 
     A new secret per sign-in: an unconfirmed device left by an earlier session (perhaps
@@ -190,7 +191,7 @@ def totp_enrolment_device(request: HttpRequest, *, user: AbstractBaseUser) -> TO
 
 @transaction.atomic
 def totp_enrolment_confirm(
-    request: HttpRequest, *, user: AbstractBaseUser, device: TOTPDevice, code: str
+    request: HttpRequest, *, user: User, device: TOTPDevice, code: str
 ) -> list[str] | None:
     """Confirm the authenticator with its first code, issue backup codes and sign in.
     Returns the new backup codes (to show once), or None if the code is wrong."""
@@ -212,7 +213,7 @@ def totp_enrolment_confirm(
 
 
 @transaction.atomic
-def backup_codes_replace(request: HttpRequest, *, user: AbstractBaseUser) -> list[str]:
+def backup_codes_replace(request: HttpRequest, *, user: User) -> list[str]:
     """New single-use backup codes; every older code stops working.
 
     The device row is kept (only its tokens change), so a session verified with a backup
@@ -235,7 +236,7 @@ def backup_codes_replace(request: HttpRequest, *, user: AbstractBaseUser) -> lis
     return codes
 
 
-def backup_codes_remaining(*, user: AbstractBaseUser) -> int:
+def backup_codes_remaining(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
@@ -251,7 +252,7 @@ def logout(request: HttpRequest, *, reason: str) -> None:
 def _event(
     request: HttpRequest,
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     what: str,
     object_type: str = "",
@@ -270,7 +271,9 @@ def _event(
     )
 
 
-def on_user_login_failed(sender, credentials: dict, request: HttpRequest | None = None, **kwargs):
+def on_user_login_failed(
+    sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """LOGIN_FAILED for a wrong password or code. The username is kept only when it names
     an account: a typed unknown name may be a password typed in the wrong box."""
     if request is None:  # authenticate() called outside a request: not a sign-in page
@@ -295,7 +298,9 @@ def on_user_login_failed(sender, credentials: dict, request: HttpRequest | None 
     )
 
 
-def on_user_logged_out(sender, request: HttpRequest, user, **kwargs):
+def on_user_logged_out(
+    sender: object, request: HttpRequest | None, user: User | None, **kwargs: Any
+) -> None:
     """LOGOUT for every logout: the sign-out button, Django's admin, the idle timeout."""
     if user is None or request is None:
         return

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import datetime
+from typing import cast
 
 import segno
+from axes.conf import settings as axes_settings  # Django's, with axes' defaults filled in
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,7 +38,9 @@ WRONG_CODE_ERROR = "That code did not work. Check it and try again."
 
 
 def locked_out(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict | None = None,
 ) -> HttpResponse:
     """The page django-axes shows a locked-out account (settings.AXES_LOCKOUT_CALLABLE).
     It says neither which part was wrong nor whether the username exists."""
@@ -49,7 +54,7 @@ def locked_out(
         request,
         "staff/account/locked_out.html",
         context,
-        status=settings.AXES_HTTP_RESPONSE_CODE,
+        status=axes_settings.AXES_HTTP_RESPONSE_CODE,
     )
 
 
@@ -61,7 +66,7 @@ def _duration(delta: datetime.timedelta) -> str:
     return f"{hours} hours"
 
 
-def _locked_out(request: HttpRequest, user) -> HttpResponse | None:
+def _locked_out(request: HttpRequest, user: User) -> HttpResponse | None:
     """The lockout page if this username is locked out from this address."""
     if AxesProxyHandler.is_allowed(request, {"username": user.get_username()}):
         return None
@@ -169,8 +174,9 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     """Backup codes: shown once right after they are made; POST makes a new set."""
     if not is_verified(request):
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    user = cast(User, request.user)  # signed in: is_verified says so
     if request.method == "POST":
-        codes = signin.backup_codes_replace(request, user=request.user)
+        codes = signin.backup_codes_replace(request, user=user)
         request.session[signin.NEW_BACKUP_CODES_KEY] = {"codes": codes, "next": None}
         return redirect("staff_account:backup_codes")
     new = request.session.pop(signin.NEW_BACKUP_CODES_KEY, None)
@@ -178,7 +184,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
         "title": "Backup codes",
         "new_codes": new["codes"] if new else None,
         "continue_url": (new or {}).get("next") or signin.DASHBOARD_URL,
-        "remaining": signin.backup_codes_remaining(user=request.user),
+        "remaining": signin.backup_codes_remaining(user=user),
     }
     return render(request, "staff/account/backup_codes.html", context)
 

@@ -66,8 +66,13 @@ def check_cache() -> dict:
 def check_broker() -> dict:
     timeout = settings.HEALTH_BROKER_TIMEOUT_SECONDS
     with current_app.connection_for_write(connect_timeout=timeout) as broker:
+        # kombu annotates the intervals as int; they are seconds, and it sleeps fractions.
         broker.ensure_connection(
-            max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2, timeout=timeout
+            max_retries=1,
+            interval_start=0,
+            interval_step=0.2,  # type: ignore[arg-type]
+            interval_max=0.2,  # type: ignore[arg-type]
+            timeout=timeout,
         )
     return {}
 

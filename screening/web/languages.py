@@ -21,6 +21,7 @@ cookie the switch sets) for the pages that follow.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -37,7 +38,13 @@ class StaffPagesInEnglishMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
         match = request.resolver_match
         if match is not None and STAFF_NAMESPACES.intersection(match.namespaces):
             translation.activate(settings.LANGUAGE_CODE)

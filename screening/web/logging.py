@@ -29,10 +29,12 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, ItemsView
+from types import FrameType
+from typing import Any
 
 from django.core.signals import request_finished
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.debug import SafeExceptionReporterFilter
 
 REDACTED = "[redacted]"
@@ -195,7 +197,7 @@ class RequestLogMiddleware:
         return response
 
 
-def _request_id_clear(**kwargs) -> None:
+def _request_id_clear(**kwargs: Any) -> None:
     _request_id.set(None)
 
 
@@ -211,10 +213,10 @@ class NoPostDataExceptionReporterFilter(SafeExceptionReporterFilter):
     answers, a clinician's note or a password, and the locals of a failing frame hold
     the same (a patient, a submission's answers, a draft)."""
 
-    def is_active(self, request) -> bool:
+    def is_active(self, request: HttpRequest | None) -> bool:
         return True
 
-    def get_post_parameters(self, request):
+    def get_post_parameters(self, request: HttpRequest | None) -> QueryDict | dict[str, str]:
         if request is None:
             return {}
         cleansed = request.POST.copy()
@@ -222,5 +224,8 @@ class NoPostDataExceptionReporterFilter(SafeExceptionReporterFilter):
             cleansed[key] = self.cleansed_substitute
         return cleansed
 
-    def get_traceback_frame_variables(self, request, tb_frame):
-        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+    def get_traceback_frame_variables(
+        self, request: HttpRequest | None, tb_frame: FrameType
+    ) -> ItemsView[str, str]:
+        # (name, value) pairs, as Django's own filter returns them.
+        return {name: self.cleansed_substitute for name in tb_frame.f_locals}.items()

@@ -28,7 +28,9 @@ import ipaddress
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -164,7 +166,7 @@ class RateLimitMiddleware:
     Placed after LocaleMiddleware (the page is translated) and before CsrfViewMiddleware
     (a flood without CSRF tokens is counted too)."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         for scope in SETTING_NAMES:
             rate_for(scope)  # a malformed setting fails at start-up, not at a patient
@@ -172,9 +174,17 @@ class RateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         scope = scope_for(request, request.resolver_match)
-        rate = rate_for(scope) if scope else None
+        if not scope:
+            return None
+        rate = rate_for(scope)
         if rate is None:
             return None
         address = request.META.get("REMOTE_ADDR") or "unknown"

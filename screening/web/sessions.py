@@ -27,7 +27,8 @@ class SessionStore(db.SessionStore):
         if must_create or self.session_key is None:
             super().save(must_create=must_create)
             return
-        row = self.create_model_instance(self._get_session())
+        # What Django's own save() passes; private, so django-stubs leave it out.
+        row = self.create_model_instance(self._get_session())  # type: ignore[attr-defined]
         using = router.db_for_write(self.model, instance=row)
         # One statement is atomic by itself. Any database error (a lost connection)
         # goes up as it is; no row updated means the session was deleted meanwhile.

@@ -10,7 +10,9 @@ it, set the client inactive (`ApiClient.active`). Client names are unique.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from screening.fhir.api_auth import api_client_create
 from screening.models import ApiClient
@@ -19,7 +21,7 @@ from screening.models import ApiClient
 class Command(BaseCommand):
     help = "Create an API client for the FHIR API and print its bearer token once."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="who the client is, e.g. the EHR's name")
         parser.add_argument(
             "--scope",
@@ -29,7 +31,7 @@ class Command(BaseCommand):
             help="read (pull bundles) or write (post responses); repeat for both. Default: read",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         name = options["name"].strip()
         if not name:
             raise CommandError("The client needs a name.")

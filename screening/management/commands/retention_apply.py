@@ -11,8 +11,10 @@ and its audit trail; an intake that arrives meanwhile keeps its record.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from screening.domain import retention
@@ -21,12 +23,12 @@ from screening.domain import retention
 class Command(BaseCommand):
     help = "Erase patient records past RETENTION_DAYS and long-expired saved intakes."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="List what is due; change nothing."
         )
 
-    def handle(self, *args, dry_run: bool = False, **options):
+    def handle(self, *args: Any, dry_run: bool = False, **options: Any) -> None:
         run = retention.retention_apply(now=timezone.now(), dry_run=dry_run)
         cutoff = timezone.localdate(run.cutoff).isoformat()
         self.stdout.write(

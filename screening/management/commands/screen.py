@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from screening.engine.rules import screen
 from screening.engine.validation import validate_answers
@@ -32,10 +33,10 @@ class Command(BaseCommand):
     # Pure computation: no database, so no reason to run the system checks first.
     requires_system_checks = []
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="JSON file with answers, or - for standard input")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
         try:
             if path == "-":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -109,7 +110,7 @@ DEMO_INTAKES = [
 class Command(BaseCommand):
     help = "Create a demo clinician and demo intakes (development only)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo only runs with DJANGO_DEBUG=true.")
         with transaction.atomic():

@@ -12,8 +12,10 @@ to what the code and settings say (e.g. after changing DIGEST_HOUR) and enables 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
@@ -63,13 +65,15 @@ def _differs(row: PeriodicTask, fields: dict) -> bool:
 class Command(BaseCommand):
     help = "Create or update the django-celery-beat rows for screening/schedules.py."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Change nothing.")
         parser.add_argument(
             "--reset", action="store_true", help="Put changed schedules back to the code's."
         )
 
-    def handle(self, *args, dry_run: bool = False, reset: bool = False, **options):
+    def handle(
+        self, *args: Any, dry_run: bool = False, reset: bool = False, **options: Any
+    ) -> None:
         with transaction.atomic():
             for periodic in periodic_tasks():
                 self._one(periodic, reset=reset)
