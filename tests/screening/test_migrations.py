@@ -9,15 +9,16 @@ named after the test run's, made and dropped here). The checks:
   the migration also makes the queue's trigram indexes, which the models do not declare;
 - every role group has exactly the permissions screening/accounts/roles.py names;
 - `makemigrations --check` finds nothing to write;
-- a database migrated with the old chain (read from git) is taken as up to date: nothing
-  to apply, the squash recorded, the same schema. This one goes when a later release
-  drops the migration's `replaces`.
+- a database migrated with the old chain (kept in migrations_before_squash/) is taken as
+  up to date: nothing to apply, the squash recorded, the same schema. This one goes when
+  a later release drops the migration's `replaces`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,8 +36,8 @@ from screening.accounts.roles import ROLE_PERMISSIONS
 BASE_DIR = Path(__file__).resolve().parents[2]
 SQUASH = "0001_initial_squashed_0010_queue_order_and_search_indexes"
 # The last commit with the old chain, 0001_initial .. 0010_queue_order_and_search_indexes.
-OLD_CHAIN_COMMIT = "6973aa552ed07d4abd5fe568c89e639fc1acb8fa"
-OLD_CHAIN_FOLDER = "screening/migrations"
+# The ten migrations the squash replaces, as they were at commit 6973aa5.
+OLD_CHAIN_FOLDER = Path(__file__).resolve().parent / "migrations_before_squash"
 TRIGRAM_INDEXES = {"patient_name_trgm_idx", "patient_email_trgm_idx"}
 
 # SQLite names the constraints it reports by their place in the table (fk_0, fk_1,
@@ -179,31 +180,12 @@ def _settings_module(folder: Path, name: str, migration_module: str | None) -> s
 
 
 def _old_chain(folder: Path) -> str:
-    """The old migrations, from git, as the package `old_chain` in `folder`."""
-    listing = subprocess.run(
-        ["git", "ls-tree", "--name-only", OLD_CHAIN_COMMIT, f"{OLD_CHAIN_FOLDER}/"],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if listing.returncode != 0:
-        pytest.fail(
-            f"needs commit {OLD_CHAIN_COMMIT[:12]} (the old migrations) in the git history; "
-            f"a shallow clone lacks it: {listing.stderr.strip()}",
-            pytrace=False,
-        )
+    """The old migrations (kept as test data in OLD_CHAIN_FOLDER), as the package
+    `old_chain` in `folder`."""
     package = folder / "old_chain"
     package.mkdir()
-    for path in listing.stdout.split():
-        source = subprocess.run(
-            ["git", "show", f"{OLD_CHAIN_COMMIT}:{path}"],
-            cwd=BASE_DIR,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        (package / Path(path).name).write_text(source)
+    for source in sorted(OLD_CHAIN_FOLDER.glob("*.py")):
+        shutil.copyfile(source, package / source.name)
     return "old_chain"
 
 
