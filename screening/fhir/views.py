@@ -8,8 +8,9 @@
 - `POST /fhir/QuestionnaireResponse`: an EHR with a write token creates a submission and
   gets its RiskAssessment back (201; 200 for a retry with the same identifier).
 
-Views parse the request, read through `selectors`, write through `services.intake_submit`
-and map with `screening.fhir.mapping`. Every error is an OperationOutcome, never an HTML page.
+Views parse the request, read through `screening.domain.queries`, write through
+`screening.domain.intake` and map with `screening.fhir.mapping`. Every error is an
+OperationOutcome, never an HTML page.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from pydantic import ValidationError
 
 from screening.accounts import access
 from screening.accounts.permissions import staff_view
-from screening.domain import selectors, services
 from screening.domain.audit import audit_record
+from screening.domain.intake import intake_submit
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
 from screening.engine.validation import validate_answers
 from screening.fhir import mapping as fhir
 from screening.fhir.api_auth import api_client_required, outcome_response
@@ -79,7 +82,7 @@ def submission_export_data(*, submission: Submission) -> fhir.SubmissionExport:
     """Everything `fhir.submission_bundle` maps, read from the database: the patient's
     own answers (labs they reported), every lab result on the submission (theirs and
     staff-entered ones) and the current screening result."""
-    answers = selectors.submission_answers(submission=submission)
+    answers = submission_answers(submission=submission)
     labs = [
         fhir.LabData(
             key=str(lab.pk),
@@ -98,7 +101,7 @@ def submission_export_data(*, submission: Submission) -> fhir.SubmissionExport:
             {"test": lab.test, "value": lab.value, "unit": lab.unit, "date": lab.date}
             for lab in reported
         ]
-    current = selectors.submission_current_result(submission=submission)
+    current = submission_current_result(submission=submission)
     patient = submission.patient
     return fhir.SubmissionExport(
         public_id=submission.public_id,
@@ -304,7 +307,7 @@ def _authored_day(response: QuestionnaireResponse) -> datetime.date:
 
 
 def _patient_details(details: dict) -> tuple[dict, str]:
-    """Details for `services.intake_submit`, and the language to store. What an EHR does
+    """Details for `intake_submit`, and the language to store. What an EHR does
     not send is kept from the patient's record (same email and date of birth): their own
     email consent, phone and language are not overwritten by a post that says nothing
     about them. A new patient has not agreed to be contacted by email."""
@@ -347,10 +350,10 @@ def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
     key = idempotency_key(client_pk=client.pk, identifier=response.identifier)
     existed = Submission.objects.filter(idempotency_key=key).exists()
     patient_details, language = _patient_details(details)
-    submission = services.intake_submit(
+    submission = intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key=key, language=language
     )
-    current = selectors.submission_current_result(submission=submission)
+    current = submission_current_result(submission=submission)
     audit_record(
         request=request,
         action=AuditEvent.Action.EXPORT if existed else AuditEvent.Action.CHANGE,

@@ -1,4 +1,4 @@
-"""Forms for the staff dashboard. They parse and validate; the rules live in services."""
+"""Forms for the staff dashboard. They parse and validate; the rules live in `screening.domain`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from django import forms
 from django.utils import timezone
 
 from screening import labels
-from screening.domain import selectors
+from screening.domain.queries import queue
+from screening.domain.queries.records import submission_by_reference
 from screening.engine import contract
 from screening.models import LabResult, Patient, PatientTombstone, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
-    (selectors.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
+    (queue.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
     *Submission.Status.choices,
-    (selectors.QUEUE_STATUS_ALL, "All"),
+    (queue.QUEUE_STATUS_ALL, "All"),
 ]
 
 
@@ -72,8 +73,8 @@ class QueueFilterForm(StaffForm):
             del self.fields["level"]
         self.fields["assignee"].choices = [
             ("", "Anyone or no one"),
-            (selectors.QUEUE_ASSIGNEE_ME, "Me"),
-            (selectors.QUEUE_ASSIGNEE_UNASSIGNED, "Unassigned"),
+            (queue.QUEUE_ASSIGNEE_ME, "Me"),
+            (queue.QUEUE_ASSIGNEE_UNASSIGNED, "Unassigned"),
             *[(str(user.pk), user.get_username()) for user in reviewers],
         ]
 
@@ -86,7 +87,7 @@ class QueueFilterForm(StaffForm):
         return cleaned
 
     def filters(self) -> dict:
-        """The valid filters as keyword arguments for `selectors.queue_submissions`;
+        """The valid filters as keyword arguments for `queue.queue_submissions`;
         a field with an error is left out (so it does not filter)."""
         self.is_valid()
         keys = ("q", "level", "status", "assignee", "submitted_from", "submitted_to")
@@ -225,7 +226,7 @@ class MergeTargetForm(StaffForm):
         if candidate:
             target = Patient.objects.filter(public_id=candidate).first()
         else:
-            submission = selectors.submission_by_reference(reference=reference)
+            submission = submission_by_reference(reference=reference)
             target = submission.patient if submission else None
             if target is None:
                 self.add_error("reference", "No submission has this reference.")

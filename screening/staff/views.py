@@ -25,8 +25,16 @@ from screening import labels
 from screening.accounts import access
 from screening.accounts.access import CLINICAL_PERMISSION
 from screening.accounts.permissions import staff_view
-from screening.domain import retention, selectors, services
+from screening.domain import exports as patient_exports
+from screening.domain import patients, retention, review
 from screening.domain.audit import audit_record
+from screening.domain.queries import records
+from screening.domain.queries.queue import (
+    queue_level_counts,
+    queue_rows,
+    queue_submissions,
+    staff_reviewers,
+)
 from screening.engine import contract
 from screening.models import AuditEvent, Patient, Submission
 from screening.staff import exports
@@ -84,14 +92,12 @@ class QueuePaginator(Paginator):
 
 def _queue_filter_form(request: HttpRequest) -> tuple[QueueFilterForm, bool]:
     clinical = request.user.has_perm(CLINICAL_PERMISSION)
-    form = QueueFilterForm(
-        request.GET or None, clinical=clinical, reviewers=selectors.staff_reviewers()
-    )
+    form = QueueFilterForm(request.GET or None, clinical=clinical, reviewers=staff_reviewers())
     return form, clinical
 
 
 def _level_count_rows() -> list[tuple[str, str, int]]:
-    counts = selectors.queue_level_counts()
+    counts = queue_level_counts()
     return [(level, labels.LEVEL_LABELS[level], counts[level]) for level in contract.LEVELS]
 
 
@@ -100,12 +106,12 @@ def _level_count_rows() -> list[tuple[str, str, int]]:
 def queue(request: HttpRequest) -> HttpResponse:
     """The review queue. Receptionists see names, contact details and status only."""
     form, clinical = _queue_filter_form(request)
-    submissions = selectors.queue_submissions(
+    submissions = queue_submissions(
         user=request.user, clinical=clinical, **(form.filters() if form.is_bound else {})
     )
     paginator = QueuePaginator(submissions, QUEUE_PAGE_SIZE, max_rows=QUEUE_MAX_ROWS)
     page = paginator.get_page(request.GET.get("page"))
-    rows = selectors.queue_rows(
+    rows = queue_rows(
         submissions=page.object_list,
         now=timezone.now(),
         highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
@@ -136,7 +142,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 # --- One submission's record ------------------------------------------------------
 
-# The buttons the record page offers for services.MANUAL_TRANSITIONS.
+# The buttons the record page offers for review.MANUAL_TRANSITIONS.
 TRANSITION_BUTTONS = {
     Submission.Status.IN_REVIEW: "Reopen for review (assign to me)",
     Submission.Status.NEW: "Release back to the queue (unassign)",
@@ -158,17 +164,17 @@ def _record_url(submission: Submission) -> str:
 def submission_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Everything about one submission: answers, results, history, labs, reviews."""
     submission = access.submission_for_staff(request, public_id)
-    record = selectors.submission_record(submission=submission)
+    record = records.submission_record(submission=submission)
     context = {
         "title": f"Submission {submission.reference}",
         **record,
         "transitions": [
             (status, TRANSITION_BUTTONS[status])
-            for status in services.MANUAL_TRANSITIONS[submission.status]
+            for status in review.MANUAL_TRANSITIONS[submission.status]
         ],
-        "may_assign": submission.status in services.DECIDABLE_STATUSES
+        "may_assign": submission.status in review.DECIDABLE_STATUSES
         and submission.assignee_id != request.user.pk,
-        "may_decide": submission.status in services.DECIDABLE_STATUSES,
+        "may_decide": submission.status in review.DECIDABLE_STATUSES,
         "may_merge": request.user.has_perm("screening.merge_patients"),
     }
     return render(request, "staff/submission_detail.html", context)
@@ -181,14 +187,14 @@ def submission_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     submission = access.submission_for_staff(request, public_id, what="submission.assign")
     try:
         with transaction.atomic():
-            services.submission_assign(submission=submission, clinician=request.user)
+            review.submission_assign(submission=submission, clinician=request.user)
             _audit_change(
                 request,
                 submission,
                 what="submission.assign",
                 detail={"assignee": request.user.get_username(), "status": submission.status},
             )
-    except services.TransitionNotAllowed as error:
+    except review.TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"{submission.reference} is assigned to you.")
@@ -198,7 +204,7 @@ def submission_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @staff_view("screening.review_submission")
 @require_POST
 def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Release, reopen or close (services.MANUAL_TRANSITIONS)."""
+    """Release, reopen or close (review.MANUAL_TRANSITIONS)."""
     submission = access.submission_for_staff(request, public_id, what="submission.status")
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
@@ -206,7 +212,7 @@ def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         return redirect(_record_url(submission))
     try:
         with transaction.atomic():
-            change = services.submission_status_change(
+            change = review.submission_status_change(
                 submission=submission, to_status=form.cleaned_data["to_status"], by=request.user
             )
             _audit_change(
@@ -215,7 +221,7 @@ def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                 what="submission.status",
                 detail={"from_status": change.from_status, "to_status": change.to_status},
             )
-    except services.TransitionNotAllowed as error:
+    except review.TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -233,7 +239,7 @@ def submission_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                review = services.review_record(
+                decision = review.review_record(
                     submission=submission,
                     clinician=request.user,
                     outcomes=form.cleaned_data["outcomes"],
@@ -243,9 +249,9 @@ def submission_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
                     request,
                     submission,
                     what="submission.review",
-                    detail={"review_id": review.pk, "status": submission.status},
+                    detail={"review_id": decision.pk, "status": submission.status},
                 )
-        except services.TransitionNotAllowed as error:
+        except review.TransitionNotAllowed as error:
             messages.error(request, str(error))
         else:
             messages.success(
@@ -258,7 +264,7 @@ def submission_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
         "title": f"Record a decision: {submission.reference}",
         "submission": submission,
         "form": form,
-        "current_result": selectors.submission_current_result(submission=submission),
+        "current_result": records.submission_current_result(submission=submission),
     }
     return render(request, "staff/submission_decision.html", context)
 
@@ -286,7 +292,7 @@ def lab_add(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     form = LabResultForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            lab, result = services.lab_result_add(
+            lab, result = review.lab_result_add(
                 submission=submission, entered_by=request.user, **form.cleaned_data
             )
             _audit_change(
@@ -326,7 +332,7 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         messages.error(request, "The export was not made: fix the filters first.")
         return redirect(f"{reverse('staff:queue')}?{request.GET.urlencode()}")
-    submissions = selectors.queue_submissions(
+    submissions = queue_submissions(
         user=request.user, clinical=clinical, **(form.filters() if form.is_bound else {})
     )
     now = timezone.now()
@@ -371,7 +377,7 @@ def patient_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return render(request, "staff/patient_erased.html", context, status=410)
     context = {
         "title": f"Patient {patient.full_name}",
-        **selectors.patient_record(patient=patient),
+        **records.patient_record(patient=patient),
         "may_merge": request.user.has_perm("screening.merge_patients")
         and patient.merged_into_id is None,
     }
@@ -409,7 +415,7 @@ def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         )
         try:
             with transaction.atomic():
-                moved = services.patient_merge(source=source, target=target, by=request.user)
+                moved = patients.patient_merge(source=source, target=target, by=request.user)
                 _audit_patient_change(
                     request,
                     source,
@@ -421,7 +427,7 @@ def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                         "lab_results": moved.lab_results,
                     },
                 )
-        except services.PatientChangeNotAllowed as error:
+        except patients.PatientChangeNotAllowed as error:
             messages.error(request, str(error))
             return redirect(_patient_url(source))
         messages.success(
@@ -434,7 +440,7 @@ def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     form = MergeTargetForm(
         _posted(request),
         source=source,
-        candidates=selectors.patient_merge_candidates(patient=source),
+        candidates=records.patient_merge_candidates(patient=source),
     )
     if request.method == "POST" and form.is_valid():
         target = access.patient_for_staff(
@@ -444,8 +450,8 @@ def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "title": "Confirm the merge",
             "source": source,
             "target": target,
-            "source_submissions": list(selectors.patient_submissions(patient=source)),
-            "target_submissions": list(selectors.patient_submissions(patient=target)),
+            "source_submissions": list(records.patient_submissions(patient=source)),
+            "target_submissions": list(records.patient_submissions(patient=target)),
             "confirm": MergeConfirmForm(initial={"target": target.public_id}),
         }
         return render(request, "staff/patient_merge_confirm.html", context)
@@ -464,7 +470,7 @@ def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     form = SplitForm(
         _posted(request),
         patient=patient,
-        submissions=list(selectors.patient_submissions(patient=patient)),
+        submissions=list(records.patient_submissions(patient=patient)),
     )
     if request.method == "POST" and form.is_valid():
         if "confirm" not in request.POST:
@@ -472,7 +478,7 @@ def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return render(request, "staff/patient_split_confirm.html", context)
         try:
             with transaction.atomic():
-                new_patient, moved = services.patient_split(
+                new_patient, moved = patients.patient_split(
                     patient=patient,
                     submissions=form.cleaned_data["submissions"],
                     by=request.user,
@@ -489,7 +495,7 @@ def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                         "lab_results": moved.lab_results,
                     },
                 )
-        except services.PatientChangeNotAllowed as error:
+        except patients.PatientChangeNotAllowed as error:
             messages.error(request, str(error))
             return redirect(_patient_url(patient))
         messages.success(
@@ -509,7 +515,7 @@ def patient_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Everything stored about one patient record, as a JSON download; audited EXPORT."""
     patient = access.patient_for_staff(request, public_id, what="patient.export")
     now = timezone.now()
-    record = retention.patient_export(patient=patient, now=now)
+    record = patient_exports.patient_export(patient=patient, now=now)
     audit_record(
         request=request,
         action=AuditEvent.Action.EXPORT,
@@ -518,7 +524,7 @@ def patient_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         object_id=str(patient.public_id),
         patient=patient,
         detail={
-            "format": retention.EXPORT_FORMAT,
+            "format": patient_exports.EXPORT_FORMAT,
             "submissions": len(record["submissions"]),
             "lab_results": len(record["lab_results"]),
         },

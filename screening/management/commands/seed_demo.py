@@ -22,7 +22,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from screening.accounts import roles
-from screening.domain import services
+from screening.domain.intake import intake_submit
+from screening.domain.review import review_record
 from screening.models import Reminder, Review, Submission
 
 DEMO_USERNAME = "demo.clinician"
@@ -160,7 +161,7 @@ class Command(BaseCommand):
         Returns whether a reminder is waiting to be sent."""
         submission = Submission.objects.get(idempotency_key="demo-intake-2")
         if submission.status == Submission.Status.NEW:
-            services.review_record(
+            review_record(
                 submission=submission,
                 clinician=clinician,
                 outcomes=[Review.Outcome.NO_ACTION],
@@ -179,7 +180,7 @@ class Command(BaseCommand):
             key = f"demo-intake-{number}"
             if Submission.objects.filter(idempotency_key=key).exists():
                 continue
-            services.intake_submit(
+            intake_submit(
                 answers=answers,
                 patient_details={
                     "full_name": name,

@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from screening.domain import services
+from screening.domain.review import review_record
 from screening.models import EmailOptOut, Reminder, Review, Submission
 from screening.reminders import outbox as reminders
 from tests.factories import LabResultFactory, SubmissionFactory
@@ -143,7 +143,7 @@ def test_a_sent_reminder_is_never_rescheduled(clock):
 def test_review_record_writes_the_reminders_in_its_transaction(clock, clinician):
     submission = SubmissionFactory(status="new")
 
-    services.review_record(
+    review_record(
         submission=submission,
         clinician=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
@@ -160,9 +160,7 @@ def test_a_decision_rolled_back_leaves_no_reminder(clock, clinician):
     submission = SubmissionFactory(status="new")
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.review_record(
-            submission=submission, clinician=clinician, outcomes=["no_action"], note=""
-        )
+        review_record(submission=submission, clinician=clinician, outcomes=["no_action"], note="")
         raise RuntimeError("the request failed after the decision")
 
     assert Reminder.objects.count() == 0
