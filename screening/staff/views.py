@@ -37,7 +37,7 @@ from screening.domain.queries.queue import (
 )
 from screening.engine import contract
 from screening.models import AuditEvent, Patient, Submission
-from screening.staff import exports
+from screening.staff import display, exports
 from screening.staff.forms import (
     DecisionForm,
     LabResultForm,
@@ -111,11 +111,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     paginator = QueuePaginator(submissions, QUEUE_PAGE_SIZE, max_rows=QUEUE_MAX_ROWS)
     page = paginator.get_page(request.GET.get("page"))
-    rows = queue_rows(
-        submissions=page.object_list,
-        now=timezone.now(),
-        highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
-        clinical=clinical,
+    rows = display.queue_lines(
+        queue_rows(
+            submissions=page.object_list,
+            now=timezone.now(),
+            highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
+            clinical=clinical,
+        )
     )
     audit_record(
         request=request,
@@ -167,7 +169,7 @@ def submission_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     record = records.submission_record(submission=submission)
     context = {
         "title": f"Submission {submission.reference}",
-        **record,
+        **display.record_page(record),
         "transitions": [
             (status, TRANSITION_BUTTONS[status])
             for status in review.MANUAL_TRANSITIONS[submission.status]

@@ -186,25 +186,13 @@ def queue_level_counts() -> dict[str, int]:
 
 @dataclass(frozen=True)
 class QueueRow:
-    """One queue row, with what the page works out from the clock."""
+    """One queue row, with what the page works out from the clock (in words:
+    `screening.staff.display.queue_lines`)."""
 
     submission: Submission
     waiting: datetime.timedelta | None  # None once a decision is recorded
-    waiting_text: str
     overdue: bool  # urgent, no decision yet, waiting longer than the highlight limit
     top_reasons: list[str]
-
-
-def duration_text(duration: datetime.timedelta) -> str:
-    """A waiting time in words staff can scan: "45 min", "3 h 5 min", "2 d 4 h"."""
-    minutes = max(int(duration.total_seconds() // 60), 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
 
 
 def queue_rows(
@@ -226,7 +214,6 @@ def queue_rows(
             QueueRow(
                 submission=submission,
                 waiting=waiting,
-                waiting_text=duration_text(waiting) if waiting is not None else "",
                 overdue=(
                     clinical
                     and submission.level == "urgent"

@@ -11,9 +11,10 @@ import pytest
 
 from screening.domain.intake import intake_submit
 from screening.domain.queries.answers import lab_b12_status, submission_answers
-from screening.domain.queries.records import lab_interpretation_text, submission_current_result
+from screening.domain.queries.records import submission_current_result
 from screening.domain.review import lab_result_add
 from screening.models import AuditEvent, LabResult, ScreeningResult
+from screening.staff.display import lab_interpretation_text
 from tests.factories import LabResultFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
