@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from screening import labels
@@ -16,6 +17,11 @@ QUEUE_STATUS_CHOICES = [
     *Submission.Status.choices,
     (queue.QUEUE_STATUS_ALL, "All"),
 ]
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The POST data to bind a form to (even when empty), or None on GET."""
+    return request.POST if request.method == "POST" else None
 
 
 class StaffForm(forms.Form):
