@@ -1,19 +1,25 @@
 """Everything stored about one patient, for the patient: the right of access.
 
-`patient_export` gathers the record (and the records merged into it) as a JSON-ready dict;
-the staff view audits it as EXPORT. Erasure and the retention period are in
+`patient_export` gathers the record (and the records merged into it) as a JSON-ready dict
+and writes its audit event (EXPORT "patient.export") in the same transaction: no export
+leaves without its event. Erasure and the retention period are in
 `screening.domain.retention`.
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Q
 
+from screening.domain.audit import audit_record
 from screening.domain.patients import merged_records
 from screening.domain.queries.answers import submission_answers
 from screening.models import (
+    AuditEvent,
     EmailOptOut,
     IntakeDraft,
     LabResult,
@@ -98,12 +104,35 @@ def _submission_export(submission: Submission) -> dict:
     }
 
 
-def patient_export(*, patient: Patient, now: datetime.datetime) -> dict:
-    """Everything stored about this patient record and the records merged into it.
+def patient_export(
+    *, patient: Patient, now: datetime.datetime, by: User, address: str | None = None
+) -> dict[str, Any]:
+    """Everything stored about this patient record and the records merged into it, for
+    the staff member `by`; audited as EXPORT in the same transaction.
 
     Reminders are listed without their links or error texts (metadata only); staff
     emails about the patient's submissions (escalations, digests) are not the
     patient's and are left out, as is the audit trail of staff actions."""
+    with transaction.atomic():
+        record = _patient_record(patient, now=now)
+        audit_record(
+            by=by,
+            address=address,
+            action=AuditEvent.Action.EXPORT,
+            what="patient.export",
+            object_type="patient",
+            object_id=str(patient.public_id),
+            patient=patient,
+            detail={
+                "format": EXPORT_FORMAT,
+                "submissions": len(record["submissions"]),
+                "lab_results": len(record["lab_results"]),
+            },
+        )
+    return record
+
+
+def _patient_record(patient: Patient, *, now: datetime.datetime) -> dict[str, Any]:
     records = [patient, *merged_records(patient)]
     emails = sorted({record.email for record in records})
     submissions = (

@@ -10,16 +10,19 @@ The intake has two writes:
 Both find an earlier write by the intake's idempotency key (unique in the database: the
 INSERT of a new submission is the check), replace the answer rows, and screen the answers
 *as stored*, adding a ScreeningResult next to earlier ones (results are never overwritten,
-`screening.domain.results`).
+`screening.domain.results`). An EHR's intake (`intake_submit_from_ehr`) is audited; a
+patient's own writes are not staff actions and are not.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from screening.domain.audit import audit_record
 from screening.domain.patients import patient_for_intake
 from screening.domain.queries.answers import submission_answers
 from screening.domain.results import (
@@ -30,6 +33,8 @@ from screening.domain.results import (
 )
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
 from screening.models import (
+    ApiClient,
+    AuditEvent,
     ConditionAnswer,
     IntakeDraft,
     LabResult,
@@ -287,6 +292,40 @@ def intake_send(
             submitted_at=timezone.now(), data={}
         )
     return submission
+
+
+def intake_submit_from_ehr(
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    by: ApiClient,
+    address: str | None = None,
+) -> tuple[Submission, bool]:
+    """An EHR's QuestionnaireResponse (`screening.fhir.views`): `intake_submit` and its
+    audit event in one transaction, so the event commits with the submission or not at
+    all. Returns (submission, created): a retry with the same key gets the stored
+    submission back, audited as EXPORT (the EHR reads it again), a new one as CHANGE."""
+    with transaction.atomic():
+        existed = Submission.objects.filter(idempotency_key=idempotency_key).exists()
+        submission = intake_submit(
+            answers=answers,
+            patient_details=patient_details,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
+        audit_record(
+            by=None,  # a system with a token, not a staff member: named in the detail
+            address=address,
+            action=AuditEvent.Action.EXPORT if existed else AuditEvent.Action.CHANGE,
+            what="fhir.questionnaire_response",
+            object_type="submission",
+            object_id=str(submission.public_id),
+            patient=submission.patient,
+            detail={"client": by.name, "created": not existed},
+        )
+    return submission, not existed
 
 
 # Answers of the followed-up submission that a follow-up check-in carries forward.

@@ -1,16 +1,23 @@
 """Patient records: the intake's upsert by email and date of birth, and a clinician's
-merge and split of records that were matched wrongly."""
+merge and split of records that were matched wrongly.
+
+The merge and the split are each one transaction with their audit event (CHANGE,
+"patient.merge" / "patient.split"): both are stored, or neither. They take the staff member
+(`by`) and the address of their request (`address`) for the event.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 
+from screening.domain.audit import audit_record
 from screening.domain.text import plain_text
-from screening.models import LabResult, Patient, Submission
+from screening.models import AuditEvent, LabResult, Patient, Submission
 
 # The patient's upsert, one statement that also returns whether the record was merged
 # into another. Django's bulk_create(update_conflicts=True) returns the id only, so a
@@ -109,12 +116,29 @@ class Moved:
     lab_results: int
 
 
-def _require_merge_permission(by) -> None:
+def _require_merge_permission(by: User) -> None:
     if not by.has_perm(MERGE_PERMISSION):
         raise PermissionDenied("Merging and splitting patient records needs merge_patients.")
 
 
-def patient_merge(*, source: Patient, target: Patient, by) -> Moved:
+def _audit_patient_change(
+    patient: Patient, *, by: User, address: str | None, what: str, detail: dict[str, Any]
+) -> None:
+    audit_record(
+        by=by,
+        address=address,
+        action=AuditEvent.Action.CHANGE,
+        what=what,
+        object_type="patient",
+        object_id=str(patient.public_id),
+        patient=patient,
+        detail=detail,
+    )
+
+
+def patient_merge(
+    *, source: Patient, target: Patient, by: User, address: str | None = None
+) -> Moved:
     """Merge `source` into `target`: its submissions and lab results move to `target`, and
     `source.merged_into` points at `target`. The source row stays (empty) so the audit
     trail and old links still resolve; later intakes with its email and date of birth
@@ -139,11 +163,28 @@ def patient_merge(*, source: Patient, target: Patient, by) -> Moved:
         lab_results = LabResult.objects.filter(patient=source).update(patient=target)
         source.merged_into = target
         source.save(update_fields=["merged_into"])
+        _audit_patient_change(
+            source,
+            by=by,
+            address=address,
+            what="patient.merge",
+            detail={
+                "source": str(source.public_id),
+                "target": str(target.public_id),
+                "submissions": references,
+                "lab_results": lab_results,
+            },
+        )
         return Moved(submissions=references, lab_results=lab_results)
 
 
 def patient_split(
-    *, patient: Patient, submissions: list[Submission], by, details: dict
+    *,
+    patient: Patient,
+    submissions: list[Submission],
+    details: dict[str, Any],
+    by: User,
+    address: str | None = None,
 ) -> tuple[Patient, Moved]:
     """Move the chosen submissions (and their lab results) of `patient` to a new patient
     record: two people shared one record.
@@ -179,4 +220,16 @@ def patient_split(
         references = list(moving.order_by("submitted_at", "id").values_list("reference", flat=True))
         moving.update(patient=new_patient)
         lab_results = LabResult.objects.filter(submission__in=chosen).update(patient=new_patient)
+        _audit_patient_change(
+            patient,
+            by=by,
+            address=address,
+            what="patient.split",
+            detail={
+                "source": str(patient.public_id),
+                "new_patient": str(new_patient.public_id),
+                "submissions": references,
+                "lab_results": lab_results,
+            },
+        )
         return new_patient, Moved(submissions=references, lab_results=lab_results)

@@ -5,7 +5,8 @@ has passed.
   with every answer, result, status change and review, their lab results, reminders,
   saved intakes and email opt-out; leaves a `PatientTombstone` per record (the opaque
   public id, when, why) and the audit trail, whose personal fields are redacted
-  (`audit_events_redact`). The staff view audits it as CHANGE with the reason.
+  (`audit_events_redact`). It writes its audit event (CHANGE, with the reason) in the
+  same transaction.
 - `retention_apply`: erases every record whose last submission (or, without one, its
   creation) is more than RETENTION_DAYS old, and deletes saved intakes long expired.
   Run daily by beat (`retention_run`, screening/schedules.py) and by hand with
@@ -29,10 +30,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 
+from screening.domain.audit import audit_record
 from screening.domain.patients import merged_records
 from screening.models import (
     AuditEvent,
@@ -119,9 +122,33 @@ def audit_events_redact(*, patient_public_ids: list[str], object_ids: list[str])
     return changed
 
 
-def patient_erase(*, patient: Patient, reason: str) -> Erased:
+def patient_erase(*, patient: Patient, reason: str, by: User, address: str | None = None) -> Erased:
     """Erase this record and the records merged into it (one person, as a clinician
-    decided when merging); leave a tombstone for each. One transaction."""
+    decided when merging); leave a tombstone for each. One transaction, with the audit
+    event of the staff member `by` (CHANGE "patient.erase", after the trail is redacted)."""
+    with transaction.atomic():
+        erased = _erase(patient, reason=reason)
+        audit_record(
+            by=by,
+            address=address,
+            action=AuditEvent.Action.CHANGE,
+            what="patient.erase",
+            object_type="patient",
+            object_id=str(patient.public_id),
+            patient=patient,
+            detail={
+                "reason": reason,
+                "submissions": erased.submissions,
+                "lab_results": erased.lab_results,
+                "merged_records": erased.public_ids[1:],
+            },
+        )
+    return erased
+
+
+def _erase(patient: Patient, *, reason: str) -> Erased:
+    """The erasure itself, inside the caller's transaction (`patient_erase` for a staff
+    member, `retention_apply` for the retention period), which writes the audit event."""
     if reason not in PatientTombstone.Reason.values:
         raise ValueError(f"Unknown erasure reason: {reason!r}")
     with transaction.atomic():
@@ -252,7 +279,7 @@ def retention_apply(
             patient = Patient.objects.select_for_update().filter(pk=pk).first()
             if patient is None or not retention_due(now=now).filter(pk=pk).exists():
                 continue
-            erased = patient_erase(patient=patient, reason=PatientTombstone.Reason.RETENTION)
+            erased = _erase(patient, reason=PatientTombstone.Reason.RETENTION)
             _audit_retention_erase(erased, cutoff=cutoff)
             run.erased += erased.public_ids
     _total, deleted = drafts_due(now=now).delete()  # their reminders go with them

@@ -1,17 +1,36 @@
 """Staff review of a submission: assignment, status, decisions, and a clinician's lab
-results. Each public function is one transaction: everything is stored, or nothing."""
+results.
+
+Each public function is one transaction: the change and its audit event (CHANGE, named
+after the page: "submission.assign", "submission.status", "submission.review",
+"lab_result.add") are stored together, or nothing is. They take the staff member (`by`)
+and the address of their request (`address`) for the event.
+"""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from screening.domain.audit import audit_record
 from screening.domain.queries.answers import submission_answers
 from screening.domain.queries.records import submission_current_result
 from screening.domain.results import screen_answers, screening_result_add
 from screening.domain.text import plain_text
 from screening.engine import contract
-from screening.models import LabResult, Review, ScreeningResult, StatusChange, Submission
+from screening.models import (
+    AuditEvent,
+    LabResult,
+    Review,
+    ScreeningResult,
+    StatusChange,
+    Submission,
+)
 from screening.reminders import outbox as reminders
 
 
@@ -50,7 +69,7 @@ def _lock(submission: Submission) -> None:
         setattr(submission, field, value)
 
 
-def _status_set(submission: Submission, to_status: str, *, by) -> StatusChange:
+def _status_set(submission: Submission, to_status: str, *, by: User) -> StatusChange:
     now = timezone.now()
     change = StatusChange.objects.create(
         submission=submission,
@@ -65,8 +84,25 @@ def _status_set(submission: Submission, to_status: str, *, by) -> StatusChange:
     return change
 
 
-def submission_assign(*, submission: Submission, clinician) -> StatusChange | None:
-    """Assign the submission to `clinician` ("assign to me"); a new one moves to in review.
+def _audit_change(
+    submission: Submission, *, by: User, address: str | None, what: str, detail: dict[str, Any]
+) -> None:
+    audit_record(
+        by=by,
+        address=address,
+        action=AuditEvent.Action.CHANGE,
+        what=what,
+        object_type="submission",
+        object_id=str(submission.public_id),
+        patient=submission.patient,
+        detail={"reference": submission.reference, **detail},
+    )
+
+
+def submission_assign(
+    *, submission: Submission, by: User, address: str | None = None
+) -> StatusChange | None:
+    """Assign the submission to `by` ("assign to me"); a new one moves to in review.
 
     Taking over a submission a colleague has in review is allowed (the audit trail says
     who). A reviewed or closed submission must be reopened first.
@@ -75,18 +111,29 @@ def submission_assign(*, submission: Submission, clinician) -> StatusChange | No
         _lock(submission)
         if submission.status in (Status.REVIEWED, Status.CLOSED):
             raise TransitionNotAllowed("This submission has a decision; reopen it first.")
-        submission.assignee = clinician
+        submission.assignee = by
+        change = None
         if submission.status == Status.NEW:
-            return _status_set(submission, Status.IN_REVIEW, by=clinician)
-        submission.save(update_fields=["assignee"])
-        return None
+            change = _status_set(submission, Status.IN_REVIEW, by=by)
+        else:
+            submission.save(update_fields=["assignee"])
+        _audit_change(
+            submission,
+            by=by,
+            address=address,
+            what="submission.assign",
+            detail={"assignee": by.get_username(), "status": submission.status},
+        )
+        return change
 
 
 def _status_words(status: str) -> str:
     return str(Status(status).label).lower() if status in Status.values else status
 
 
-def submission_status_change(*, submission: Submission, to_status: str, by) -> StatusChange:
+def submission_status_change(
+    *, submission: Submission, to_status: str, by: User, address: str | None = None
+) -> StatusChange:
     """One of MANUAL_TRANSITIONS. Moving to in review assigns the submission to `by`;
     moving back to new (release) unassigns it."""
     with transaction.atomic():
@@ -100,11 +147,26 @@ def submission_status_change(*, submission: Submission, to_status: str, by) -> S
             submission.assignee = by
         elif to_status == Status.NEW:
             submission.assignee = None
-        return _status_set(submission, to_status, by=by)
+        change = _status_set(submission, to_status, by=by)
+        _audit_change(
+            submission,
+            by=by,
+            address=address,
+            what="submission.status",
+            detail={"from_status": change.from_status, "to_status": change.to_status},
+        )
+        return change
 
 
-def review_record(*, submission: Submission, clinician, outcomes: list[str], note: str) -> Review:
-    """Record a clinician's decision and move the submission on.
+def review_record(
+    *,
+    submission: Submission,
+    by: User,
+    outcomes: list[str],
+    note: str,
+    address: str | None = None,
+) -> Review:
+    """Record a clinician's (`by`) decision and move the submission on.
 
     Ordering a B12 test or a full blood count moves it to awaiting test; any other
     decision to reviewed. A new submission is first put in review for the clinician
@@ -120,20 +182,27 @@ def review_record(*, submission: Submission, clinician, outcomes: list[str], not
         if submission.status not in DECIDABLE_STATUSES:
             raise TransitionNotAllowed("This submission has a decision; reopen it first.")
         if submission.assignee_id is None:
-            submission.assignee = clinician
+            submission.assignee = by
         if submission.status == Status.NEW:
-            _status_set(submission, Status.IN_REVIEW, by=clinician)
+            _status_set(submission, Status.IN_REVIEW, by=by)
         review = Review.objects.create(
-            submission=submission, clinician=clinician, outcomes=codes, note=plain_text(note)
+            submission=submission, clinician=by, outcomes=codes, note=plain_text(note)
         )
         ordered = any(code in OUTCOMES_AWAITING_TEST for code in codes)
         to_status = Status.AWAITING_TEST if ordered else Status.REVIEWED
         if submission.status != to_status:
-            _status_set(submission, to_status, by=clinician)
+            _status_set(submission, to_status, by=by)
         else:
             submission.save(update_fields=["assignee"])
         # The patient's follow-up and blood test reminders: outbox rows in this transaction.
         reminders.reminders_schedule_for_review(submission=submission, review=review)
+        _audit_change(
+            submission,
+            by=by,
+            address=address,
+            what="submission.review",
+            detail={"review_id": review.pk, "status": submission.status},
+        )
         return review
 
 
@@ -142,7 +211,7 @@ def review_record(*, submission: Submission, clinician, outcomes: list[str], not
 # ---------------------------------------------------------------------------
 
 
-def _outcome(result: dict) -> dict:
+def _outcome(result: dict[str, Any]) -> dict[str, Any]:
     """What makes a screening outcome different, as ScreeningResult fields. rules_version
     alone does not: a stored result stays true for the version it names."""
     return {
@@ -156,7 +225,14 @@ def _outcome(result: dict) -> dict:
 
 
 def lab_result_add(
-    *, submission: Submission, test: str, value, unit: str, date, entered_by
+    *,
+    submission: Submission,
+    test: str,
+    value: Decimal,
+    unit: str,
+    date: datetime.date,
+    by: User,
+    address: str | None = None,
 ) -> tuple[LabResult, ScreeningResult | None]:
     """Store a clinician's lab result on the submission (and so on its patient), then
     re-screen the submission's answers with it.
@@ -177,13 +253,26 @@ def lab_result_add(
             unit=unit,
             date=date,
             source=LabResult.Source.CLINICIAN,
-            entered_by=entered_by,
+            entered_by=by,
         )
         current = submission_current_result(submission=submission)
         screened = screen_answers(submission_answers(submission=submission))
         unchanged = current is not None and all(
             getattr(current, field) == outcome for field, outcome in _outcome(screened).items()
         )
-        if unchanged:
-            return lab, None
-        return lab, screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.LAB)
+        result = None
+        if not unchanged:
+            result = screening_result_add(
+                submission=submission, trigger=ScreeningResult.Trigger.LAB
+            )
+        _audit_change(
+            submission,
+            by=by,
+            address=address,
+            what="lab_result.add",
+            detail={
+                "lab_result_id": lab.pk,
+                "screening_result_id": result.pk if result else None,
+            },
+        )
+        return lab, result

@@ -9,8 +9,9 @@
   gets its RiskAssessment back (201; 200 for a retry with the same identifier).
 
 Views parse the request, read through `screening.domain.queries`, write through
-`screening.domain.intake` and map with `screening.fhir.mapping`. Every error is an
-OperationOutcome, never an HTML page.
+`screening.domain.intake.intake_submit_from_ehr` (the submission and its audit event in one
+transaction) and map with `screening.fhir.mapping`. Every error is an OperationOutcome,
+never an HTML page.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pydantic import ValidationError
 from screening.accounts import access
 from screening.accounts.permissions import staff_view
 from screening.domain.audit import audit_record
-from screening.domain.intake import intake_submit
+from screening.domain.intake import intake_submit_from_ehr
 from screening.domain.queries.answers import submission_answers
 from screening.domain.queries.records import submission_current_result
 from screening.engine.validation import validate_answers
@@ -153,7 +154,8 @@ def staff_submission_bundle(request: HttpRequest, public_id: uuid.UUID) -> HttpR
     submission = access.submission_for_staff(request, public_id, what="submission.fhir_bundle")
     bundle = submission_bundle(submission=submission, now=timezone.now())
     audit_record(
-        request=request,
+        by=request.user,
+        address=access.client_ip(request),
         action=AuditEvent.Action.EXPORT,
         what="submission.fhir_bundle",
         object_type="submission",
@@ -246,7 +248,8 @@ def bundle_search(request: HttpRequest) -> HttpResponse:
         next_url=next_url,
     )
     audit_record(
-        request=request,
+        by=None,  # a system with a token, not a staff member: named in the detail
+        address=access.client_ip(request),
         action=AuditEvent.Action.EXPORT,
         what="fhir.bundle_search",
         object_type="submission",
@@ -307,7 +310,7 @@ def _authored_day(response: QuestionnaireResponse) -> datetime.date:
 
 
 def _patient_details(details: dict) -> tuple[dict, str]:
-    """Details for `intake_submit`, and the language to store. What an EHR does
+    """Details for `intake_submit_from_ehr`, and the language to store. What an EHR does
     not send is kept from the patient's record (same email and date of birth): their own
     email consent, phone and language are not overwritten by a post that says nothing
     about them. A new patient has not agreed to be contacted by email."""
@@ -348,21 +351,16 @@ def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
 
     client = request.api_client
     key = idempotency_key(client_pk=client.pk, identifier=response.identifier)
-    existed = Submission.objects.filter(idempotency_key=key).exists()
     patient_details, language = _patient_details(details)
-    submission = intake_submit(
-        answers=answers, patient_details=patient_details, idempotency_key=key, language=language
+    submission, created = intake_submit_from_ehr(
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=key,
+        language=language,
+        by=client,
+        address=access.client_ip(request),
     )
     current = submission_current_result(submission=submission)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.EXPORT if existed else AuditEvent.Action.CHANGE,
-        what="fhir.questionnaire_response",
-        object_type="submission",
-        object_id=str(submission.public_id),
-        patient=submission.patient,
-        detail={"client": client.name, "created": not existed},
-    )
     identifiers = [fhir.submission_identifier(submission.public_id)]
     if response.identifier is not None:
         identifiers.append(response.identifier)
@@ -385,4 +383,4 @@ def questionnaire_response_create(request: HttpRequest) -> HttpResponse:
         final=submission.is_complete,
         identifier=identifiers,
     )
-    return _fhir(assessment, status=200 if existed else 201)
+    return _fhir(assessment, status=201 if created else 200)

@@ -72,7 +72,7 @@ def clinic_data(clinician) -> Submission:
     Submission.objects.filter(pk=first.pk).update(submitted_at=now - datetime.timedelta(days=60))
     review_record(
         submission=first,
-        clinician=clinician,
+        by=clinician,
         outcomes=["order_b12_test", "contact_patient"],
         note="Ordered a B12 test.\nAsked her to book a blood test.",
     )
@@ -95,7 +95,7 @@ def clinic_data(clinician) -> Submission:
         value=Decimal("150"),
         unit="ng/L",
         date=timezone.localdate() - datetime.timedelta(days=3),
-        entered_by=clinician,
+        by=clinician,
     )
     # Someone who may be the same person (same name and date of birth, another email).
     intake_submit(

@@ -164,7 +164,7 @@ def test_follow_up_link_from_the_email_opens_the_follow_up_form(
         idempotency_key="follow-up-journey",
         language="en",
     )
-    review_record(submission=submission, clinician=clinician, outcomes=["no_action"], note="")
+    review_record(submission=submission, by=clinician, outcomes=["no_action"], note="")
     reminder = Reminder.objects.get(kind=Reminder.Kind.FOLLOW_UP, submission=submission)
     # The follow-up falls due (weeks later): claimed, then sent by the outbox code.
     Reminder.objects.filter(pk=reminder.pk).update(

@@ -43,7 +43,7 @@ def _arrivals(count: int, clinician, tag: str) -> tuple[list[Submission], list[I
         )
         review_record(
             submission=submission,
-            clinician=clinician,
+            by=clinician,
             outcomes=[Review.Outcome.ORDER_B12_TEST],
             note="",
         )

@@ -46,7 +46,7 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
     note = "Tiredness and tingling, vegan on metformin: check B12 and folate"
     review_record(
         submission=reviewed,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note=note,
     )

@@ -163,7 +163,7 @@ class Command(BaseCommand):
         if submission.status == Submission.Status.NEW:
             review_record(
                 submission=submission,
-                clinician=clinician,
+                by=clinician,
                 outcomes=[Review.Outcome.NO_ACTION],
                 note="Demo review.",
             )

@@ -5,20 +5,19 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from screening.accounts import access
+from screening.accounts.access import StaffRequest
 from screening.accounts.permissions import staff_view
 from screening.domain import exports as patient_exports
 from screening.domain import patients, retention
-from screening.domain.audit import audit_record
 from screening.domain.queries import records
-from screening.models import AuditEvent, Patient
+from screening.models import Patient
 from screening.staff.forms import (
     MergeConfirmForm,
     MergeTargetForm,
@@ -36,7 +35,7 @@ def _patient_url(patient: Patient) -> str:
 
 @staff_view("screening.review_submission")
 @require_GET
-def patient_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def patient_detail(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """One patient: details, submissions, and any merge history. An erased record's old
     link (a bookmark, the audit trail) says when and why it was erased: 410 Gone."""
     try:
@@ -53,21 +52,9 @@ def patient_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "staff/patient_detail.html", context)
 
 
-def _audit_patient_change(request: HttpRequest, patient: Patient, *, what: str, detail: dict):
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.CHANGE,
-        what=what,
-        object_type="patient",
-        object_id=str(patient.public_id),
-        patient=patient,
-        detail=detail,
-    )
-
-
 @staff_view("screening.merge_patients")
 @require_http_methods(["GET", "POST"])
-def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def patient_merge(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Merge this record into another: choose, confirm, merge."""
     source = access.patient_for_staff(request, public_id, what="patient.merge")
     if source.merged_into_id is not None:
@@ -83,19 +70,9 @@ def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             request, confirm.cleaned_data["target"], what="patient.merge"
         )
         try:
-            with transaction.atomic():
-                moved = patients.patient_merge(source=source, target=target, by=request.user)
-                _audit_patient_change(
-                    request,
-                    source,
-                    what="patient.merge",
-                    detail={
-                        "source": str(source.public_id),
-                        "target": str(target.public_id),
-                        "submissions": moved.submissions,
-                        "lab_results": moved.lab_results,
-                    },
-                )
+            moved = patients.patient_merge(
+                source=source, target=target, by=request.user, address=access.client_ip(request)
+            )
         except patients.PatientChangeNotAllowed as error:
             messages.error(request, str(error))
             return redirect(_patient_url(source))
@@ -130,7 +107,7 @@ def patient_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_view("screening.merge_patients")
 @require_http_methods(["GET", "POST"])
-def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def patient_split(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Move some submissions to a new record: choose and give details, confirm, split."""
     patient = access.patient_for_staff(request, public_id, what="patient.split")
     if patient.merged_into_id is not None:
@@ -146,24 +123,13 @@ def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             context = {"title": "Confirm the split", "patient": patient, "form": form}
             return render(request, "staff/patient_split_confirm.html", context)
         try:
-            with transaction.atomic():
-                new_patient, moved = patients.patient_split(
-                    patient=patient,
-                    submissions=form.cleaned_data["submissions"],
-                    by=request.user,
-                    details=form.details(),
-                )
-                _audit_patient_change(
-                    request,
-                    patient,
-                    what="patient.split",
-                    detail={
-                        "source": str(patient.public_id),
-                        "new_patient": str(new_patient.public_id),
-                        "submissions": moved.submissions,
-                        "lab_results": moved.lab_results,
-                    },
-                )
+            new_patient, moved = patients.patient_split(
+                patient=patient,
+                submissions=form.cleaned_data["submissions"],
+                details=form.details(),
+                by=request.user,
+                address=access.client_ip(request),
+            )
         except patients.PatientChangeNotAllowed as error:
             messages.error(request, str(error))
             return redirect(_patient_url(patient))
@@ -180,23 +146,11 @@ def patient_split(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_view("screening.review_submission")
 @require_GET
-def patient_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def patient_export(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Everything stored about one patient record, as a JSON download; audited EXPORT."""
     patient = access.patient_for_staff(request, public_id, what="patient.export")
-    now = timezone.now()
-    record = patient_exports.patient_export(patient=patient, now=now)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.EXPORT,
-        what="patient.export",
-        object_type="patient",
-        object_id=str(patient.public_id),
-        patient=patient,
-        detail={
-            "format": patient_exports.EXPORT_FORMAT,
-            "submissions": len(record["submissions"]),
-            "lab_results": len(record["lab_results"]),
-        },
+    record = patient_exports.patient_export(
+        patient=patient, now=timezone.now(), by=request.user, address=access.client_ip(request)
     )
     response = JsonResponse(record, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.public_id}.json"'
@@ -206,25 +160,18 @@ def patient_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_view("screening.review_submission")
 @require_http_methods(["GET", "POST"])
-def patient_erase(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def patient_erase(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Erase a record on request: a confirm page with a reason and ERASE typed out; the
     record, its submissions and answers go, a tombstone and the audit trail stay."""
     patient = access.patient_for_staff(request, public_id, what="patient.erase")
     form = PatientEraseForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            erased = retention.patient_erase(patient=patient, reason=form.cleaned_data["reason"])
-            _audit_patient_change(
-                request,
-                patient,
-                what="patient.erase",
-                detail={
-                    "reason": form.cleaned_data["reason"],
-                    "submissions": erased.submissions,
-                    "lab_results": erased.lab_results,
-                    "merged_records": erased.public_ids[1:],
-                },
-            )
+        erased = retention.patient_erase(
+            patient=patient,
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+            address=access.client_ip(request),
+        )
         messages.success(
             request,
             f"The record was erased: {erased.submissions} submission(s) and "

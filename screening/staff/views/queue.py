@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from screening import labels
-from screening.accounts.access import CLINICAL_PERMISSION
+from screening.accounts.access import CLINICAL_PERMISSION, StaffRequest, client_ip
 from screening.accounts.permissions import staff_view
 from screening.domain.audit import audit_record
 from screening.domain.queries.queue import (
@@ -68,7 +68,7 @@ class QueuePaginator(Paginator):
         return self._get_page(self.object_list.filter(pk__in=page_ids), number, self)
 
 
-def _queue_filter_form(request: HttpRequest) -> tuple[QueueFilterForm, bool]:
+def _queue_filter_form(request: StaffRequest) -> tuple[QueueFilterForm, bool]:
     clinical = request.user.has_perm(CLINICAL_PERMISSION)
     form = QueueFilterForm(request.GET or None, clinical=clinical, reviewers=staff_reviewers())
     return form, clinical
@@ -81,7 +81,7 @@ def _level_count_rows() -> list[tuple[str, str, int]]:
 
 @staff_view("screening.view_queue")
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     """The review queue. Receptionists see names, contact details and status only."""
     form, clinical = _queue_filter_form(request)
     submissions = queue_submissions(
@@ -98,7 +98,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     )
     audit_record(
-        request=request,
+        by=request.user,
+        address=client_ip(request),
         action=AuditEvent.Action.VIEW,
         what="queue.list",
         detail={
@@ -125,7 +126,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_view("screening.export_queue")
 @require_GET
-def queue_export(request: HttpRequest) -> HttpResponse:
+def queue_export(request: StaffRequest) -> HttpResponse:
     """The queue with the current filters as CSV, streamed; audited with the row count."""
     form, clinical = _queue_filter_form(request)
     if form.is_bound and not form.is_valid():
@@ -136,7 +137,8 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     )
     now = timezone.now()
     audit_record(
-        request=request,
+        by=request.user,
+        address=client_ip(request),
         action=AuditEvent.Action.EXPORT,
         what="queue.export",
         detail={

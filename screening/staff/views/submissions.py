@@ -6,18 +6,17 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from screening.accounts import access
+from screening.accounts.access import StaffRequest
 from screening.accounts.permissions import staff_view
 from screening.domain import review
-from screening.domain.audit import audit_record
 from screening.domain.queries import records
-from screening.models import AuditEvent, Submission
+from screening.models import Submission
 from screening.staff import display
 from screening.staff.forms import DecisionForm, LabResultForm, StatusChangeForm, posted
 
@@ -37,7 +36,7 @@ def _record_url(submission: Submission) -> str:
 
 @staff_view("screening.review_submission")
 @require_GET
-def submission_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def submission_detail(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Everything about one submission: answers, results, history, labs, reviews."""
     submission = access.submission_for_staff(request, public_id)
     record = records.submission_record(submission=submission)
@@ -58,18 +57,13 @@ def submission_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @staff_view("screening.review_submission")
 @require_POST
-def submission_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def submission_assign(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Assign to me: a new submission moves to in review."""
     submission = access.submission_for_staff(request, public_id, what="submission.assign")
     try:
-        with transaction.atomic():
-            review.submission_assign(submission=submission, clinician=request.user)
-            _audit_change(
-                request,
-                submission,
-                what="submission.assign",
-                detail={"assignee": request.user.get_username(), "status": submission.status},
-            )
+        review.submission_assign(
+            submission=submission, by=request.user, address=access.client_ip(request)
+        )
     except review.TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
@@ -79,7 +73,7 @@ def submission_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @staff_view("screening.review_submission")
 @require_POST
-def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def submission_status(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Release, reopen or close (review.MANUAL_TRANSITIONS)."""
     submission = access.submission_for_staff(request, public_id, what="submission.status")
     form = StatusChangeForm(request.POST)
@@ -87,16 +81,12 @@ def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         messages.error(request, "That status change was not understood; nothing changed.")
         return redirect(_record_url(submission))
     try:
-        with transaction.atomic():
-            change = review.submission_status_change(
-                submission=submission, to_status=form.cleaned_data["to_status"], by=request.user
-            )
-            _audit_change(
-                request,
-                submission,
-                what="submission.status",
-                detail={"from_status": change.from_status, "to_status": change.to_status},
-            )
+        review.submission_status_change(
+            submission=submission,
+            to_status=form.cleaned_data["to_status"],
+            by=request.user,
+            address=access.client_ip(request),
+        )
     except review.TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
@@ -108,25 +98,19 @@ def submission_status(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @staff_view("screening.review_submission")
 @require_http_methods(["GET", "POST"])
-def submission_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def submission_decision(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Record a decision: outcomes and a note (a Review), which moves the status on."""
     submission = access.submission_for_staff(request, public_id, what="submission.review")
     form = DecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                decision = review.review_record(
-                    submission=submission,
-                    clinician=request.user,
-                    outcomes=form.cleaned_data["outcomes"],
-                    note=form.cleaned_data["note"],
-                )
-                _audit_change(
-                    request,
-                    submission,
-                    what="submission.review",
-                    detail={"review_id": decision.pk, "status": submission.status},
-                )
+            review.review_record(
+                submission=submission,
+                by=request.user,
+                address=access.client_ip(request),
+                outcomes=form.cleaned_data["outcomes"],
+                note=form.cleaned_data["note"],
+            )
         except review.TransitionNotAllowed as error:
             messages.error(request, str(error))
         else:
@@ -145,41 +129,22 @@ def submission_decision(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
     return render(request, "staff/submission_decision.html", context)
 
 
-def _audit_change(request: HttpRequest, submission: Submission, *, what: str, detail: dict):
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.CHANGE,
-        what=what,
-        object_type="submission",
-        object_id=str(submission.public_id),
-        patient=submission.patient,
-        detail={"reference": submission.reference, **detail},
-    )
-
-
 # --- Lab results ----------------------------------------------------------------------
 
 
 @staff_view("screening.review_submission")
 @require_http_methods(["GET", "POST"])
-def lab_add(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def lab_add(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """A clinician records a lab result; the submission is re-screened with it."""
     submission = access.submission_for_staff(request, public_id, what="lab_result.add")
     form = LabResultForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            lab, result = review.lab_result_add(
-                submission=submission, entered_by=request.user, **form.cleaned_data
-            )
-            _audit_change(
-                request,
-                submission,
-                what="lab_result.add",
-                detail={
-                    "lab_result_id": lab.pk,
-                    "screening_result_id": result.pk if result else None,
-                },
-            )
+        _lab, result = review.lab_result_add(
+            submission=submission,
+            by=request.user,
+            address=access.client_ip(request),
+            **form.cleaned_data,
+        )
         if result is None:
             messages.success(request, "Lab result added. The screening result did not change.")
         else:

@@ -69,10 +69,10 @@ def record(frozen_day, clinician):
     submission = intake_submit(
         answers=VALID_ANSWERS, patient_details=DETAILS, idempotency_key="k1", language="en"
     )
-    submission_assign(submission=submission, clinician=clinician)
+    submission_assign(submission=submission, by=clinician)
     review_record(
         submission=submission,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note="Ask about the diet at the next visit.",
     )
@@ -82,7 +82,7 @@ def record(frozen_day, clinician):
         value=Decimal("140"),
         unit="ng/L",
         date=datetime.date(2025, 6, 10),
-        entered_by=clinician,
+        by=clinician,
     )
     draft = IntakeDraftFactory(email=DETAILS["email"], data={"about-you": {"full_name": "Z"}})
     EmailOptOut.objects.create(email=DETAILS["email"])

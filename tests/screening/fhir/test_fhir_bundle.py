@@ -205,7 +205,7 @@ def test_flag_is_active_while_the_review_is_open_and_inactive_after(intake):
     assert flag.code.coding[0].code == "b12-screening-review"
 
     clinician = UserFactory()
-    review_record(submission=intake, clinician=clinician, outcomes=["order_b12_test"], note="")
+    review_record(submission=intake, by=clinician, outcomes=["order_b12_test"], note="")
     intake.refresh_from_db()
     assert intake.status == Submission.Status.AWAITING_TEST
     assert one(export(intake), "Flag").status == "active"
@@ -249,7 +249,7 @@ def test_staff_lab_is_an_observation_but_not_a_patient_answer(intake):
         value=Decimal("20"),
         unit="pmol/L",
         date=datetime.date(2025, 6, 1),
-        entered_by=clinician,
+        by=clinician,
     )
     bundle = export(intake)
     observations = resources(bundle, "Observation")
@@ -350,7 +350,7 @@ def test_export_data_keeps_staff_labs_out_of_the_answers(intake):
         value=Decimal("99"),
         unit="fL",
         date=datetime.date(2025, 6, 2),
-        entered_by=UserFactory(),
+        by=UserFactory(),
     )
     data = submission_export_data(submission=intake)
     assert [lab.source for lab in data.labs] == ["patient", "patient", "clinician"]

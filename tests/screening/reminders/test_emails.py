@@ -49,7 +49,7 @@ def decided_intake(clock, clinic, answers, patient_details, clinician):
     )
     review_record(
         submission=submission,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note="B12 borderline, order active B12",
     )

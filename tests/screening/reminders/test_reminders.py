@@ -145,7 +145,7 @@ def test_review_record_writes_the_reminders_in_its_transaction(clock, clinician)
 
     review_record(
         submission=submission,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note="",
     )
@@ -160,7 +160,7 @@ def test_a_decision_rolled_back_leaves_no_reminder(clock, clinician):
     submission = SubmissionFactory(status="new")
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        review_record(submission=submission, clinician=clinician, outcomes=["no_action"], note="")
+        review_record(submission=submission, by=clinician, outcomes=["no_action"], note="")
         raise RuntimeError("the request failed after the decision")
 
     assert Reminder.objects.count() == 0

@@ -255,7 +255,7 @@ def test_lab_service_refuses_a_unit_of_another_test(clinician):
             value=Decimal("30"),
             unit="ng/L",
             date=TODAY,
-            entered_by=clinician,
+            by=clinician,
         )
     assert LabResult.objects.count() == 0
 

@@ -314,7 +314,7 @@ def test_review_record_rejects_unknown_or_no_outcomes(clinician):
 
     for outcomes in ([], ["made_up"]):
         with pytest.raises(ValueError, match="Outcomes must be"):
-            review_record(submission=submission, clinician=clinician, outcomes=outcomes, note="")
+            review_record(submission=submission, by=clinician, outcomes=outcomes, note="")
     assert Review.objects.count() == 0
 
 

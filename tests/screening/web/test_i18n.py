@@ -428,9 +428,7 @@ def test_follow_up_reminder_takes_the_patient_language(clinic, spanish, clinicia
     spanish.answer_all()
     spanish.submit()
     submission = Submission.objects.get()
-    review_record(
-        submission=submission, clinician=clinician, outcomes=[Review.Outcome.NO_ACTION], note=""
-    )
+    review_record(submission=submission, by=clinician, outcomes=[Review.Outcome.NO_ACTION], note="")
     reminder = Reminder.objects.get(kind=Reminder.Kind.FOLLOW_UP)
 
     message = emails.follow_up(reminder)
