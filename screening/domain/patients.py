@@ -25,6 +25,8 @@ from screening.models import AuditEvent, LabResult, Patient, Submission
 # later) both run; it writes every column of Patient but its id and merged_into, in the
 # order of PATIENT_UPSERT_COLUMNS, and updates PATIENT_UPSERT_UPDATES (a test in
 # tests/screening/domain/test_intake.py holds the three to the model and to each other).
+# The table is the model's own (`_meta.db_table`), filled in once here: a literal template,
+# formatted with a name, never with anything a request carries.
 PATIENT_UPSERT_COLUMNS = (
     "public_id",
     "full_name",
@@ -36,8 +38,8 @@ PATIENT_UPSERT_COLUMNS = (
     "created_at",
 )
 PATIENT_UPSERT_UPDATES = ("full_name", "phone", "contact_consent", "language")
-PATIENT_UPSERT = """
-    INSERT INTO screening_patient
+_PATIENT_UPSERT_TEMPLATE = """
+    INSERT INTO {table}
         (public_id, full_name, email, phone, date_of_birth, contact_consent, language, created_at)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (email, date_of_birth) DO UPDATE SET
@@ -47,6 +49,7 @@ PATIENT_UPSERT = """
         language = excluded.language
     RETURNING id, merged_into_id
 """
+PATIENT_UPSERT = _PATIENT_UPSERT_TEMPLATE.format(table=Patient._meta.db_table)
 
 
 def patient_for_intake(*, details: dict[str, Any], language: str) -> int:
