@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +16,7 @@ from screening.reminders import links
 from screening.reminders import outbox as reminders
 
 
-def _intake_draft_reusable(public_id: str | None):
+def _intake_draft_reusable(public_id: str | None) -> IntakeDraft | None:
     """The IntakeDraft this session saved before, if a new save should update it: not
     sent, and its resume link not used yet (after a resume, a new save makes a new draft,
     so the patient gets a new link)."""
@@ -32,7 +33,9 @@ def _intake_draft_reusable(public_id: str | None):
     )
 
 
-def intake_draft_save(*, public_id: str | None, email: str, data: dict, language: str):
+def intake_draft_save(
+    *, public_id: str | None, email: str, data: dict[str, Any], language: str
+) -> IntakeDraft:
     """Keep an unfinished intake (the session draft as JSON) for INTAKE_DRAFT_DAYS and
     schedule its one reminder with the resume link. Saving again updates the same row
     (and so the same reminder); returns the IntakeDraft."""
@@ -44,10 +47,10 @@ def intake_draft_save(*, public_id: str | None, email: str, data: dict, language
             # runs, so a retry after a lost response updates this row instead of making a
             # second draft and a second reminder. A name already taken (a draft whose link
             # was used) gets a fresh one.
-            taken = public_id and IntakeDraft.objects.filter(public_id=public_id).exists()
-            draft = IntakeDraft(created_at=now, public_id=None if taken else public_id)
-            if draft.public_id is None:
-                draft.public_id = uuid.uuid4()
+            name: str | uuid.UUID = uuid.uuid4()
+            if public_id and not IntakeDraft.objects.filter(public_id=public_id).exists():
+                name = public_id
+            draft = IntakeDraft(created_at=now, public_id=name)
         draft.email = email.strip().lower()
         draft.data = data
         draft.language = language
@@ -58,14 +61,16 @@ def intake_draft_save(*, public_id: str | None, email: str, data: dict, language
     return draft
 
 
-def intake_draft_resume(*, reminder) -> dict:
+def intake_draft_resume(*, reminder: Reminder) -> dict[str, Any]:
     """Use a resume link (once: links.LinkUsed if another request used it first) and
     return the saved answers. The row keeps no answers afterwards: they are back in the
     patient's session, and the link cannot be used again."""
+    if reminder.draft_id is None:
+        raise ValueError("This reminder is not about a saved intake.")
     with transaction.atomic():
         links.reminder_link_use(reminder)
         draft = IntakeDraft.objects.select_for_update().get(pk=reminder.draft_id)
-        data = draft.data
+        data: dict[str, Any] = draft.data
         draft.data = {}
         draft.updated_at = timezone.now()
         draft.save(update_fields=["data", "updated_at"])

@@ -36,11 +36,11 @@ def _when(value: datetime.datetime | datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _username(user) -> str | None:
+def _username(user: User | None) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def _patient_fields(patient: Patient) -> dict:
+def _patient_fields(patient: Patient) -> dict[str, Any]:
     return {
         "public_id": str(patient.public_id),
         "full_name": patient.full_name,
@@ -50,11 +50,11 @@ def _patient_fields(patient: Patient) -> dict:
         "contact_consent": patient.contact_consent,
         "language": patient.language,
         "created_at": _when(patient.created_at),
-        "merged_into": str(patient.merged_into.public_id) if patient.merged_into_id else None,
+        "merged_into": str(patient.merged_into.public_id) if patient.merged_into else None,
     }
 
 
-def _submission_export(submission: Submission) -> dict:
+def _submission_export(submission: Submission) -> dict[str, Any]:
     return {
         "reference": submission.reference,
         "public_id": str(submission.public_id),

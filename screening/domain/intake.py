@@ -41,6 +41,7 @@ from screening.models import (
     MedicineAnswer,
     Patient,
     RedFlagAnswer,
+    Reminder,
     ScreeningResult,
     Submission,
     SymptomAnswer,
@@ -53,7 +54,7 @@ LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
 
 
 def intake_submit(
-    *, answers: dict, patient_details: dict, idempotency_key: str, language: str
+    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
 ) -> Submission:
     """Store a complete intake and its screening result; safe to call twice with one key."""
     return _intake_save(
@@ -66,7 +67,7 @@ def intake_submit(
 
 
 def intake_store_urgent(
-    *, answers: dict, patient_details: dict, idempotency_key: str, language: str
+    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
 ) -> Submission:
     """Store the answers so far of an intake with a red flag, before the rest is asked."""
     return _intake_save(
@@ -80,8 +81,8 @@ def intake_store_urgent(
 
 def _intake_save(
     *,
-    answers: dict,
-    patient_details: dict,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
     idempotency_key: str,
     language: str,
     complete: bool,
@@ -151,8 +152,8 @@ def _reference_unused() -> str:
 
 def _submission_create(
     *,
-    answers: dict,
-    patient_details: dict,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
     idempotency_key: str,
     language: str,
     complete: bool,
@@ -187,19 +188,25 @@ def _submission_create(
     return submission
 
 
-def _reads_back_as_given(answers: dict) -> bool:
+def _reads_back_as_given(answers: dict[str, Any]) -> bool:
     """Whether `submission_answers` would read back exactly the answers just stored, so
     screening them is screening what is stored. Every column keeps its value, except
     that a lab value keeps LAB_VALUE_DECIMALS places (the web form allows no more; an EHR
     may send more, and then the answers are read back). Property-tested for random valid
     answers in tests/screening/domain/test_intake_stored_screening.py."""
-    return all(
-        Decimal(str(lab["value"])).as_tuple().exponent >= -LAB_VALUE_DECIMALS
-        for lab in answers.get("labs", [])
-    )
+    labs = answers.get("labs", [])
+    return all(_decimal_places(lab["value"]) <= LAB_VALUE_DECIMALS for lab in labs)
 
 
-def _answer_fields_set(submission: Submission, answers: dict) -> None:
+def _decimal_places(value: float) -> int:
+    """How many decimal places a finite number is written with (250 -> 0, 12.25 -> 2)."""
+    exponent = Decimal(str(value)).as_tuple().exponent
+    if not isinstance(exponent, int):  # NaN or infinity, which validation turns away
+        raise ValueError(f"Not a finite number: {value!r}")
+    return max(-exponent, 0)
+
+
+def _answer_fields_set(submission: Submission, answers: dict[str, Any]) -> None:
     """The single-valued answers, as typed columns ("" or None when absent)."""
     submission.age_years = answers["age_years"]
     for key in ("sex", "pregnant", "diet", "b12_treatment"):
@@ -210,7 +217,7 @@ def _answer_fields_set(submission: Submission, answers: dict) -> None:
     submission.conditions_answered = "conditions" in answers
 
 
-def _answer_rows_create(submission: Submission, answers: dict) -> None:
+def _answer_rows_create(submission: Submission, answers: dict[str, Any]) -> None:
     SymptomAnswer.objects.bulk_create(
         SymptomAnswer(
             submission=submission,
@@ -247,7 +254,7 @@ def _answer_rows_create(submission: Submission, answers: dict) -> None:
     )
 
 
-def _answers_replace(submission: Submission, answers: dict) -> None:
+def _answers_replace(submission: Submission, answers: dict[str, Any]) -> None:
     """Replace the answers of a red-flag submission with the fuller set."""
     _answer_fields_set(submission, answers)
     submission.save()
@@ -265,8 +272,8 @@ def _result_add(submission: Submission) -> ScreeningResult:
 
 def intake_send(
     *,
-    answers: dict,
-    patient_details: dict,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
     idempotency_key: str,
     language: str,
     saved_draft: str | None,
@@ -342,7 +349,9 @@ FOLLOW_UP_CARRIED_FORWARD = (
 )
 
 
-def follow_up_submit(*, original: Submission, answers: dict, reminder, language: str) -> Submission:
+def follow_up_submit(
+    *, original: Submission, answers: dict[str, Any], reminder: Reminder, language: str
+) -> Submission:
     """Store a follow-up check-in (symptoms and red flags asked again, risk factors carried
     forward) of the patient of `original`, the reviewed submission its reminder is about,
     and screen it.

@@ -71,17 +71,18 @@ def patient_for_intake(*, details: dict[str, Any], language: str) -> int:
         contact_consent=details["contact_consent"],
         language=language,
     )
+    fields = {field.column: field for field in Patient._meta.concrete_fields}
     params = [
-        Patient._meta.get_field(column).get_db_prep_save(getattr(new, column), connection)
+        fields[column].get_db_prep_save(getattr(new, column), connection)
         for column in PATIENT_UPSERT_COLUMNS
     ]
     with connection.cursor() as cursor:
         cursor.execute(PATIENT_UPSERT, params)
         patient_id, merged_into_id = cursor.fetchone()
     if merged_into_id is None:
-        return patient_id
+        return int(patient_id)
     patient = Patient.objects.get(pk=merged_into_id)
-    while patient.merged_into_id is not None:
+    while patient.merged_into is not None:
         patient = patient.merged_into
     for field in PATIENT_UPSERT_UPDATES:
         setattr(patient, field, getattr(new, field))

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from screening.domain.audit import audit_record
@@ -94,7 +95,7 @@ class Erased:
     references: list[str] = field(default_factory=list)
 
 
-def _detail_redacted(detail: dict) -> dict:
+def _detail_redacted(detail: dict[str, Any]) -> dict[str, Any]:
     removed = sorted(key for key in detail if key not in AUDIT_DETAIL_KEPT)
     if not removed:
         return detail
@@ -197,7 +198,7 @@ def _erase(patient: Patient, *, reason: str) -> Erased:
     )
 
 
-def patient_erase_summary(*, patient: Patient) -> dict:
+def patient_erase_summary(*, patient: Patient) -> dict[str, Any]:
     """What `patient_erase` would remove, for the confirm page (counts only)."""
     records = [patient, *merged_records(patient)]
     return {
@@ -217,7 +218,7 @@ def retention_cutoff(now: datetime.datetime) -> datetime.datetime:
     return now - datetime.timedelta(days=settings.RETENTION_DAYS)
 
 
-def retention_due(*, now: datetime.datetime):
+def retention_due(*, now: datetime.datetime) -> QuerySet[Patient]:
     """Records (not merged into another) whose last submission, or creation if they have
     none, is before the cutoff; oldest first."""
     return (
@@ -228,7 +229,7 @@ def retention_due(*, now: datetime.datetime):
     )
 
 
-def drafts_due(*, now: datetime.datetime):
+def drafts_due(*, now: datetime.datetime) -> QuerySet[IntakeDraft]:
     """Saved intakes whose expiry passed more than REMINDER_LINK_MAX_AGE_DAYS ago: their
     resume link has expired too (and still says so until then)."""
     grace = datetime.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.utils import timezone
 
@@ -79,7 +79,7 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
+def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """Each row as one escaped CSV line."""
     writer = csv.writer(_Echo())
     for row in rows:

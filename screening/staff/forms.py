@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
@@ -77,15 +79,16 @@ class QueueFilterForm(StaffForm):
         super().__init__(*args, **kwargs)
         if not clinical:
             del self.fields["level"]
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone or no one"),
             (queue.QUEUE_ASSIGNEE_ME, "Me"),
             (queue.QUEUE_ASSIGNEE_UNASSIGNED, "Unassigned"),
             *[(str(user.pk), user.get_username()) for user in reviewers],
         ]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
         if start and end and start > end:
             self.add_error("submitted_to", "The end date must be on or after the start date.")
@@ -182,8 +185,9 @@ class LabResultForm(StaffForm):
             raise forms.ValidationError("The date of the test cannot be in the future.")
         return date
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         test, unit = cleaned.get("test"), cleaned.get("unit")
         if test and unit and unit not in contract.LAB_UNITS[test]:
             accepted = ", ".join(labels.UNIT_LABELS[code] for code in contract.LAB_UNITS[test])
@@ -214,7 +218,7 @@ class MergeTargetForm(StaffForm):
     def __init__(self, *args, source: Patient, candidates, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.source = source
-        self.fields["candidate"].choices = [
+        cast(forms.ChoiceField, self.fields["candidate"]).choices = [
             (
                 str(candidate.public_id),
                 f"{candidate.full_name}, born {candidate.date_of_birth:%d %b %Y}, "
@@ -224,8 +228,9 @@ class MergeTargetForm(StaffForm):
             for candidate in candidates
         ]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         candidate, reference = cleaned.get("candidate"), cleaned.get("reference", "").strip()
         if bool(candidate) == bool(reference):
             raise forms.ValidationError("Choose one record, or give one reference (not both).")
@@ -281,7 +286,7 @@ class SplitForm(StaffForm):
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.by_public_id = {str(submission.public_id): submission for submission in submissions}
-        self.fields["submissions"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["submissions"]).choices = [
             (
                 public_id,
                 f"{submission.reference}, submitted "
@@ -302,8 +307,9 @@ class SplitForm(StaffForm):
             raise forms.ValidationError("The date of birth cannot be in the future.")
         return date_of_birth
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         email, date_of_birth = cleaned.get("email"), cleaned.get("date_of_birth")
         if email and date_of_birth:
             email = email.strip().lower()

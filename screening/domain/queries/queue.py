@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
@@ -136,7 +138,7 @@ def _queue_search(q: str) -> Q:
 
 def queue_submissions(
     *,
-    user,
+    user: User,
     clinical: bool,
     level: str = "",
     status: str = QUEUE_STATUS_OPEN,
@@ -166,7 +168,7 @@ def queue_submissions(
     elif assignee == QUEUE_ASSIGNEE_UNASSIGNED:
         submissions = submissions.filter(assignee__isnull=True)
     elif assignee:
-        submissions = submissions.filter(assignee_id=assignee)
+        submissions = submissions.filter(assignee_id=int(assignee))
     submissions = submissions.filter(_submitted_between(submitted_from, submitted_to))
     q = q.strip()
     if q:
@@ -196,7 +198,11 @@ class QueueRow:
 
 
 def queue_rows(
-    *, submissions, now: datetime.datetime, highlight_minutes: int, clinical: bool = True
+    *,
+    submissions: Iterable[Submission],
+    now: datetime.datetime,
+    highlight_minutes: int,
+    clinical: bool = True,
 ) -> list[QueueRow]:
     """Queue rows for a page of `queue_submissions`; no queries.
 
@@ -227,7 +233,7 @@ def queue_rows(
     return rows
 
 
-def staff_reviewers() -> QuerySet:
+def staff_reviewers() -> QuerySet[User]:
     """Active staff who may review (for the assignee filter), by group or direct
     permission, in one query."""
     by_group = Q(

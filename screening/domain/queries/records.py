@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -127,11 +128,11 @@ def submission_record(*, submission: Submission) -> SubmissionRecord:
 MERGE_CANDIDATES_MAX = 20
 
 
-def patient_submissions(*, patient) -> QuerySet[Submission]:
+def patient_submissions(*, patient: Patient) -> QuerySet[Submission]:
     return Submission.objects.filter(patient=patient).order_by("submitted_at", "id")
 
 
-def patient_record(*, patient) -> dict:
+def patient_record(*, patient: Patient) -> dict[str, Any]:
     """A patient's details, submissions, and the records merged into or out of it."""
     return {
         "patient": patient,
@@ -141,7 +142,7 @@ def patient_record(*, patient) -> dict:
     }
 
 
-def patient_merge_candidates(*, patient) -> list:
+def patient_merge_candidates(*, patient: Patient) -> list[Patient]:
     """Records that may be the same person: same date of birth, same email, or the same
     name (ignoring case), not merged already, most alike first."""
     candidates = (
@@ -156,7 +157,7 @@ def patient_merge_candidates(*, patient) -> list:
         .order_by("full_name", "id")[:MERGE_CANDIDATES_MAX]
     )
 
-    def likeness(candidate) -> int:
+    def likeness(candidate: Patient) -> int:
         return -sum(
             (
                 candidate.date_of_birth == patient.date_of_birth,
@@ -173,7 +174,7 @@ def patient_merge_candidates(*, patient) -> list:
 # ---------------------------------------------------------------------------
 
 
-def intake_draft_by_public_id(*, public_id: str | uuid.UUID):
+def intake_draft_by_public_id(*, public_id: str | uuid.UUID) -> IntakeDraft | None:
     """The saved, unsent IntakeDraft with this public id, or None."""
     try:
         public_id = uuid.UUID(str(public_id))

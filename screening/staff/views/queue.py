@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +27,12 @@ from screening.domain.queries.queue import (
     staff_reviewers,
 )
 from screening.engine import contract
-from screening.models import AuditEvent
+from screening.models import AuditEvent, Submission
 from screening.staff import display, exports
 from screening.staff.forms import QueueFilterForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 QUEUE_PAGE_SIZE = 25
 # The queue pages through at most this many rows (40 pages): nobody reads further, the
@@ -44,7 +51,9 @@ class QueuePaginator(Paginator):
     never joined nor given their current result.
     """
 
-    def __init__(self, object_list, per_page, *, max_rows: int) -> None:
+    object_list: QuerySet[Submission]
+
+    def __init__(self, object_list: QuerySet[Submission], per_page: int, *, max_rows: int) -> None:
         super().__init__(object_list, per_page)
         self.max_rows = max_rows
 
@@ -60,12 +69,12 @@ class QueuePaginator(Paginator):
     def more(self) -> bool:
         return self._count_to_one_more > self.max_rows
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         page_ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=page_ids), number, self)
+        return Page(self.object_list.filter(pk__in=page_ids), number, self)
 
 
 def _queue_filter_form(request: StaffRequest) -> tuple[QueueFilterForm, bool]:
@@ -74,7 +83,7 @@ def _queue_filter_form(request: StaffRequest) -> tuple[QueueFilterForm, bool]:
     return form, clinical
 
 
-def _level_count_rows() -> list[tuple[str, str, int]]:
+def _level_count_rows() -> list[tuple[str, StrOrPromise, int]]:
     counts = queue_level_counts()
     return [(level, labels.LEVEL_LABELS[level], counts[level]) for level in contract.LEVELS]
 
@@ -126,7 +135,7 @@ def queue(request: StaffRequest) -> HttpResponse:
 
 @staff_view("screening.export_queue")
 @require_GET
-def queue_export(request: StaffRequest) -> HttpResponse:
+def queue_export(request: StaffRequest) -> HttpResponseBase:
     """The queue with the current filters as CSV, streamed; audited with the row count."""
     form, clinical = _queue_filter_form(request)
     if form.is_bound and not form.is_valid():

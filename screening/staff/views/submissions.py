@@ -23,7 +23,7 @@ from screening.staff.forms import DecisionForm, LabResultForm, StatusChangeForm,
 # --- One submission's record ------------------------------------------------------
 
 # The buttons the record page offers for review.MANUAL_TRANSITIONS.
-TRANSITION_BUTTONS = {
+TRANSITION_BUTTONS: dict[str, str] = {
     Submission.Status.IN_REVIEW: "Reopen for review (assign to me)",
     Submission.Status.NEW: "Release back to the queue (unassign)",
     Submission.Status.CLOSED: "Close",
