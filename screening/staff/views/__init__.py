@@ -8,6 +8,7 @@
 Every view is wrapped in `permissions.staff_view(permission)`. A view parses the request,
 gets a patient's record only through `screening.accounts.access` (404 for anyone who may not
 see it, and the audit event), calls one service or query of `screening.domain`, and
-renders. Every change and every export writes an audit event in the same transaction as
-the change.
+renders. A service that changes or exports patient data writes its own audit event, in
+the same transaction as the change; the view passes who (`request.user`) and from where
+(`access.client_ip`), and wraps nothing in a transaction of its own.
 """
