@@ -2,7 +2,7 @@
 
 Answers live in typed, queryable columns and child rows (not one JSON blob), so the
 clinic can ask "all urgent intakes this week" or "everyone on metformin" in SQL.
-`screening.domain.selectors.submission_answers` turns the rows back into the contract's
+`screening.domain.queries.answers.submission_answers` turns the rows back into the contract's
 answers dict. Codes come from `screening.engine.contract`; labels from `screening.labels`.
 
 Absent answers: an optional answer the patient did not give is stored as NULL
@@ -135,7 +135,7 @@ class Submission(models.Model):
         choices=labels.choices(contract.B12_TREATMENTS, labels.B12_TREATMENT_LABELS),
     )
 
-    # The current screening result's level, copied here by `services.screening_result_add`
+    # The current screening result's level, copied here by `results.screening_result_add`
     # (the only writer of results) so the review queue can sort 100,000 rows on an index
     # instead of a subquery. level_rank: 0 urgent, 1 review soon, 2 routine, 3 no flag.
     level = models.CharField(

@@ -6,19 +6,37 @@ writes the audit event (VIEW, named by `what`) for everyone who may. Views never
 patient's record up themselves.
 
 A POST goes through the same helper, so it writes a VIEW event (the record was opened
-for that action) and, if the change succeeds, the view writes a CHANGE event as well.
+for that action) and, if the change succeeds, the service writes a CHANGE event as well.
+
+The audit trail records the staff member and the address the request came from
+(`client_ip`); the domain's services take both as plain values (`by`, `address`).
 """
 
 from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest
 
 from screening.domain.audit import audit_record
 from screening.models import AuditEvent, Patient, PatientTombstone, Submission
 
 CLINICAL_PERMISSION = "screening.review_submission"
+
+
+class StaffRequest(HttpRequest):
+    """A request `permissions.staff_view` let through: its user is a signed-in staff
+    member, never anonymous (the type the staff views annotate, so services get a User)."""
+
+    user: User
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from (REMOTE_ADDR). Behind a reverse proxy that is
+    the proxy's address unless the proxy passes the client's through the PROXY protocol
+    (docs/production.md); a client-supplied X-Forwarded-For header is never trusted here."""
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class PatientErased(Http404):
@@ -46,7 +64,8 @@ def submission_for_staff(
     if submission is None:
         raise Http404
     audit_record(
-        request=request,
+        by=request.user,
+        address=client_ip(request),
         action=AuditEvent.Action.VIEW,
         what=what,
         object_type="submission",
@@ -69,7 +88,8 @@ def patient_for_staff(
         tombstone = PatientTombstone.objects.filter(public_id=public_id).first()
         if tombstone is not None:
             audit_record(
-                request=request,
+                by=request.user,
+                address=client_ip(request),
                 action=AuditEvent.Action.VIEW,
                 what=what,
                 object_type="patient",
@@ -79,7 +99,8 @@ def patient_for_staff(
             raise PatientErased(tombstone)
         raise Http404
     audit_record(
-        request=request,
+        by=request.user,
+        address=client_ip(request),
         action=AuditEvent.Action.VIEW,
         what=what,
         object_type="patient",

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 
+from screening.accounts.access import client_ip
 from screening.domain.audit import audit_record
 from screening.labels import LEVEL_LABELS
 from screening.models import (
@@ -114,7 +115,8 @@ class AuditedAdminMixin(admin.ModelAdmin):
         if obj is not None and response.status_code == 200:
             patient = obj if isinstance(obj, Patient) else obj.patient
             audit_record(
-                request=request,
+                by=request.user,
+                address=client_ip(request),
                 action=AuditEvent.Action.VIEW,
                 what=self.audit_what,
                 object_type=type(obj).__name__.lower(),
@@ -129,7 +131,8 @@ class AuditedAdminMixin(admin.ModelAdmin):
         response = super().changelist_view(request, extra_context)
         if response.status_code == 200:
             audit_record(
-                request=request,
+                by=request.user,
+                address=client_ip(request),
                 action=AuditEvent.Action.VIEW,
                 what=f"{self.audit_what}_list",
                 # Whether a search was made, never its words: they may be a name.

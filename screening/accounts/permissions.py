@@ -15,9 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -30,7 +31,7 @@ def is_verified(request: HttpRequest) -> bool:
 def staff_view(permission: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not is_verified(request):
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if not request.user.has_perm(permission):

@@ -37,7 +37,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from screening.domain.audit import client_ip
+from screening.accounts.access import client_ip
 from screening.models import AuditEvent
 
 PENDING_KEY = "staff_signin_pending"

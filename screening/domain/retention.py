@@ -1,19 +1,20 @@
-"""A patient's data from the end: export everything stored, erase on request, and erase
-what the retention period has passed.
+"""A patient's data from the end: erase on request, and erase what the retention period
+has passed.
 
-- `patient_export`: everything stored about one patient record (and the records merged
-  into it) as a JSON-ready dict; the staff view audits it as EXPORT.
 - `patient_erase`: deletes the record, the records merged into it, their submissions
   with every answer, result, status change and review, their lab results, reminders,
   saved intakes and email opt-out; leaves a `PatientTombstone` per record (the opaque
   public id, when, why) and the audit trail, whose personal fields are redacted
-  (`audit_events_redact`). The staff view audits it as CHANGE with the reason.
+  (`audit_events_redact`). It writes its audit event (CHANGE, with the reason) in the
+  same transaction.
 - `retention_apply`: erases every record whose last submission (or, without one, its
   creation) is more than RETENTION_DAYS old, and deletes saved intakes long expired.
   Run daily by beat (`retention_run`, screening/schedules.py) and by hand with
   `manage.py retention_apply --dry-run`. The default, 2922 days (8 years), is a common
   minimum for adult health records in England; each clinic must set RETENTION_DAYS to
   what its own law and policy require (docs/production.md).
+
+The export of everything stored about a patient is in `screening.domain.exports`.
 
 The audit trail outlives the record on purpose: who saw and changed it stays answerable.
 Its events name records by opaque ids only (public ids, references), which are kept so
@@ -27,13 +28,16 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from screening.domain.selectors import submission_answers
+from screening.domain.audit import audit_record
+from screening.domain.patients import merged_records
 from screening.models import (
     AuditEvent,
     EmailOptOut,
@@ -44,9 +48,6 @@ from screening.models import (
     Reminder,
     Submission,
 )
-
-EXPORT_FORMAT = "b12-clinic-patient-export"
-EXPORT_VERSION = 1
 
 # Audit event detail keys whose values are codes, counts, opaque ids or staff usernames.
 # Erasure keeps these and removes any other key; add a key here only if its values can
@@ -80,173 +81,6 @@ AUDIT_DETAIL_KEPT = frozenset(
 REDACTED_KEYS = "redacted_keys"
 
 
-# --- export -----------------------------------------------------------------------------
-
-
-def _when(value: datetime.datetime | datetime.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _username(user) -> str | None:
-    return user.get_username() if user is not None else None
-
-
-def _patient_fields(patient: Patient) -> dict:
-    return {
-        "public_id": str(patient.public_id),
-        "full_name": patient.full_name,
-        "email": patient.email,
-        "phone": patient.phone,
-        "date_of_birth": _when(patient.date_of_birth),
-        "contact_consent": patient.contact_consent,
-        "language": patient.language,
-        "created_at": _when(patient.created_at),
-        "merged_into": str(patient.merged_into.public_id) if patient.merged_into_id else None,
-    }
-
-
-def _merged_records(patient: Patient) -> list[Patient]:
-    """The records merged into `patient`, and into those, breadth first."""
-    found: list[Patient] = []
-    frontier = [patient.pk]
-    while frontier:
-        children = list(
-            Patient.objects.select_related("merged_into").filter(merged_into__in=frontier)
-        )
-        found += children
-        frontier = [child.pk for child in children]
-    return found
-
-
-def _submission_export(submission: Submission) -> dict:
-    return {
-        "reference": submission.reference,
-        "public_id": str(submission.public_id),
-        "kind": submission.kind,
-        "follow_up_of": submission.follow_up_of.reference if submission.follow_up_of else None,
-        "questionnaire_version": submission.questionnaire_version,
-        "language": submission.language,
-        "submitted_at": _when(submission.submitted_at),
-        "completed_at": _when(submission.completed_at),
-        "is_complete": submission.is_complete,
-        "status": submission.status,
-        "level": submission.level,
-        "assignee": _username(submission.assignee),
-        "answers": submission_answers(submission=submission),
-        "results": [
-            {
-                "created_at": _when(result.created_at),
-                "trigger": result.trigger,
-                "rules_version": result.rules_version,
-                "level": result.level,
-                "possible_b12_deficiency": result.possible_b12_deficiency,
-                "b12_status": result.b12_status,
-                "red_flags": result.red_flags,
-                "reasons": result.reasons,
-                "suggested_actions": result.suggested_actions,
-            }
-            for result in submission.results.all()
-        ],
-        "status_changes": [
-            {
-                "changed_at": _when(change.changed_at),
-                "from_status": change.from_status,
-                "to_status": change.to_status,
-                "changed_by": _username(change.changed_by),
-            }
-            for change in submission.status_changes.select_related("changed_by")
-        ],
-        "reviews": [
-            {
-                "created_at": _when(review.created_at),
-                "clinician": _username(review.clinician),
-                "outcomes": review.outcomes,
-                "note": review.note,
-            }
-            for review in submission.reviews.select_related("clinician")
-        ],
-    }
-
-
-def patient_export(*, patient: Patient, now: datetime.datetime) -> dict:
-    """Everything stored about this patient record and the records merged into it.
-
-    Reminders are listed without their links or error texts (metadata only); staff
-    emails about the patient's submissions (escalations, digests) are not the
-    patient's and are left out, as is the audit trail of staff actions."""
-    records = [patient, *_merged_records(patient)]
-    emails = sorted({record.email for record in records})
-    submissions = (
-        Submission.objects.filter(patient__in=records)
-        .select_related("follow_up_of", "assignee")
-        .order_by("submitted_at", "id")
-    )
-    labs = (
-        LabResult.objects.filter(patient__in=records)
-        .select_related("submission", "entered_by")
-        .order_by("date", "id")
-    )
-    reminders = (
-        Reminder.objects.filter(Q(patient__in=records) | Q(submission__patient__in=records))
-        .filter(staff_user__isnull=True)
-        .select_related("submission")
-        .order_by("created_at", "id")
-    )
-    drafts = IntakeDraft.objects.filter(email__in=emails).order_by("created_at", "id")
-    opt_outs = EmailOptOut.objects.filter(email__in=emails).order_by("created_at")
-    return {
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "exported_at": _when(now),
-        "patient": _patient_fields(patient),
-        "merged_records": [_patient_fields(record) for record in records[1:]],
-        "submissions": [_submission_export(submission) for submission in submissions],
-        "lab_results": [
-            {
-                "test": lab.test,
-                "value": str(lab.value),
-                "unit": lab.unit,
-                "date": _when(lab.date),
-                "source": lab.source,
-                "submission": lab.submission.reference if lab.submission else None,
-                "entered_by": _username(lab.entered_by),
-                "created_at": _when(lab.created_at),
-            }
-            for lab in labs
-        ],
-        "reminders": [
-            {
-                "kind": reminder.kind,
-                "status": reminder.status,
-                "submission": reminder.submission.reference if reminder.submission else None,
-                "due_at": _when(reminder.due_at),
-                "sent_at": _when(reminder.sent_at),
-                "link_used_at": _when(reminder.link_used_at),
-                "cancelled_reason": reminder.cancelled_reason,
-                "attempts": reminder.attempts,
-                "created_at": _when(reminder.created_at),
-            }
-            for reminder in reminders
-        ],
-        "saved_intakes": [
-            {
-                "public_id": str(draft.public_id),
-                "email": draft.email,
-                "data": draft.data,
-                "created_at": _when(draft.created_at),
-                "updated_at": _when(draft.updated_at),
-                "expires_at": _when(draft.expires_at),
-                "submitted_at": _when(draft.submitted_at),
-            }
-            for draft in drafts
-        ],
-        "email_opt_outs": [
-            {"email": opt_out.email, "created_at": _when(opt_out.created_at)}
-            for opt_out in opt_outs
-        ],
-    }
-
-
 # --- erasure ------------------------------------------------------------------------------
 
 
@@ -261,7 +95,7 @@ class Erased:
     references: list[str] = field(default_factory=list)
 
 
-def _detail_redacted(detail: dict) -> dict:
+def _detail_redacted(detail: dict[str, Any]) -> dict[str, Any]:
     removed = sorted(key for key in detail if key not in AUDIT_DETAIL_KEPT)
     if not removed:
         return detail
@@ -289,14 +123,38 @@ def audit_events_redact(*, patient_public_ids: list[str], object_ids: list[str])
     return changed
 
 
-def patient_erase(*, patient: Patient, reason: str) -> Erased:
+def patient_erase(*, patient: Patient, reason: str, by: User, address: str | None = None) -> Erased:
     """Erase this record and the records merged into it (one person, as a clinician
-    decided when merging); leave a tombstone for each. One transaction."""
+    decided when merging); leave a tombstone for each. One transaction, with the audit
+    event of the staff member `by` (CHANGE "patient.erase", after the trail is redacted)."""
+    with transaction.atomic():
+        erased = _erase(patient, reason=reason)
+        audit_record(
+            by=by,
+            address=address,
+            action=AuditEvent.Action.CHANGE,
+            what="patient.erase",
+            object_type="patient",
+            object_id=str(patient.public_id),
+            patient=patient,
+            detail={
+                "reason": reason,
+                "submissions": erased.submissions,
+                "lab_results": erased.lab_results,
+                "merged_records": erased.public_ids[1:],
+            },
+        )
+    return erased
+
+
+def _erase(patient: Patient, *, reason: str) -> Erased:
+    """The erasure itself, inside the caller's transaction (`patient_erase` for a staff
+    member, `retention_apply` for the retention period), which writes the audit event."""
     if reason not in PatientTombstone.Reason.values:
         raise ValueError(f"Unknown erasure reason: {reason!r}")
     with transaction.atomic():
         Patient.objects.select_for_update().get(pk=patient.pk)
-        records = [patient, *_merged_records(patient)]
+        records = [patient, *merged_records(patient)]
         pks = [record.pk for record in records]
         emails = {record.email for record in records}
         submissions = Submission.objects.filter(patient__in=pks)
@@ -340,9 +198,9 @@ def patient_erase(*, patient: Patient, reason: str) -> Erased:
     )
 
 
-def patient_erase_summary(*, patient: Patient) -> dict:
+def patient_erase_summary(*, patient: Patient) -> dict[str, Any]:
     """What `patient_erase` would remove, for the confirm page (counts only)."""
-    records = [patient, *_merged_records(patient)]
+    records = [patient, *merged_records(patient)]
     return {
         "merged_records": len(records) - 1,
         "submissions": Submission.objects.filter(patient__in=records).count(),
@@ -360,7 +218,7 @@ def retention_cutoff(now: datetime.datetime) -> datetime.datetime:
     return now - datetime.timedelta(days=settings.RETENTION_DAYS)
 
 
-def retention_due(*, now: datetime.datetime):
+def retention_due(*, now: datetime.datetime) -> QuerySet[Patient]:
     """Records (not merged into another) whose last submission, or creation if they have
     none, is before the cutoff; oldest first."""
     return (
@@ -371,7 +229,7 @@ def retention_due(*, now: datetime.datetime):
     )
 
 
-def drafts_due(*, now: datetime.datetime):
+def drafts_due(*, now: datetime.datetime) -> QuerySet[IntakeDraft]:
     """Saved intakes whose expiry passed more than REMINDER_LINK_MAX_AGE_DAYS ago: their
     resume link has expired too (and still says so until then)."""
     grace = datetime.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS)
@@ -422,7 +280,7 @@ def retention_apply(
             patient = Patient.objects.select_for_update().filter(pk=pk).first()
             if patient is None or not retention_due(now=now).filter(pk=pk).exists():
                 continue
-            erased = patient_erase(patient=patient, reason=PatientTombstone.Reason.RETENTION)
+            erased = _erase(patient, reason=PatientTombstone.Reason.RETENTION)
             _audit_retention_erase(erased, cutoff=cutoff)
             run.erased += erased.public_ids
     _total, deleted = drafts_due(now=now).delete()  # their reminders go with them

@@ -8,9 +8,11 @@
 - `POST /fhir/QuestionnaireResponse`: an EHR with a write token creates a submission and
   gets its RiskAssessment back (201; 200 for a retry with the same identifier).
 
-Views parse the request, read through `selectors`, write through `services.intake_submit`
-and map with `screening.fhir` (`questionnaire`, `responses`, `posted_response`, `bundle`).
-Every error is an OperationOutcome (`outcomes`), never an HTML page.
+Views parse the request, read through `screening.domain.queries`, write through
+`screening.domain.intake.intake_submit_from_ehr` (the submission and its audit event in one
+transaction) and map with `screening.fhir` (`questionnaire`, `responses`,
+`posted_response`, `bundle`). Every error is an OperationOutcome (`outcomes`), never an
+HTML page.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from pydantic_core import ErrorDetails
 
 from screening.accounts import access
 from screening.accounts.permissions import staff_view
-from screening.domain import selectors, services
 from screening.domain.audit import audit_record
+from screening.domain.intake import intake_submit_from_ehr
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
 from screening.engine.validation import validate_answers
 from screening.fhir import bundle, posted_response, questionnaire, responses
 from screening.fhir.api_auth import ApiRequest, api_client_required
@@ -83,7 +87,7 @@ def submission_export_data(*, submission: Submission) -> bundle.SubmissionExport
     """Everything `bundle.submission_bundle` maps, read from the database: the patient's
     own answers (labs they reported), every lab result on the submission (theirs and
     staff-entered ones) and the current screening result."""
-    answers = selectors.submission_answers(submission=submission)
+    answers = submission_answers(submission=submission)
     labs = [
         bundle.LabData(
             key=str(lab.pk),
@@ -102,7 +106,7 @@ def submission_export_data(*, submission: Submission) -> bundle.SubmissionExport
             {"test": lab.test, "value": lab.value, "unit": lab.unit, "date": lab.date}
             for lab in reported
         ]
-    current = selectors.submission_current_result(submission=submission)
+    current = submission_current_result(submission=submission)
     patient = submission.patient
     return bundle.SubmissionExport(
         public_id=submission.public_id,
@@ -154,7 +158,8 @@ def staff_submission_bundle(request: HttpRequest, public_id: uuid.UUID) -> HttpR
     submission = access.submission_for_staff(request, public_id, what="submission.fhir_bundle")
     export = submission_bundle(submission=submission, now=timezone.now())
     audit_record(
-        request=request,
+        by=request.user,
+        address=access.client_ip(request),
         action=AuditEvent.Action.EXPORT,
         what="submission.fhir_bundle",
         object_type="submission",
@@ -247,7 +252,8 @@ def bundle_search(request: ApiRequest) -> HttpResponse:
         next_url=next_url,
     )
     audit_record(
-        request=request,
+        by=None,  # a system with a token, not a staff member: named in the detail
+        address=access.client_ip(request),
         action=AuditEvent.Action.EXPORT,
         what="fhir.bundle_search",
         object_type="submission",
@@ -308,7 +314,7 @@ def _authored_day(response: QuestionnaireResponse) -> datetime.date:
 
 
 def _patient_details(details: dict) -> tuple[dict, str]:
-    """Details for `services.intake_submit`, and the language to store. What an EHR does
+    """Details for `intake_submit_from_ehr`, and the language to store. What an EHR does
     not send is kept from the patient's record (same email and date of birth): their own
     email consent, phone and language are not overwritten by a post that says nothing
     about them. A new patient has not agreed to be contacted by email."""
@@ -349,22 +355,17 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
 
     client = request.api_client
     key = idempotency_key(client_pk=client.pk, identifier=response.identifier)
-    existed = Submission.objects.filter(idempotency_key=key).exists()
     patient_details, language = _patient_details(details)
-    submission = services.intake_submit(
-        answers=answers, patient_details=patient_details, idempotency_key=key, language=language
+    submission, created = intake_submit_from_ehr(
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=key,
+        language=language,
+        by=client,
+        address=access.client_ip(request),
     )
-    current = selectors.submission_current_result(submission=submission)
+    current = submission_current_result(submission=submission)
     assert current is not None  # intake_submit stores the screening result with the submission
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.EXPORT if existed else AuditEvent.Action.CHANGE,
-        what="fhir.questionnaire_response",
-        object_type="submission",
-        object_id=str(submission.public_id),
-        patient=submission.patient,
-        detail={"client": client.name, "created": not existed},
-    )
     identifiers = [bundle.submission_identifier(submission.public_id)]
     if response.identifier is not None:
         identifiers.append(response.identifier)
@@ -387,4 +388,4 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
         final=submission.is_complete,
         identifier=identifiers,
     )
-    return _fhir(assessment, status=200 if existed else 201)
+    return _fhir(assessment, status=201 if created else 200)

@@ -3,8 +3,8 @@ decision, opens two short pages of the intake again (how you feel, urgent sympto
 
 - Each page checks the signed link (`screening.reminders.links`) but does not use it up, so a mail
   scanner that opens the link leaves it working. The final POST uses it, in the same
-  transaction as the new submission (`services.follow_up_submit`): a second POST, or a
-  second browser, gets the "already used" page and stores nothing.
+  transaction as the new submission (`screening.domain.intake.follow_up_submit`): a second
+  POST, or a second browser, gets the "already used" page and stores nothing.
 - Answers so far live in the session under the reminder's public id; the only id in a
   URL is the signed token.
 - The answers are screened like an intake's; a red flag shows the same "get help now"
@@ -25,7 +25,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from screening.domain import selectors, services
+from screening.domain.intake import follow_up_submit
+from screening.domain.queries import records
 from screening.intake import steps as intake
 from screening.intake.display import advice_groups
 from screening.intake.forms.base import IntakeForm
@@ -135,7 +136,7 @@ def urgent(request: HttpRequest, reminder: Reminder, token: str) -> HttpResponse
             answers = intake.follow_up_answers({**pages, "urgent": form.session_data()})
             assert reminder.submission is not None  # _with_follow_up_link turned others away
             try:
-                submission = services.follow_up_submit(
+                submission = follow_up_submit(
                     original=reminder.submission,
                     answers=answers,
                     reminder=reminder,
@@ -162,7 +163,7 @@ def urgent(request: HttpRequest, reminder: Reminder, token: str) -> HttpResponse
 
 def _done_submission(request: HttpRequest) -> Submission | None:
     public_id = request.session.get(DONE_SESSION_KEY, {}).get("submission")
-    return selectors.submission_by_public_id(public_id=public_id) if public_id else None
+    return records.submission_by_public_id(public_id=public_id) if public_id else None
 
 
 @require_http_methods(["GET"])

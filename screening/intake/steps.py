@@ -321,7 +321,7 @@ def answers_from_steps(draft: Draft) -> dict[str, Any]:
 
 
 def patient_details_from_steps(draft: Draft) -> dict[str, Any]:
-    """Who the patient is, for `services.intake_submit(patient_details=...)`."""
+    """Who the patient is, for `screening.domain.intake.intake_submit(patient_details=...)`."""
     about = draft.steps["about-you"]
     return {
         "full_name": about["full_name"],
@@ -342,6 +342,6 @@ def follow_up_answers(pages: dict[str, Any]) -> dict[str, Any]:
     """The follow-up check-in's answers from its two pages, the intake's symptoms and
     urgent pages asked again (session data keyed "symptoms" and "urgent").
 
-    `services.follow_up_submit` adds the age on the day.
+    `screening.domain.intake.follow_up_submit` adds the age on the day.
     """
     return {"symptoms": _symptoms(pages["symptoms"]), "red_flags": _red_flags(pages["urgent"])}

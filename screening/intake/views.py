@@ -4,7 +4,7 @@ Each view parses the request, calls one service or selector, and renders. The st
 the session draft and the answers conversion live in `screening.intake.steps`; what the
 check-your-answers and get-help-now pages show in `screening.intake.display`; validation
 in the `screening.intake.forms` package (one module per group of pages); writes in
-`screening.domain.services`.
+`screening.domain` (intake, drafts).
 
 No URL carries personal data or a database id: where the patient is in the journey,
 and which submission is theirs, is kept in the session. The one exception is the signed
@@ -26,7 +26,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from screening.domain import selectors, services
+from screening.domain import drafts
+from screening.domain.intake import intake_send, intake_store_urgent
+from screening.domain.queries import records
 from screening.intake import steps as intake
 from screening.intake.display import advice_groups, check_sections
 from screening.intake.honeypot import honeypot_guard
@@ -150,7 +152,7 @@ def _save_for_later(request: HttpRequest, draft: Draft) -> bool:
         draft.saved_draft = str(uuid.uuid4())
         draft.save(request.session)
         request.session.save()
-    saved = services.intake_draft_save(
+    saved = drafts.intake_draft_save(
         public_id=draft.saved_draft,
         email=draft.steps["about-you"]["email"],
         data=data,
@@ -166,7 +168,7 @@ def saved(request: HttpRequest) -> HttpResponse:
     """Your answers are saved: an email with a link will come. No health data here."""
     draft = intake.draft_load(request.session)
     saved_draft = (
-        selectors.intake_draft_by_public_id(public_id=draft.saved_draft)
+        records.intake_draft_by_public_id(public_id=draft.saved_draft)
         if draft is not None and draft.saved_draft
         else None
     )
@@ -233,7 +235,7 @@ def _resume(request: HttpRequest, reminder: Reminder) -> HttpResponse:
         return render(request, "screening/resume.html", {"title": _("Continue your form")})
 
     try:
-        data = services.intake_draft_resume(reminder=reminder)
+        data = drafts.intake_draft_resume(reminder=reminder)
     except links.LinkUsed:
         return link_problem(request, problem="used", purpose="resume")
     if not data:  # nothing to restore: treat it as a link that does not work
@@ -251,7 +253,7 @@ def _resume(request: HttpRequest, reminder: Reminder) -> HttpResponse:
 
 def _urgent_store(request: HttpRequest, draft: Draft) -> HttpResponse:
     """A red flag: store what we have now, then show where to get care today."""
-    submission = services.intake_store_urgent(
+    submission = intake_store_urgent(
         answers=intake.answers_from_steps(draft),
         patient_details=intake.patient_details_from_steps(draft),
         idempotency_key=draft.idempotency_key,
@@ -269,7 +271,7 @@ def get_help_now(request: HttpRequest) -> HttpResponse:
     public_id = draft.urgent_submission if draft else None
     if public_id is None:
         public_id = request.session.get(intake.DONE_SESSION_KEY, {}).get("urgent_submission")
-    submission = selectors.submission_by_public_id(public_id=public_id) if public_id else None
+    submission = records.submission_by_public_id(public_id=public_id) if public_id else None
     if submission is None:
         return redirect("screening:start")
     red_flags = [row.code for row in submission.red_flags.all() if row.answer]
@@ -312,7 +314,7 @@ def check(request: HttpRequest) -> HttpResponse:
         return _redirect_to_unfinished(request, draft, unfinished)
 
     if request.method == "POST":
-        submission = services.intake_send(
+        submission = intake_send(
             answers=intake.answers_from_steps(draft),
             patient_details=intake.patient_details_from_steps(draft),
             idempotency_key=draft.idempotency_key,
@@ -341,7 +343,7 @@ def check(request: HttpRequest) -> HttpResponse:
 def done(request: HttpRequest) -> HttpResponse:
     """Confirmation: the reference and what happens next. No level, score or diagnosis."""
     public_id = request.session.get(intake.DONE_SESSION_KEY, {}).get("submission")
-    submission = selectors.submission_by_public_id(public_id=public_id) if public_id else None
+    submission = records.submission_by_public_id(public_id=public_id) if public_id else None
     if submission is None:
         return redirect("screening:start")
     context = {"title": _("Your answers have been sent"), "submission": submission}

@@ -334,31 +334,3 @@ def _after_error(reminder: Reminder, error: Exception, now: datetime.datetime) -
     logger.error("reminder %s interrupted while sending", reminder.public_id)
     _finish(reminder, status=Status.FAILED, last_error=f"{INTERRUPTED} ({type(error).__name__})")
     return Delivery("failed", interrupted=True)
-
-
-# ---------------------------------------------------------------------------
-# Staff retry
-# ---------------------------------------------------------------------------
-
-
-class NotFailed(ValueError):
-    """Only a failed reminder can be retried (someone may have retried it already)."""
-
-
-def reminder_retry(*, reminder: Reminder, by: Any) -> Reminder:
-    """A clinician's retry: failed -> pending, due now, with a fresh count of attempts.
-    The caller writes the audit event in the same transaction."""
-    now = timezone.now()
-    won = Reminder.objects.filter(pk=reminder.pk, status=Status.FAILED).update(
-        status=Status.PENDING,
-        due_at=now,
-        attempts=0,
-        last_error="",
-        queued_at=None,
-        sending_at=None,
-    )
-    if not won:
-        raise NotFailed("This reminder is not failed any more; nothing changed.")
-    logger.info("reminder %s retried by staff user %s", reminder.public_id, by.pk)
-    reminder.refresh_from_db()
-    return reminder

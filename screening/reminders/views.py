@@ -1,5 +1,5 @@
 """The patient's one-click unsubscribe (the staff list of failed reminders is in
-`screening.staff.reminder_views`).
+`screening.staff.views.reminders`).
 
 /unsubscribe/<token>/ (RFC 8058): GET shows a confirm button, POST records the opt-out.
 Mail clients that offer "unsubscribe" POST `List-Unsubscribe=One-Click` to the same URL

@@ -13,11 +13,16 @@ Content-Security-Policy holds.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WIDTH = 720
 HEIGHT = 280
@@ -162,7 +167,9 @@ def _date_text(when: datetime.datetime) -> str:
     return f"{when:%d %b %Y}".lstrip("0")
 
 
-def severity_chart(*, points: list[ChartPoint], symptom_labels: dict[str, str]) -> SeverityChart:
+def severity_chart(
+    *, points: list[ChartPoint], symptom_labels: Mapping[str, StrOrPromise]
+) -> SeverityChart:
     """The chart for `points` (oldest first). `symptom_labels` orders and names the
     symptoms; only those present (severity above 0) at least once get a series."""
     codes = [

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.utils import timezone
 
-from screening.domain import selectors
+from screening.domain.queries.queue import queue_rows
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 500
@@ -44,11 +44,11 @@ def queue_csv_header(*, clinical: bool) -> list[str]:
 def queue_csv_rows(
     submissions, *, clinical: bool, now: datetime.datetime, highlight_minutes: int
 ) -> Iterator[list[str]]:
-    """The header, then one row per submission of `selectors.queue_submissions`, in its
-    order, fetched CHUNK_SIZE at a time."""
+    """The header, then one row per submission of `queue_submissions`
+    (`screening.domain.queries.queue`), in its order, fetched CHUNK_SIZE at a time."""
     yield queue_csv_header(clinical=clinical)
     for submission in submissions.iterator(chunk_size=CHUNK_SIZE):
-        [row] = selectors.queue_rows(
+        [row] = queue_rows(
             submissions=[submission],
             now=now,
             highlight_minutes=highlight_minutes,
@@ -79,7 +79,7 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[list[object]]) -> Iterator[str]:
+def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """Each row as one escaped CSV line."""
     writer = csv.writer(_Echo())
     for row in rows:

@@ -1,20 +1,29 @@
-"""Forms for the staff dashboard. They parse and validate; the rules live in services."""
+"""Forms for the staff dashboard. They parse and validate; the rules live in `screening.domain`."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from screening import labels
-from screening.domain import selectors
+from screening.domain.queries import queue
+from screening.domain.queries.records import submission_by_reference
 from screening.engine import contract
 from screening.models import LabResult, Patient, PatientTombstone, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
-    (selectors.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
+    (queue.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
     *Submission.Status.choices,
-    (selectors.QUEUE_STATUS_ALL, "All"),
+    (queue.QUEUE_STATUS_ALL, "All"),
 ]
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The POST data to bind a form to (even when empty), or None on GET."""
+    return request.POST if request.method == "POST" else None
 
 
 class StaffForm(forms.Form):
@@ -70,15 +79,16 @@ class QueueFilterForm(StaffForm):
         super().__init__(*args, **kwargs)
         if not clinical:
             del self.fields["level"]
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone or no one"),
-            (selectors.QUEUE_ASSIGNEE_ME, "Me"),
-            (selectors.QUEUE_ASSIGNEE_UNASSIGNED, "Unassigned"),
+            (queue.QUEUE_ASSIGNEE_ME, "Me"),
+            (queue.QUEUE_ASSIGNEE_UNASSIGNED, "Unassigned"),
             *[(str(user.pk), user.get_username()) for user in reviewers],
         ]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
         if start and end and start > end:
             self.add_error("submitted_to", "The end date must be on or after the start date.")
@@ -86,7 +96,7 @@ class QueueFilterForm(StaffForm):
         return cleaned
 
     def filters(self) -> dict:
-        """The valid filters as keyword arguments for `selectors.queue_submissions`;
+        """The valid filters as keyword arguments for `queue.queue_submissions`;
         a field with an error is left out (so it does not filter)."""
         self.is_valid()
         keys = ("q", "level", "status", "assignee", "submitted_from", "submitted_to")
@@ -175,8 +185,9 @@ class LabResultForm(StaffForm):
             raise forms.ValidationError("The date of the test cannot be in the future.")
         return date
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         test, unit = cleaned.get("test"), cleaned.get("unit")
         if test and unit and unit not in contract.LAB_UNITS[test]:
             accepted = ", ".join(labels.UNIT_LABELS[code] for code in contract.LAB_UNITS[test])
@@ -207,7 +218,7 @@ class MergeTargetForm(StaffForm):
     def __init__(self, *args, source: Patient, candidates, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.source = source
-        self.fields["candidate"].choices = [
+        cast(forms.ChoiceField, self.fields["candidate"]).choices = [
             (
                 str(candidate.public_id),
                 f"{candidate.full_name}, born {candidate.date_of_birth:%d %b %Y}, "
@@ -217,15 +228,16 @@ class MergeTargetForm(StaffForm):
             for candidate in candidates
         ]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         candidate, reference = cleaned.get("candidate"), cleaned.get("reference", "").strip()
         if bool(candidate) == bool(reference):
             raise forms.ValidationError("Choose one record, or give one reference (not both).")
         if candidate:
             target = Patient.objects.filter(public_id=candidate).first()
         else:
-            submission = selectors.submission_by_reference(reference=reference)
+            submission = submission_by_reference(reference=reference)
             target = submission.patient if submission else None
             if target is None:
                 self.add_error("reference", "No submission has this reference.")
@@ -274,7 +286,7 @@ class SplitForm(StaffForm):
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.by_public_id = {str(submission.public_id): submission for submission in submissions}
-        self.fields["submissions"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["submissions"]).choices = [
             (
                 public_id,
                 f"{submission.reference}, submitted "
@@ -295,8 +307,9 @@ class SplitForm(StaffForm):
             raise forms.ValidationError("The date of birth cannot be in the future.")
         return date_of_birth
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         email, date_of_birth = cleaned.get("email"), cleaned.get("date_of_birth")
         if email and date_of_birth:
             email = email.strip().lower()

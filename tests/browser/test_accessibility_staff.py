@@ -23,7 +23,8 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from screening.domain import services
+from screening.domain.intake import intake_submit
+from screening.domain.review import lab_result_add, review_record
 from screening.models import Patient, Submission
 from tests.browser.conftest import check_page
 from tests.browser.helpers import BUTTON, sign_in, submit
@@ -62,16 +63,16 @@ def clinic_data(clinician) -> Submission:
     a clinician's lab result, a possible duplicate record, an overdue urgent intake and a
     failed reminder. The second intake and its patient get the walk's OBJECT_UUID."""
     now = timezone.now()
-    first = services.intake_submit(
+    first = intake_submit(
         answers=_answers(),
         patient_details=dict(PATIENT_DETAILS),
         idempotency_key="browser-1",
         language="en",
     )
     Submission.objects.filter(pk=first.pk).update(submitted_at=now - datetime.timedelta(days=60))
-    services.review_record(
+    review_record(
         submission=first,
-        clinician=clinician,
+        by=clinician,
         outcomes=["order_b12_test", "contact_patient"],
         note="Ordered a B12 test.\nAsked her to book a blood test.",
     )
@@ -82,28 +83,28 @@ def clinic_data(clinician) -> Submission:
         "severity": 6,
         "duration_weeks": 3,
     }
-    second = services.intake_submit(
+    second = intake_submit(
         answers=later,
         patient_details=dict(PATIENT_DETAILS),
         idempotency_key="browser-2",
         language="en",
     )
-    services.lab_result_add(
+    lab_result_add(
         submission=second,
         test="total_b12",
         value=Decimal("150"),
         unit="ng/L",
         date=timezone.localdate() - datetime.timedelta(days=3),
-        entered_by=clinician,
+        by=clinician,
     )
     # Someone who may be the same person (same name and date of birth, another email).
-    services.intake_submit(
+    intake_submit(
         answers=_answers(),
         patient_details={**PATIENT_DETAILS, "email": "ann.other@example.com"},
         idempotency_key="browser-3",
         language="en",
     )
-    urgent = services.intake_submit(
+    urgent = intake_submit(
         answers=_answers(red_flags={**VALID_ANSWERS["red_flags"], "chest_pain": True}),
         patient_details={**PATIENT_DETAILS, "full_name": "Uma Urgent", "email": "uma@example.com"},
         idempotency_key="browser-4",

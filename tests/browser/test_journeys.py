@@ -17,7 +17,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from screening.domain import services
+from screening.domain.intake import intake_submit
+from screening.domain.review import review_record
 from screening.models import Reminder, Submission
 from screening.reminders import delivery
 from tests.browser.conftest import check_page, screenshot
@@ -102,7 +103,7 @@ def _earlier_intakes() -> None:
     """Three intakes waiting longer than the urgent one will, none of them urgent."""
     for number in range(3):
         answers = copy.deepcopy(VALID_ANSWERS)
-        submission = services.intake_submit(
+        submission = intake_submit(
             answers=answers,
             patient_details={**PATIENT_DETAILS, "email": f"earlier{number}@example.com"},
             idempotency_key=f"earlier-{number}",
@@ -157,15 +158,13 @@ def test_follow_up_link_from_the_email_opens_the_follow_up_form(
 ):
     settings.SITE_URL = live_server.url
     settings.PATIENT_EMAIL_HOURS = "00:00-23:59"  # whatever the hour the test runs
-    submission = services.intake_submit(
+    submission = intake_submit(
         answers=copy.deepcopy(VALID_ANSWERS),
         patient_details=dict(PATIENT_DETAILS),
         idempotency_key="follow-up-journey",
         language="en",
     )
-    services.review_record(
-        submission=submission, clinician=clinician, outcomes=["no_action"], note=""
-    )
+    review_record(submission=submission, by=clinician, outcomes=["no_action"], note="")
     reminder = Reminder.objects.get(kind=Reminder.Kind.FOLLOW_UP, submission=submission)
     # The follow-up falls due (weeks later): claimed, then sent by the outbox code.
     Reminder.objects.filter(pk=reminder.pk).update(

@@ -12,7 +12,7 @@ import secrets
 
 import pytest
 
-from screening.domain import services
+from screening.domain.review import review_record
 from screening.models import IntakeDraft, Reminder, Review, Submission
 from screening.reminders import dispatch, emails
 from tests.integration import outbox
@@ -40,9 +40,9 @@ def _arrivals(count: int, clinician, tag: str) -> tuple[list[Submission], list[I
         submission = outbox.intake_sent(
             outbox.unique_name(), f"{tag}-sent{index}-{secrets.token_hex(3)}@example.com"
         )
-        services.review_record(
+        review_record(
             submission=submission,
-            clinician=clinician,
+            by=clinician,
             outcomes=[Review.Outcome.ORDER_B12_TEST],
             note="",
         )

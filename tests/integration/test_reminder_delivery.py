@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from screening import tasks
-from screening.domain import services
+from screening.domain.review import review_record
 from screening.models import IntakeDraft, Reminder, Review
 from screening.reminders import links, scheduling
 from tests.integration import outbox
@@ -43,9 +43,9 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
 
     reviewed = outbox.intake_sent(name_a, address_a)
     note = "Tiredness and tingling, vegan on metformin: check B12 and folate"
-    services.review_record(
+    review_record(
         submission=reviewed,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note=note,
     )

@@ -23,7 +23,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from screening.accounts import roles
-from screening.domain import services
+from screening.domain.intake import intake_submit
+from screening.domain.review import review_record
 from screening.models import Reminder, Review, Submission
 
 DEMO_USERNAME = "demo.clinician"
@@ -161,9 +162,9 @@ class Command(BaseCommand):
         Returns whether a reminder is waiting to be sent."""
         submission = Submission.objects.get(idempotency_key="demo-intake-2")
         if submission.status == Submission.Status.NEW:
-            services.review_record(
+            review_record(
                 submission=submission,
-                clinician=clinician,
+                by=clinician,
                 outcomes=[Review.Outcome.NO_ACTION],
                 note="Demo review.",
             )
@@ -180,7 +181,7 @@ class Command(BaseCommand):
             key = f"demo-intake-{number}"
             if Submission.objects.filter(idempotency_key=key).exists():
                 continue
-            services.intake_submit(
+            intake_submit(
                 answers=answers,
                 patient_details={
                     "full_name": name,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from screening.domain import services
+from screening.domain.intake import intake_submit
 from screening.models import Submission
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def submission(answers, patient_details) -> Submission:
     answers["red_flags"]["chest_pain"] = True
-    return services.intake_submit(
+    return intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key="k", language="en"
     )
 

@@ -1,8 +1,8 @@
 """Exactly once by idempotency key when two requests of one intake run at the same time.
 
-The intake's INSERT is the check for the key (services._intake_save): the second request's
-INSERT waits for the first one's transaction and then fails on the unique key, and the
-second request returns the submission the first one stored.
+The intake's INSERT is the check for the key (screening.domain.intake._intake_save): the
+second request's INSERT waits for the first one's transaction and then fails on the unique
+key, and the second request returns the submission the first one stored.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 import pytest
 from django.db import connection
 
-from screening.domain import services
+from screening.domain.intake import intake_store_urgent, intake_submit
 from screening.models import Patient, ScreeningResult, Submission
 
 # SQLite runs one writer at a time: its requests cannot overlap.
@@ -46,7 +46,7 @@ def _at_once(count: int, call) -> list:
 
 
 def _submit(answers, patient_details, key):
-    return lambda: services.intake_submit(
+    return lambda: intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key=key, language="en"
     )
 
@@ -63,7 +63,7 @@ def test_final_post_at_once_with_the_urgent_store_completes_it(answers, patient_
     answers["red_flags"]["chest_pain"] = True
 
     def urgent():
-        return services.intake_store_urgent(
+        return intake_store_urgent(
             answers={key: answers[key] for key in SO_FAR},
             patient_details=patient_details,
             idempotency_key="urgent-key",

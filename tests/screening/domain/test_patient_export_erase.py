@@ -12,8 +12,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from screening.domain import services
-from screening.domain.selectors import submission_answers
+from screening.domain.intake import intake_submit
+from screening.domain.patients import patient_merge
+from screening.domain.queries.answers import submission_answers
+from screening.domain.review import lab_result_add, review_record, submission_assign
 from screening.models import (
     AuditEvent,
     ConditionAnswer,
@@ -64,23 +66,23 @@ def record(frozen_day, clinician):
     """Zebulon's intake, reviewed (test ordered: reminders scheduled), a clinician's lab,
     a saved unfinished intake, an email opt-out, and an audit event quoting an SMTP error
     with the address."""
-    submission = services.intake_submit(
+    submission = intake_submit(
         answers=VALID_ANSWERS, patient_details=DETAILS, idempotency_key="k1", language="en"
     )
-    services.submission_assign(submission=submission, clinician=clinician)
-    services.review_record(
+    submission_assign(submission=submission, by=clinician)
+    review_record(
         submission=submission,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note="Ask about the diet at the next visit.",
     )
-    services.lab_result_add(
+    lab_result_add(
         submission=submission,
         test="total_b12",
         value=Decimal("140"),
         unit="ng/L",
         date=datetime.date(2025, 6, 10),
-        entered_by=clinician,
+        by=clinician,
     )
     draft = IntakeDraftFactory(email=DETAILS["email"], data={"about-you": {"full_name": "Z"}})
     EmailOptOut.objects.create(email=DETAILS["email"])
@@ -191,7 +193,7 @@ def test_export_lists_reminders_without_links_or_errors(clinician_client, record
 def test_export_includes_records_merged_into_this_one(clinician_client, record):
     old = PatientFactory(full_name="Zeb Quixotic", email="zq@example.org")
     SubmissionFactory(patient=old)
-    services.patient_merge(source=old, target=record["patient"], by=_merger())
+    patient_merge(source=old, target=record["patient"], by=_merger())
 
     data = clinician_client.get(export_url(record["patient"])).json()
 
@@ -427,7 +429,7 @@ def test_erased_record_stays_hidden_without_clinical_access(
 def test_erase_takes_the_records_merged_into_it(clinician_client, record):
     old = PatientFactory(full_name="Zeb Quixotic", email="zq@example.org")
     SubmissionFactory(patient=old)
-    services.patient_merge(source=old, target=record["patient"], by=_merger())
+    patient_merge(source=old, target=record["patient"], by=_merger())
 
     response = _erase(clinician_client, record["patient"], reason="entered_in_error")
 
@@ -445,7 +447,7 @@ def test_erase_takes_the_records_merged_into_it(clinician_client, record):
 def test_the_same_person_can_start_again_after_erasure(clinician_client, record, frozen_day):
     _erase(clinician_client, record["patient"])
 
-    again = services.intake_submit(
+    again = intake_submit(
         answers=VALID_ANSWERS, patient_details=DETAILS, idempotency_key="k2", language="en"
     )
 

@@ -10,7 +10,11 @@ from decimal import Decimal
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from screening.domain import selectors, services
+from screening.domain.intake import intake_submit
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
+from screening.domain.results import rules_limits, screening_result_add
+from screening.domain.review import lab_result_add, review_record, submission_status_change
 from screening.engine import contract, rules
 from screening.fhir.bundle import reason_note, resource_id
 from screening.fhir.questionnaire import canonical
@@ -31,7 +35,7 @@ NOW = datetime.datetime(2025, 6, 15, 12, 0, tzinfo=datetime.UTC)
 
 
 def _submit(answers: dict, key: str = "key-1", **details) -> Submission:
-    return services.intake_submit(
+    return intake_submit(
         answers=copy.deepcopy(answers),
         patient_details={**PATIENT_DETAILS, **details},
         idempotency_key=key,
@@ -113,14 +117,14 @@ def test_questionnaire_response_carries_the_answers_as_stored(intake):
     )
     answers, problems = answers_from_response(response)
     assert problems == []
-    assert answers == selectors.submission_answers(submission=intake) == VALID_ANSWERS
+    assert answers == submission_answers(submission=intake) == VALID_ANSWERS
 
 
 def test_risk_assessment_is_the_current_result_as_rules_screen_gives_it(intake):
     bundle = export(intake)
     assessment = one(bundle, "RiskAssessment")
-    stored = selectors.submission_current_result(submission=intake)
-    screened = rules.screen(VALID_ANSWERS, limits=services.rules_limits())
+    stored = submission_current_result(submission=intake)
+    screened = rules.screen(VALID_ANSWERS, limits=rules_limits())
     assert (stored.level, stored.rules_version) == (screened["level"], screened["rules_version"])
 
     assert assessment.status == "final"
@@ -203,16 +207,12 @@ def test_flag_is_active_while_the_review_is_open_and_inactive_after(intake):
     assert flag.code.coding[0].code == "b12-screening-review"
 
     clinician = UserFactory()
-    services.review_record(
-        submission=intake, clinician=clinician, outcomes=["order_b12_test"], note=""
-    )
+    review_record(submission=intake, by=clinician, outcomes=["order_b12_test"], note="")
     intake.refresh_from_db()
     assert intake.status == Submission.Status.AWAITING_TEST
     assert one(export(intake), "Flag").status == "active"
 
-    services.submission_status_change(
-        submission=intake, to_status=Submission.Status.CLOSED, by=clinician
-    )
+    submission_status_change(submission=intake, to_status=Submission.Status.CLOSED, by=clinician)
     intake.refresh_from_db()
     flag = one(export(intake), "Flag")
     assert flag.status == "inactive"
@@ -234,7 +234,7 @@ def test_red_flag_intake_is_urgent_and_lists_the_red_flag_reason(frozen_day):
     bundle = export(submission)
     assessment = one(bundle, "RiskAssessment")
     assert assessment.prediction[0].qualitativeRisk.coding[0].code == "urgent"
-    stored = selectors.submission_current_result(submission=submission)
+    stored = submission_current_result(submission=submission)
     assert stored.red_flags == ["chest_pain"]
     notes = " ".join(note.text for note in assessment.note)
     assert all(reason["code"] in notes for reason in stored.reasons)
@@ -245,13 +245,13 @@ def test_red_flag_intake_is_urgent_and_lists_the_red_flag_reason(frozen_day):
 
 def test_staff_lab_is_an_observation_but_not_a_patient_answer(intake):
     clinician = UserFactory()
-    lab, new_result = services.lab_result_add(
+    lab, new_result = lab_result_add(
         submission=intake,
         test="active_b12",
         value=Decimal("20"),
         unit="pmol/L",
         date=datetime.date(2025, 6, 1),
-        entered_by=clinician,
+        by=clinician,
     )
     bundle = export(intake)
     observations = resources(bundle, "Observation")
@@ -266,7 +266,7 @@ def test_staff_lab_is_an_observation_but_not_a_patient_answer(intake):
     answers = answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
     assert answers["labs"] == VALID_ANSWERS["labs"]
 
-    current = selectors.submission_current_result(submission=intake)
+    current = submission_current_result(submission=intake)
     assessment = one(bundle, "RiskAssessment")
     assert assessment.id == resource_id(intake.public_id, f"RiskAssessment/{current.pk}")
     if new_result is not None:
@@ -283,7 +283,7 @@ def test_follow_up_exports_its_symptoms_and_red_flags(frozen_day):
     follow_up.save()
     SymptomAnswerFactory(submission=follow_up, code="fatigue", severity=9, duration_weeks=20)
     RedFlagAnswerFactory(submission=follow_up, code="new_difficulty_walking", answer=True)
-    services.screening_result_add(submission=follow_up, trigger=ScreeningResult.Trigger.RESCREEN)
+    screening_result_add(submission=follow_up, trigger=ScreeningResult.Trigger.RESCREEN)
     bundle = export(follow_up)
     answers = answers_from_response(one(bundle, "QuestionnaireResponse"))[0]
     assert answers == {
@@ -346,15 +346,15 @@ def test_export_ids_are_stable_and_a_submission_without_result_has_no_assessment
 
 
 def test_export_data_keeps_staff_labs_out_of_the_answers(intake):
-    services.lab_result_add(
+    lab_result_add(
         submission=intake,
         test="mcv",
         value=Decimal("99"),
         unit="fL",
         date=datetime.date(2025, 6, 2),
-        entered_by=UserFactory(),
+        by=UserFactory(),
     )
     data = submission_export_data(submission=intake)
     assert [lab.source for lab in data.labs] == ["patient", "patient", "clinician"]
     assert data.answers["labs"] == VALID_ANSWERS["labs"]
-    assert data.result.result["rules_version"] == rules.rules_version(services.rules_limits())
+    assert data.result.result["rules_version"] == rules.rules_version(rules_limits())

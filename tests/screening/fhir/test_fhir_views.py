@@ -15,7 +15,9 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.riskassessment import RiskAssessment
 
-from screening.domain import selectors, services
+from screening.domain.intake import intake_submit
+from screening.domain.queries.answers import submission_answers
+from screening.domain.results import rules_limits
 from screening.engine import rules
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.fhir import questionnaire as fhir_questionnaire
@@ -85,7 +87,7 @@ def test_questionnaire_refuses_post(client):
 
 @pytest.fixture
 def submission(frozen_day) -> Submission:
-    return services.intake_submit(
+    return intake_submit(
         answers=copy.deepcopy(VALID_ANSWERS),
         patient_details=dict(PATIENT_DETAILS),
         idempotency_key="staff-download",
@@ -395,9 +397,9 @@ def test_post_creates_a_submission_and_returns_its_risk_assessment(client, write
     assessment = parsed(response, RiskAssessment)
 
     submission = Submission.objects.get()
-    assert selectors.submission_answers(submission=submission) == VALID_ANSWERS
+    assert submission_answers(submission=submission) == VALID_ANSWERS
     assert submission.is_complete is True
-    screened = rules.screen(VALID_ANSWERS, limits=services.rules_limits())
+    screened = rules.screen(VALID_ANSWERS, limits=rules_limits())
     prediction = assessment.prediction[0]
     assert prediction.qualitativeRisk.coding[0].code == screened["level"]
     assert prediction.outcome.coding[0].code == "possible_b12_deficiency"

@@ -7,8 +7,9 @@ import datetime
 import pytest
 from django.test import Client
 
-from screening.domain import services
-from screening.domain.selectors import submission_answers, submission_current_result
+from screening.domain.intake import follow_up_submit
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
 from screening.engine import contract
 from screening.models import Reminder, ScreeningResult, Submission
 from screening.reminders import links
@@ -206,7 +207,7 @@ def test_risk_factors_carry_forward_so_the_follow_up_is_screened_like_an_intake(
     original.save()
     answers = {"symptoms": VALID_ANSWERS["symptoms"], "red_flags": VALID_ANSWERS["red_flags"]}
 
-    follow_up = services.follow_up_submit(
+    follow_up = follow_up_submit(
         original=original, answers=answers, reminder=reminder, language="en"
     )
 
@@ -222,11 +223,11 @@ def test_two_racing_posts_store_one_follow_up(reminder):
     other_request_copy = Reminder.objects.get(pk=reminder.pk)
     answers = {"symptoms": VALID_ANSWERS["symptoms"], "red_flags": VALID_ANSWERS["red_flags"]}
 
-    services.follow_up_submit(
+    follow_up_submit(
         original=reminder.submission, answers=answers, reminder=reminder, language="en"
     )
     with pytest.raises(links.LinkUsed):
-        services.follow_up_submit(
+        follow_up_submit(
             original=reminder.submission,
             answers=answers,
             reminder=other_request_copy,
@@ -238,7 +239,7 @@ def test_two_racing_posts_store_one_follow_up(reminder):
 def test_follow_up_of_another_submission_is_refused(reminder):
     answers = {"symptoms": VALID_ANSWERS["symptoms"], "red_flags": VALID_ANSWERS["red_flags"]}
     with pytest.raises(ValueError, match="not about this submission"):
-        services.follow_up_submit(
+        follow_up_submit(
             original=SubmissionFactory(), answers=answers, reminder=reminder, language="en"
         )
     reminder.refresh_from_db()
@@ -249,7 +250,7 @@ def test_follow_up_of_another_submission_is_refused(reminder):
 def test_answers_breaking_the_contract_store_nothing_and_keep_the_link(reminder):
     answers = {"symptoms": {"fatigue": {"present": True, "severity": 11}}, "red_flags": {}}
     with pytest.raises(ValueError, match="severity"):
-        services.follow_up_submit(
+        follow_up_submit(
             original=reminder.submission, answers=answers, reminder=reminder, language="en"
         )
     assert Reminder.objects.get(pk=reminder.pk).link_used_at is None

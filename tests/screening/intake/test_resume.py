@@ -7,8 +7,9 @@ import datetime
 import pytest
 from django.test import Client
 
-from screening.domain import services
-from screening.domain.selectors import submission_answers, submission_current_result
+from screening.domain.drafts import intake_draft_resume
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
 from screening.intake import steps as intake
 from screening.models import IntakeDraft, Reminder, Submission
 from screening.reminders import links
@@ -276,9 +277,9 @@ def test_resume_service_lets_only_one_of_two_racing_requests_use_the_link(db):
     reminder = ReminderFactory(kind=Reminder.Kind.UNFINISHED_INTAKE, submission=None, draft=draft)
     other_request_copy = Reminder.objects.get(pk=reminder.pk)
 
-    assert services.intake_draft_resume(reminder=reminder) == {"steps": {}}
+    assert intake_draft_resume(reminder=reminder) == {"steps": {}}
     with pytest.raises(links.LinkUsed):
-        services.intake_draft_resume(reminder=other_request_copy)
+        intake_draft_resume(reminder=other_request_copy)
 
 
 def test_resume_link_expires(journey, time_machine, settings):

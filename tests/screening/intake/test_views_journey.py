@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from screening.domain.selectors import submission_answers
+from screening.domain.queries.answers import submission_answers
 from screening.models import Submission
 from tests.conftest import CHECK_URL, DONE_URL, STEP_URLS, VALID_ANSWERS, VALID_PAGES
 

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from screening.domain.selectors import submission_answers, submission_current_result
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
 from screening.models import ScreeningResult, Submission
 from tests.conftest import CHECK_URL, DONE_URL, HELP_URL, STEP_URLS, VALID_PAGES
 

@@ -13,7 +13,8 @@ from django.urls import resolve
 from django.utils import timezone, translation
 
 from screening import labels
-from screening.domain import services
+from screening.domain.intake import intake_submit
+from screening.domain.review import review_record
 from screening.models import Reminder, Review
 from screening.reminders import delivery, emails, links, scheduling
 from tests.factories import SubmissionFactory
@@ -42,12 +43,12 @@ def clinic(settings):
 def decided_intake(clock, clinic, answers, patient_details, clinician):
     """Ann Example's intake (tiredness, numbness, vegan, metformin, a low-ish B12),
     decided by a clinician: order a B12 test. Returns the submission."""
-    submission = services.intake_submit(
+    submission = intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key="k" * 32, language="en"
     )
-    services.review_record(
+    review_record(
         submission=submission,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note="B12 borderline, order active B12",
     )

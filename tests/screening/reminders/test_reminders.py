@@ -12,7 +12,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from screening.domain import services
+from screening.domain import retries
+from screening.domain.review import review_record
 from screening.models import EmailOptOut, Reminder, Review, Submission
 from screening.reminders import delivery, dispatch, opt_out, scheduling
 from screening.reminders.hours import (
@@ -151,9 +152,9 @@ def test_a_sent_reminder_is_never_rescheduled(clock):
 def test_review_record_writes_the_reminders_in_its_transaction(clock, clinician):
     submission = SubmissionFactory(status="new")
 
-    services.review_record(
+    review_record(
         submission=submission,
-        clinician=clinician,
+        by=clinician,
         outcomes=[Review.Outcome.ORDER_B12_TEST],
         note="",
     )
@@ -168,9 +169,7 @@ def test_a_decision_rolled_back_leaves_no_reminder(clock, clinician):
     submission = SubmissionFactory(status="new")
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.review_record(
-            submission=submission, clinician=clinician, outcomes=["no_action"], note=""
-        )
+        review_record(submission=submission, by=clinician, outcomes=["no_action"], note="")
         raise RuntimeError("the request failed after the decision")
 
     assert Reminder.objects.count() == 0
@@ -631,7 +630,7 @@ def test_retry_puts_a_failed_reminder_back_due_now(clock):
     )
     clock.move_to(london(2025, 6, 16, 9, 0))
 
-    retried = delivery.reminder_retry(reminder=reminder, by=support.staff("doc"))
+    retried = retries.failed_reminder_retry(reminder=reminder, by=support.staff("doc"))
 
     assert (retried.status, retried.due_at, retried.attempts, retried.last_error) == (
         Status.PENDING,
@@ -643,8 +642,8 @@ def test_retry_puts_a_failed_reminder_back_due_now(clock):
 
 def test_retry_refuses_a_reminder_that_is_not_failed(clock):
     reminder = support.follow_up_due()
-    with pytest.raises(delivery.NotFailed):
-        delivery.reminder_retry(reminder=reminder, by=support.staff("doc"))
+    with pytest.raises(retries.NotFailed):
+        retries.failed_reminder_retry(reminder=reminder, by=support.staff("doc"))
     reminder.refresh_from_db()
     assert reminder.status == Status.PENDING
 

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from screening.domain import services
+from screening.domain.intake import intake_submit
+from screening.domain.patients import PatientChangeNotAllowed, patient_merge, patient_split
 from screening.models import AuditEvent, LabResult, Patient, Submission
 from tests.conftest import _staff_user, signed_in
 from tests.factories import LabResultFactory, PatientFactory, SubmissionFactory
@@ -228,14 +229,14 @@ def test_merge_into_a_merged_record_is_refused(clinician_client, pair):
 def test_later_intake_with_the_old_details_goes_to_the_merged_record(
     answers, patient_details, clinician
 ):
-    first = services.intake_submit(
+    first = intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key="a", language="en"
     )
     source = first.patient
     target = PatientFactory(email="new@example.com", date_of_birth=source.date_of_birth)
-    services.patient_merge(source=source, target=target, by=clinician)
+    patient_merge(source=source, target=target, by=clinician)
 
-    later = services.intake_submit(
+    later = intake_submit(
         answers=answers,
         patient_details={**patient_details, "contact_consent": False, "phone": "0700"},
         idempotency_key="b",
@@ -255,9 +256,9 @@ def test_merge_service_refuses_without_permission_or_into_itself(receptionist, c
     patient = PatientFactory()
 
     with pytest.raises(PermissionDenied):
-        services.patient_merge(source=patient, target=PatientFactory(), by=receptionist)
-    with pytest.raises(services.PatientChangeNotAllowed, match="into itself"):
-        services.patient_merge(source=patient, target=patient, by=clinician)
+        patient_merge(source=patient, target=PatientFactory(), by=receptionist)
+    with pytest.raises(PatientChangeNotAllowed, match="into itself"):
+        patient_merge(source=patient, target=patient, by=clinician)
     assert not Patient.objects.filter(merged_into__isnull=False).exists()
 
 
@@ -395,8 +396,8 @@ def test_split_service_refuses_submissions_of_another_patient(clinician, shared)
     patient, *_ = shared
     other = SubmissionFactory()
 
-    with pytest.raises(services.PatientChangeNotAllowed, match="Choose one or more"):
-        services.patient_split(
+    with pytest.raises(PatientChangeNotAllowed, match="Choose one or more"):
+        patient_split(
             patient=patient,
             submissions=[other],
             by=clinician,

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from screening.models import AuditEvent, Submission
-from screening.staff import views as staff_views
+from screening.staff.views import queue as queue_views
 from tests.factories import (
     PatientFactory,
     ScreeningResultFactory,
@@ -191,8 +191,8 @@ def test_queue_pagination_keeps_the_filters(clinician_client, now):
 @pytest.fixture
 def small_pages(monkeypatch):
     """Pages of 2 rows over the first 5 rows at most (25 and 1,000 in the clinic)."""
-    monkeypatch.setattr(staff_views, "QUEUE_PAGE_SIZE", 2)
-    monkeypatch.setattr(staff_views, "QUEUE_MAX_ROWS", 5)
+    monkeypatch.setattr(queue_views, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr(queue_views, "QUEUE_MAX_ROWS", 5)
 
 
 def test_queue_pages_through_the_first_rows_only(clinician_client, now, small_pages):

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.test import RequestFactory
 
 from screening.accounts import access
-from screening.domain import services
+from screening.domain.intake import intake_submit
 from screening.models import AuditEvent, ScreeningResult
 from tests.factories import ReviewFactory, StatusChangeFactory, SubmissionFactory
 
@@ -27,7 +27,7 @@ def record_url(submission) -> str:
 
 
 def _submit(answers, patient_details, key):
-    return services.intake_submit(
+    return intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key=key, language="en"
     )
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from screening.domain import services
+from screening.domain.review import TransitionNotAllowed, review_record, submission_status_change
 from screening.models import AuditEvent, Review, StatusChange, Submission
 from tests.factories import SubmissionFactory, UserFactory
 
@@ -314,9 +314,7 @@ def test_review_record_rejects_unknown_or_no_outcomes(clinician):
 
     for outcomes in ([], ["made_up"]):
         with pytest.raises(ValueError, match="Outcomes must be"):
-            services.review_record(
-                submission=submission, clinician=clinician, outcomes=outcomes, note=""
-            )
+            review_record(submission=submission, by=clinician, outcomes=outcomes, note="")
     assert Review.objects.count() == 0
 
 
@@ -324,8 +322,8 @@ def test_status_change_sees_a_colleagues_change_made_meanwhile(clinician):
     """The service re-reads the row under a lock: a stale copy cannot undo a close."""
     submission = SubmissionFactory(status="reviewed")
     stale = Submission.objects.get(pk=submission.pk)
-    services.submission_status_change(submission=submission, to_status="closed", by=clinician)
+    submission_status_change(submission=submission, to_status="closed", by=clinician)
 
-    with pytest.raises(services.TransitionNotAllowed):
-        services.submission_status_change(submission=stale, to_status="closed", by=clinician)
+    with pytest.raises(TransitionNotAllowed):
+        submission_status_change(submission=stale, to_status="closed", by=clinician)
     assert StatusChange.objects.count() == 1

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
-from screening.domain import services
+from screening.domain.review import review_record
 from screening.models import Reminder, Review, Submission
 from screening.reminders import emails, links, unsubscribe
 from tests.conftest import CHECK_URL, DONE_URL, HELP_URL, STEP_URLS, VALID_PAGES, signed_in
@@ -428,9 +428,7 @@ def test_follow_up_reminder_takes_the_patient_language(clinic, spanish, clinicia
     spanish.answer_all()
     spanish.submit()
     submission = Submission.objects.get()
-    services.review_record(
-        submission=submission, clinician=clinician, outcomes=[Review.Outcome.NO_ACTION], note=""
-    )
+    review_record(submission=submission, by=clinician, outcomes=[Review.Outcome.NO_ACTION], note="")
     reminder = Reminder.objects.get(kind=Reminder.Kind.FOLLOW_UP)
 
     message = emails.follow_up(reminder)

@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from screening.domain.selectors import (
+from screening.domain.queries.records import (
     submission_by_public_id,
     submission_by_reference,
     submission_current_result,

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from screening.accounts.access import StaffRequest, client_ip
 from screening.accounts.permissions import staff_view
+from screening.domain import retries
 from screening.domain.audit import audit_record
 from screening.models import AuditEvent, Reminder
-from screening.reminders import delivery
 
 FAILED_PAGE_SIZE = 100
 
@@ -40,13 +40,14 @@ def _failed_rows() -> list[dict]:
 
 @staff_view("screening.review_submission")
 @require_http_methods(["GET", "POST"])
-def reminders_failed(request: HttpRequest) -> HttpResponse:
+def reminders_failed(request: StaffRequest) -> HttpResponse:
     """Failed reminders with their error; POST `reminder=<public id>` retries one."""
     if request.method == "POST":
         return _retry(request)
     rows = _failed_rows()
     audit_record(
-        request=request,
+        by=request.user,
+        address=client_ip(request),
         action=AuditEvent.Action.VIEW,
         what="reminders.failed",
         detail={"rows": len(rows)},
@@ -56,27 +57,18 @@ def reminders_failed(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _retry(request: HttpRequest) -> HttpResponse:
+def _retry(request: StaffRequest) -> HttpResponse:
     try:
         public_id = uuid.UUID(request.POST.get("reminder", ""))
         reminder = Reminder.objects.select_related("patient").get(public_id=public_id)
     except (ValueError, Reminder.DoesNotExist):
         messages.error(request, "That reminder was not found; nothing changed.")
         return redirect("staff:reminders_failed")
-    previous_error = reminder.last_error
     try:
-        with transaction.atomic():
-            delivery.reminder_retry(reminder=reminder, by=request.user)
-            audit_record(
-                request=request,
-                action=AuditEvent.Action.CHANGE,
-                what="reminder.retry",
-                object_type="reminder",
-                object_id=str(reminder.public_id),
-                patient=reminder.patient,
-                detail={"kind": reminder.kind, "previous_error": previous_error},
-            )
-    except delivery.NotFailed as error:
+        retries.failed_reminder_retry(
+            reminder=reminder, by=request.user, address=client_ip(request)
+        )
+    except retries.NotFailed as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The reminder will be sent again within a minute or two.")

@@ -8,7 +8,11 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from screening.domain.selectors import clinic_day_start, queue_submissions, reference_search_prefix
+from screening.domain.queries.queue import (
+    clinic_day_start,
+    queue_submissions,
+    reference_search_prefix,
+)
 from screening.models import Patient
 from tests.factories import PatientFactory, SubmissionFactory
 

@@ -1,7 +1,7 @@
 """intake_submit screens the answers as they are stored, whether or not it reads them back.
 
 On creating a submission the service screens the answers it was given when storing them
-loses nothing (services._reads_back_as_given), instead of reading them back; these tests
+loses nothing (intake._reads_back_as_given), instead of reading them back; these tests
 hold it to the result that reading them back would give, for random valid answers.
 """
 
@@ -12,8 +12,10 @@ import uuid
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 
-from screening.domain import services
-from screening.domain.selectors import submission_answers, submission_current_result
+from screening.domain.intake import _reads_back_as_given, intake_submit
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
+from screening.domain.results import rules_limits
 from screening.engine import contract, rules
 from screening.models import Submission
 from tests.screening.engine.test_rules_properties import ANSWERS
@@ -39,7 +41,7 @@ def _queue_level(submission) -> tuple:
 
 
 def _expected(answers: dict) -> dict:
-    result = rules.screen(answers, limits=services.rules_limits())
+    result = rules.screen(answers, limits=rules_limits())
     return {
         "rules_version": result["rules_version"],
         "level": result["level"],
@@ -57,7 +59,7 @@ def _expected(answers: dict) -> dict:
 @given(answers=ANSWERS)
 def test_intake_submit_result_is_the_screening_of_the_stored_answers(db, patient_details, answers):
     with transaction.atomic():
-        submission = services.intake_submit(
+        submission = intake_submit(
             answers=answers,
             patient_details=patient_details,
             idempotency_key=uuid.uuid4().hex,
@@ -72,11 +74,11 @@ def test_intake_submit_result_is_the_screening_of_the_stored_answers(db, patient
 
 
 def test_answers_read_back_as_given_except_lab_values_beyond_three_decimals(answers):
-    assert services._reads_back_as_given(answers) is True
+    assert _reads_back_as_given(answers) is True
     answers["labs"][0]["value"] = 0.4555
-    assert services._reads_back_as_given(answers) is False
+    assert _reads_back_as_given(answers) is False
     answers["labs"][0]["value"] = 0.455
-    assert services._reads_back_as_given(answers) is True
+    assert _reads_back_as_given(answers) is True
 
 
 def test_intake_submit_reads_back_a_lab_value_the_database_rounds(db, patient_details):
@@ -84,7 +86,7 @@ def test_intake_submit_reads_back_a_lab_value_the_database_rounds(db, patient_de
         "age_years": 40,
         "labs": [{"test": "mma", "value": 0.4555, "unit": "umol/L", "date": "2025-01-02"}],
     }
-    submission = services.intake_submit(
+    submission = intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key="k", language="en"
     )
     stored = submission_answers(submission=submission)

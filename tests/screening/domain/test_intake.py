@@ -5,8 +5,9 @@ import re
 import pytest
 from django.db import IntegrityError
 
-from screening.domain import services
-from screening.domain.selectors import submission_answers, submission_current_result
+from screening.domain import intake, patients
+from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.records import submission_current_result
 from screening.engine import contract, rules
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
 from screening.engine.validation import InvalidAnswers
@@ -25,13 +26,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _submit(answers, patient_details, key="key-1", language="en"):
-    return services.intake_submit(
+    return intake.intake_submit(
         answers=answers, patient_details=patient_details, idempotency_key=key, language=language
     )
 
 
 def _urgent(answers, patient_details, key="key-1"):
-    return services.intake_store_urgent(
+    return intake.intake_store_urgent(
         answers=answers, patient_details=patient_details, idempotency_key=key, language="en"
     )
 
@@ -172,7 +173,7 @@ def test_intake_submit_replayed_with_other_details_writes_nothing(answers, patie
 def test_intake_submit_reference_taken_is_tried_again(answers, patient_details, monkeypatch):
     first = _submit(answers, patient_details, key="one")
     references = iter([first.reference, "B12-2222-3333"])
-    monkeypatch.setattr(services, "new_reference", lambda: next(references))
+    monkeypatch.setattr(intake, "new_reference", lambda: next(references))
     second = _submit(answers, patient_details, key="two")
     assert Submission.objects.get(pk=second.pk).reference == "B12-2222-3333"
     assert ScreeningResult.objects.filter(submission=second).count() == 1
@@ -181,7 +182,7 @@ def test_intake_submit_reference_taken_is_tried_again(answers, patient_details, 
 def test_intake_submit_no_free_reference_stores_nothing(answers, patient_details, monkeypatch):
     first = _submit(answers, patient_details, key="one")
     counts = _row_counts()
-    monkeypatch.setattr(services, "new_reference", lambda: first.reference)
+    monkeypatch.setattr(intake, "new_reference", lambda: first.reference)
     with pytest.raises(RuntimeError, match="unused submission reference"):
         _submit(answers, patient_details, key="two")
     assert _row_counts() == counts
@@ -193,7 +194,7 @@ def test_intake_submit_other_integrity_error_is_raised(answers, patient_details,
     def broken(submission, answers):
         raise IntegrityError("some other constraint")
 
-    monkeypatch.setattr(services, "_answer_rows_create", broken)
+    monkeypatch.setattr(intake, "_answer_rows_create", broken)
     with pytest.raises(IntegrityError, match="some other constraint"):
         _submit(answers, patient_details)
     assert set(_row_counts().values()) == {0}
@@ -224,13 +225,13 @@ def test_intake_submit_repeat_intake_is_the_existing_patient_among_others(answer
 def test_patient_upsert_writes_every_column_but_the_id_and_the_merge():
     """The upsert is plain SQL: a column added to Patient must be added to it too."""
     columns = {field.column for field in Patient._meta.concrete_fields}
-    assert set(services.PATIENT_UPSERT_COLUMNS) == columns - {"id", "merged_into_id"}
-    sql = " ".join(services.PATIENT_UPSERT.split())
+    assert set(patients.PATIENT_UPSERT_COLUMNS) == columns - {"id", "merged_into_id"}
+    sql = " ".join(patients.PATIENT_UPSERT.split())
     inserted = re.search(r"screening_patient \(([^)]*)\) VALUES", sql).group(1)
-    assert inserted.split(", ") == list(services.PATIENT_UPSERT_COLUMNS)
+    assert inserted.split(", ") == list(patients.PATIENT_UPSERT_COLUMNS)
     updated = re.search(r"DO UPDATE SET (.*) RETURNING", sql).group(1)
     assert updated.split(", ") == [
-        f"{column} = excluded.{column}" for column in services.PATIENT_UPSERT_UPDATES
+        f"{column} = excluded.{column}" for column in patients.PATIENT_UPSERT_UPDATES
     ]
 
 

@@ -1,0 +1,396 @@
+"""The patient's writes: the intake, and the follow-up check-in. Each public function is
+one transaction: everything is stored, or nothing.
+
+The intake has two writes:
+- `intake_store_urgent`: an urgent symptom was answered yes; store what the patient has
+  answered so far at once (is_complete False), so it is never lost if they leave.
+- `intake_submit`: the patient sent the whole form. If the urgent write happened, this
+  completes that same submission; a replayed POST returns the submission already stored.
+
+Both find an earlier write by the intake's idempotency key (unique in the database: the
+INSERT of a new submission is the check), replace the answer rows, and screen the answers
+*as stored*, adding a ScreeningResult next to earlier ones (results are never overwritten,
+`screening.domain.results`). An EHR's intake (`intake_submit_from_ehr`) is audited; a
+patient's own writes are not staff actions and are not.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from screening.domain.audit import audit_record
+from screening.domain.patients import patient_for_intake
+from screening.domain.queries.answers import submission_answers
+from screening.domain.results import (
+    level_copy,
+    result_row_create,
+    screen_answers,
+    screening_result_add,
+)
+from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
+from screening.models import (
+    ApiClient,
+    AuditEvent,
+    ConditionAnswer,
+    IntakeDraft,
+    LabResult,
+    MedicineAnswer,
+    Patient,
+    RedFlagAnswer,
+    Reminder,
+    ScreeningResult,
+    Submission,
+    SymptomAnswer,
+    new_reference,
+)
+from screening.reminders import links
+
+REFERENCE_ATTEMPTS = 10
+LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
+
+
+def intake_submit(
+    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
+) -> Submission:
+    """Store a complete intake and its screening result; safe to call twice with one key."""
+    return _intake_save(
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=idempotency_key,
+        language=language,
+        complete=True,
+    )
+
+
+def intake_store_urgent(
+    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
+) -> Submission:
+    """Store the answers so far of an intake with a red flag, before the rest is asked."""
+    return _intake_save(
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=idempotency_key,
+        language=language,
+        complete=False,
+    )
+
+
+def _intake_save(
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    complete: bool,
+) -> Submission:
+    """Store the intake once per idempotency key.
+
+    A new key is the usual case, so the submission is inserted at once under a new random
+    reference, with no SELECT first for the key or the reference: their unique constraints
+    are the check. When an earlier POST of this intake stored the key (a retry after a
+    lost response, a double click, the urgent page's early store, or a request still in
+    flight, whose commit the INSERT waits for), the INSERT fails and everything this try
+    wrote is rolled back, the patient upsert too; the stored submission is then locked
+    and completed, or returned as it is. A reference already taken (with n submissions
+    stored, n chances in 30^8) is tried again with another.
+    """
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference()
+        try:
+            with transaction.atomic():
+                return _submission_create(
+                    answers=answers,
+                    patient_details=patient_details,
+                    idempotency_key=idempotency_key,
+                    language=language,
+                    complete=complete,
+                    reference=reference,
+                )
+        except IntegrityError as error:
+            conflict = error
+            if not Submission.objects.filter(reference=reference).exists():
+                break  # not the reference: the key is stored already
+    else:
+        raise RuntimeError("Could not find an unused submission reference.")
+    with transaction.atomic():
+        submission = _submission_for_key(idempotency_key)
+        if submission is None:
+            raise conflict  # neither the key nor the reference: not a conflict to absorb
+        if submission.is_complete:
+            return submission  # a replayed or double-clicked final POST
+        if submission_answers(submission=submission) == answers and not complete:
+            return submission  # the urgent page posted twice: nothing new to store
+        _answers_replace(submission, answers)
+        if complete:
+            # The patient may have switched language after the urgent store: the one
+            # they sent the form in is the one their emails are written in.
+            submission.is_complete = True
+            submission.completed_at = timezone.now()
+            submission.language = language
+            submission.save(update_fields=["is_complete", "completed_at", "language"])
+            Patient.objects.filter(pk=submission.patient_id).update(language=language)
+        _result_add(submission)
+        return submission
+
+
+def _submission_for_key(idempotency_key: str) -> Submission | None:
+    """The submission an earlier POST of this intake stored, locked until we commit."""
+    return Submission.objects.select_for_update().filter(idempotency_key=idempotency_key).first()
+
+
+def _reference_unused() -> str:
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference()
+        if not Submission.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("Could not find an unused submission reference.")
+
+
+def _submission_create(
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    complete: bool,
+    reference: str,
+) -> Submission:
+    # Where the answers read back as given (the usual case), they are screened before
+    # anything is stored, so the submission's copy of the level goes into its INSERT
+    # instead of an UPDATE after the result. Otherwise what the database kept is read
+    # back and screened after storing (`screening_result_add`).
+    screened = screen_answers(answers) if _reads_back_as_given(answers) else None
+    now = timezone.now()
+    submission = Submission(
+        reference=reference,
+        patient_id=patient_for_intake(details=patient_details, language=language),
+        questionnaire_version=QUESTIONNAIRE_VERSION,
+        language=language,
+        submitted_at=now,
+        completed_at=now if complete else None,
+        is_complete=complete,
+        idempotency_key=idempotency_key,
+        age_years=answers["age_years"],
+    )
+    _answer_fields_set(submission, answers)
+    if screened is not None:
+        level_copy(submission, screened["level"])
+    submission.save()
+    _answer_rows_create(submission, answers)
+    if screened is None:
+        _result_add(submission)
+    else:
+        result_row_create(submission, screened, trigger=ScreeningResult.Trigger.INTAKE)
+    return submission
+
+
+def _reads_back_as_given(answers: dict[str, Any]) -> bool:
+    """Whether `submission_answers` would read back exactly the answers just stored, so
+    screening them is screening what is stored. Every column keeps its value, except
+    that a lab value keeps LAB_VALUE_DECIMALS places (the web form allows no more; an EHR
+    may send more, and then the answers are read back). Property-tested for random valid
+    answers in tests/screening/domain/test_intake_stored_screening.py."""
+    labs = answers.get("labs", [])
+    return all(_decimal_places(lab["value"]) <= LAB_VALUE_DECIMALS for lab in labs)
+
+
+def _decimal_places(value: float) -> int:
+    """How many decimal places a finite number is written with (250 -> 0, 12.25 -> 2)."""
+    exponent = Decimal(str(value)).as_tuple().exponent
+    if not isinstance(exponent, int):  # NaN or infinity, which validation turns away
+        raise ValueError(f"Not a finite number: {value!r}")
+    return max(-exponent, 0)
+
+
+def _answer_fields_set(submission: Submission, answers: dict[str, Any]) -> None:
+    """The single-valued answers, as typed columns ("" or None when absent)."""
+    submission.age_years = answers["age_years"]
+    for key in ("sex", "pregnant", "diet", "b12_treatment"):
+        setattr(submission, key, answers.get(key, ""))
+    for key in ("breastfeeding", "family_history", "alcohol_units_per_week"):
+        setattr(submission, key, answers.get(key))
+    submission.medicines_answered = "medicines" in answers
+    submission.conditions_answered = "conditions" in answers
+
+
+def _answer_rows_create(submission: Submission, answers: dict[str, Any]) -> None:
+    SymptomAnswer.objects.bulk_create(
+        SymptomAnswer(
+            submission=submission,
+            code=code,
+            present=answer["present"],
+            severity=answer.get("severity"),
+            duration_weeks=answer.get("duration_weeks"),
+            sites=answer.get("sites"),
+            both_sides=answer.get("both_sides"),
+        )
+        for code, answer in answers.get("symptoms", {}).items()
+    )
+    RedFlagAnswer.objects.bulk_create(
+        RedFlagAnswer(submission=submission, code=code, answer=answer)
+        for code, answer in answers.get("red_flags", {}).items()
+    )
+    MedicineAnswer.objects.bulk_create(
+        MedicineAnswer(submission=submission, code=code) for code in answers.get("medicines", [])
+    )
+    ConditionAnswer.objects.bulk_create(
+        ConditionAnswer(submission=submission, code=code) for code in answers.get("conditions", [])
+    )
+    LabResult.objects.bulk_create(
+        LabResult(
+            patient_id=submission.patient_id,
+            submission=submission,
+            test=lab["test"],
+            value=str(lab["value"]),
+            unit=lab["unit"],
+            date=lab["date"],
+            source=LabResult.Source.PATIENT,
+        )
+        for lab in answers.get("labs", [])
+    )
+
+
+def _answers_replace(submission: Submission, answers: dict[str, Any]) -> None:
+    """Replace the answers of a red-flag submission with the fuller set."""
+    _answer_fields_set(submission, answers)
+    submission.save()
+    submission.symptoms.all().delete()
+    submission.red_flags.all().delete()
+    submission.medicines.all().delete()
+    submission.conditions.all().delete()
+    submission.lab_results.filter(source=LabResult.Source.PATIENT).delete()
+    _answer_rows_create(submission, answers)
+
+
+def _result_add(submission: Submission) -> ScreeningResult:
+    return screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.INTAKE)
+
+
+def intake_send(
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    saved_draft: str | None,
+) -> Submission:
+    """The check page's POST: `intake_submit`, and for an intake that was saved to finish
+    later, mark its IntakeDraft sent (its reminder is then not sent, and its link says
+    the form was sent) and drop the copy of the answers it held. One transaction."""
+    if not saved_draft:  # intake_submit is one transaction of its own
+        return intake_submit(
+            answers=answers,
+            patient_details=patient_details,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
+    with transaction.atomic():
+        submission = intake_submit(
+            answers=answers,
+            patient_details=patient_details,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
+        IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
+            submitted_at=timezone.now(), data={}
+        )
+    return submission
+
+
+def intake_submit_from_ehr(
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    by: ApiClient,
+    address: str | None = None,
+) -> tuple[Submission, bool]:
+    """An EHR's QuestionnaireResponse (`screening.fhir.views`): `intake_submit` and its
+    audit event in one transaction, so the event commits with the submission or not at
+    all. Returns (submission, created): a retry with the same key gets the stored
+    submission back, audited as EXPORT (the EHR reads it again), a new one as CHANGE."""
+    with transaction.atomic():
+        existed = Submission.objects.filter(idempotency_key=idempotency_key).exists()
+        submission = intake_submit(
+            answers=answers,
+            patient_details=patient_details,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
+        audit_record(
+            by=None,  # a system with a token, not a staff member: named in the detail
+            address=address,
+            action=AuditEvent.Action.EXPORT if existed else AuditEvent.Action.CHANGE,
+            what="fhir.questionnaire_response",
+            object_type="submission",
+            object_id=str(submission.public_id),
+            patient=submission.patient,
+            detail={"client": by.name, "created": not existed},
+        )
+    return submission, not existed
+
+
+# Answers of the followed-up submission that a follow-up check-in carries forward.
+FOLLOW_UP_CARRIED_FORWARD = (
+    "sex",
+    "pregnant",
+    "breastfeeding",
+    "diet",
+    "alcohol_units_per_week",
+    "medicines",
+    "conditions",
+    "family_history",
+    "b12_treatment",
+)
+
+
+def follow_up_submit(
+    *, original: Submission, answers: dict[str, Any], reminder: Reminder, language: str
+) -> Submission:
+    """Store a follow-up check-in (symptoms and red flags asked again, risk factors carried
+    forward) of the patient of `original`, the reviewed submission its reminder is about,
+    and screen it.
+
+    The reminder's link is used in the same transaction (compare-and-set, so two posts
+    cannot both store: links.LinkUsed for the loser, and nothing is stored). The age is
+    the patient's on the day; a red flag makes it urgent at once, as in the intake.
+    """
+    if reminder.submission_id != original.pk:
+        raise ValueError("The reminder is not about this submission.")
+    patient = original.patient
+    age = age_on(patient.date_of_birth, timezone.localdate())
+    # Risk factors are not asked again; they carry forward from the submission followed
+    # up, so the check-in is screened like an intake (clinical.md A1 needs a symptom AND
+    # a risk factor) rather than on symptoms alone, which could never meet A1.
+    earlier = submission_answers(submission=original)
+    follow_up = {key: earlier[key] for key in FOLLOW_UP_CARRIED_FORWARD if key in earlier}
+    follow_up.update(
+        {"age_years": age, "symptoms": answers["symptoms"], "red_flags": answers["red_flags"]}
+    )
+    with transaction.atomic():
+        links.reminder_link_use(reminder)
+        now = timezone.now()
+        submission = Submission(
+            reference=_reference_unused(),
+            patient=patient,
+            kind="follow_up",
+            follow_up_of=original,
+            questionnaire_version=QUESTIONNAIRE_VERSION,
+            language=language,
+            submitted_at=now,
+            completed_at=now,
+            is_complete=True,
+            # One follow-up per reminder, whatever happens above.
+            idempotency_key=f"follow_up_reminder:{reminder.public_id}",
+            age_years=age,
+        )
+        _answer_fields_set(submission, follow_up)
+        submission.save()
+        _answer_rows_create(submission, follow_up)
+        _result_add(submission)
+    return submission

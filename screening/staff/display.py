@@ -1,0 +1,224 @@
+"""The staff pages' words: what the domain's reads return, turned into English for the
+queue and the record page (answers as the patient gave them, waiting times, what a lab
+result means, decisions) and the severity chart (`screening.staff.charts`).
+
+The domain (`screening.domain.queries`) returns data: codes, numbers, rows. Everything a
+clinician reads in words is made here, so one page's wording lives in one place.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from screening import labels
+from screening.domain.queries.answers import lab_b12_status
+from screening.domain.queries.queue import QueueRow
+from screening.domain.queries.records import HistoryRow, SubmissionRecord
+from screening.engine import contract
+from screening.models import LabResult, Review, Submission
+from screening.staff import charts
+
+NOT_ANSWERED = "Not answered"
+
+
+# --- The queue ---------------------------------------------------------------------------
+
+
+def duration_text(duration: datetime.timedelta) -> str:
+    """A waiting time in words staff can scan: "45 min", "3 h 5 min", "2 d 4 h"."""
+    minutes = max(int(duration.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """One queue row as the page shows it: the row, and its waiting time in words."""
+
+    submission: Submission
+    waiting: datetime.timedelta | None  # None once a decision is recorded
+    waiting_text: str
+    overdue: bool
+    top_reasons: list[str]
+
+
+def queue_lines(rows: Iterable[QueueRow]) -> list[QueueLine]:
+    return [
+        QueueLine(
+            submission=row.submission,
+            waiting=row.waiting,
+            waiting_text=duration_text(row.waiting) if row.waiting is not None else "",
+            overdue=row.overdue,
+            top_reasons=row.top_reasons,
+        )
+        for row in rows
+    ]
+
+
+# --- One submission's record ---------------------------------------------------------------
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return NOT_ANSWERED
+    return "Yes" if value else "No"
+
+
+def _choice_text(value: str, choice_labels: Mapping[str, object]) -> str:
+    return str(choice_labels[value]) if value else NOT_ANSWERED
+
+
+def _code_list_text(answered: bool, codes: list[str], code_labels: Mapping[str, object]) -> str:
+    if not answered:
+        return NOT_ANSWERED
+    return "; ".join(str(code_labels[code]) for code in codes) or "None"
+
+
+def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
+    """Every answer as the patient gave it, in words (labels from `screening.labels`):
+    {"about": [(question, answer)], "symptoms": [...], "red_flags": [(label, answer)]}.
+    Uses the submission's prefetched or fetched answer rows."""
+    about = [
+        ("Age at intake (years)", str(submission.age_years)),
+        ("Sex registered at birth", _choice_text(submission.sex, labels.SEX_LABELS)),
+        ("Pregnant", _choice_text(submission.pregnant, labels.PREGNANT_LABELS)),
+        ("Breastfeeding", _yes_no(submission.breastfeeding)),
+        ("Usual diet", _choice_text(submission.diet, labels.DIET_LABELS)),
+        (
+            "Alcohol (units a week)",
+            NOT_ANSWERED
+            if submission.alcohol_units_per_week is None
+            else str(submission.alcohol_units_per_week),
+        ),
+        (
+            "Medicines",
+            _code_list_text(
+                submission.medicines_answered,
+                [row.code for row in submission.medicines.all()],
+                labels.MEDICINE_LABELS,
+            ),
+        ),
+        (
+            "Conditions and surgery",
+            _code_list_text(
+                submission.conditions_answered,
+                [row.code for row in submission.conditions.all()],
+                labels.CONDITION_LABELS,
+            ),
+        ),
+        ("Family history", _yes_no(submission.family_history)),
+        ("B12 treatment now", _choice_text(submission.b12_treatment, labels.B12_TREATMENT_LABELS)),
+    ]
+    symptoms = []
+    for row in sorted(submission.symptoms.all(), key=lambda row: contract.SYMPTOMS.index(row.code)):
+        site_labels = labels.SITE_LABELS.get(row.code, {})
+        symptoms.append(
+            {
+                "label": str(labels.SYMPTOM_LABELS[row.code]),
+                "present": "Yes" if row.present else "No",
+                "severity": "" if row.severity is None else str(row.severity),
+                "duration": "" if row.duration_weeks is None else f"{row.duration_weeks} weeks",
+                "sites": ", ".join(str(site_labels[site]) for site in row.sites or []),
+                "both_sides": "" if row.both_sides is None else _yes_no(row.both_sides),
+            }
+        )
+    red_flags = [
+        (str(labels.RED_FLAG_LABELS[row.code]), _yes_no(row.answer))
+        for row in sorted(
+            submission.red_flags.all(), key=lambda row: contract.RED_FLAGS.index(row.code)
+        )
+    ]
+    return {"about": about, "symptoms": symptoms, "red_flags": red_flags}
+
+
+def lab_interpretation_text(*, lab: LabResult) -> str:
+    """What one lab result means, in words for the clinician (clinical.md E)."""
+    status = lab_b12_status(lab=lab)
+    if status:
+        return str(labels.B12_STATUS_LABELS[status])
+    if lab.test == "mma":
+        return "Compare with the laboratory's own reference range (cut-off not confirmed)"
+    return "Not interpreted on its own: see the screening reasons"
+
+
+@dataclass(frozen=True)
+class LabLine:
+    lab: LabResult
+    interpretation: str
+    b12_status: str
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    review: Review
+    outcome_labels: list[str]
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One of the patient's submissions, for the side-by-side table."""
+
+    submission: Submission
+    is_current: bool
+    key_symptoms: list[tuple[str, int | None]]  # (label, severity), present ones only
+
+
+def _outcome_labels(review: Review) -> list[str]:
+    return [
+        str(Review.Outcome(code).label) if code in Review.Outcome.values else code
+        for code in review.outcomes
+    ]
+
+
+def _history_line(row: HistoryRow) -> HistoryLine:
+    return HistoryLine(
+        submission=row.submission,
+        is_current=row.is_current,
+        key_symptoms=[
+            (str(labels.SYMPTOM_LABELS[code]), severity) for code, severity in row.present
+        ],
+    )
+
+
+def severity_chart(history: list[HistoryRow]) -> charts.SeverityChart:
+    """The chart of symptom severity over the patient's submissions."""
+    return charts.severity_chart(
+        points=[
+            charts.ChartPoint(when=row.submission.submitted_at, severities=row.severities)
+            for row in history
+        ],
+        symptom_labels=labels.SYMPTOM_LABELS,
+    )
+
+
+def record_page(record: SubmissionRecord) -> dict[str, object]:
+    """The record page's context: the submission's record, in words."""
+    return {
+        "submission": record.submission,
+        "answers": submission_answer_rows(submission=record.submission),
+        "current_result": record.results[0] if record.results else None,
+        "earlier_results": record.results[1:],
+        "history": [_history_line(row) for row in record.history],
+        "labs": [
+            LabLine(
+                lab=row.lab,
+                interpretation=lab_interpretation_text(lab=row.lab),
+                b12_status=row.b12_status,
+            )
+            for row in record.labs
+        ],
+        "status_changes": record.status_changes,
+        "reviews": [
+            ReviewLine(review=review, outcome_labels=_outcome_labels(review))
+            for review in record.reviews
+        ],
+        "chart": severity_chart(record.history),
+    }

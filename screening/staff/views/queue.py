@@ -1,0 +1,168 @@
+"""The review queue and its CSV export."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_GET
+
+from screening import labels
+from screening.accounts.access import CLINICAL_PERMISSION, StaffRequest, client_ip
+from screening.accounts.permissions import staff_view
+from screening.domain.audit import audit_record
+from screening.domain.queries.queue import (
+    queue_level_counts,
+    queue_rows,
+    queue_submissions,
+    staff_reviewers,
+)
+from screening.engine import contract
+from screening.models import AuditEvent, Submission
+from screening.staff import display, exports
+from screening.staff.forms import QueueFilterForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+QUEUE_PAGE_SIZE = 25
+# The queue pages through at most this many rows (40 pages): nobody reads further, the
+# filters and the search find older ones, and counting or skipping every match of a broad
+# filter over 100,000 submissions is what made such pages slow (docs/performance.md).
+QUEUE_MAX_ROWS = 1000
+
+
+class QueuePaginator(Paginator):
+    """Pages over the first `max_rows` rows of a queryset only.
+
+    The count stops at one more than `max_rows` (and is unordered, so the database may
+    count the matches in whatever order is cheapest); `more` tells whether there were
+    more. A page picks its rows' ids first (`OFFSET` over the ordered ids alone, off an
+    index), then fetches those rows with their joins and subqueries: the rows skipped are
+    never joined nor given their current result.
+    """
+
+    object_list: QuerySet[Submission]
+
+    def __init__(self, object_list: QuerySet[Submission], per_page: int, *, max_rows: int) -> None:
+        super().__init__(object_list, per_page)
+        self.max_rows = max_rows
+
+    @cached_property
+    def _count_to_one_more(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.max_rows + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._count_to_one_more, self.max_rows)
+
+    @property
+    def more(self) -> bool:
+        return self._count_to_one_more > self.max_rows
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        page_ids = self.object_list.values("pk")[bottom:top]
+        return Page(self.object_list.filter(pk__in=page_ids), number, self)
+
+
+def _queue_filter_form(request: StaffRequest) -> tuple[QueueFilterForm, bool]:
+    clinical = request.user.has_perm(CLINICAL_PERMISSION)
+    form = QueueFilterForm(request.GET or None, clinical=clinical, reviewers=staff_reviewers())
+    return form, clinical
+
+
+def _level_count_rows() -> list[tuple[str, StrOrPromise, int]]:
+    counts = queue_level_counts()
+    return [(level, labels.LEVEL_LABELS[level], counts[level]) for level in contract.LEVELS]
+
+
+@staff_view("screening.view_queue")
+@require_GET
+def queue(request: StaffRequest) -> HttpResponse:
+    """The review queue. Receptionists see names, contact details and status only."""
+    form, clinical = _queue_filter_form(request)
+    submissions = queue_submissions(
+        user=request.user, clinical=clinical, **(form.filters() if form.is_bound else {})
+    )
+    paginator = QueuePaginator(submissions, QUEUE_PAGE_SIZE, max_rows=QUEUE_MAX_ROWS)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = display.queue_lines(
+        queue_rows(
+            submissions=page.object_list,
+            now=timezone.now(),
+            highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
+            clinical=clinical,
+        )
+    )
+    audit_record(
+        by=request.user,
+        address=client_ip(request),
+        action=AuditEvent.Action.VIEW,
+        what="queue.list",
+        detail={
+            "filters": form.applied() if form.is_bound else {},
+            "page": page.number,
+            "rows": len(rows),
+        },
+    )
+    context = {
+        "title": "Review queue",
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "clinical": clinical,
+        "level_count_rows": _level_count_rows() if clinical else None,
+        "highlight_minutes": settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
+        "may_export": request.user.has_perm("screening.export_queue"),
+    }
+    return render(request, "staff/queue.html", context)
+
+
+# --- CSV export -----------------------------------------------------------------------
+
+
+@staff_view("screening.export_queue")
+@require_GET
+def queue_export(request: StaffRequest) -> HttpResponseBase:
+    """The queue with the current filters as CSV, streamed; audited with the row count."""
+    form, clinical = _queue_filter_form(request)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "The export was not made: fix the filters first.")
+        return redirect(f"{reverse('staff:queue')}?{request.GET.urlencode()}")
+    submissions = queue_submissions(
+        user=request.user, clinical=clinical, **(form.filters() if form.is_bound else {})
+    )
+    now = timezone.now()
+    audit_record(
+        by=request.user,
+        address=client_ip(request),
+        action=AuditEvent.Action.EXPORT,
+        what="queue.export",
+        detail={
+            "rows": submissions.count(),
+            "filters": form.applied() if form.is_bound else {},
+        },
+    )
+    rows = exports.queue_csv_rows(
+        submissions,
+        clinical=clinical,
+        now=now,
+        highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
+    )
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv")
+    filename = f"queue-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
