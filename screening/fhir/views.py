@@ -342,6 +342,13 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
         response = QuestionnaireResponse.model_validate_json(request.body)
     except ValidationError as error:
         return outcome_response(400, [_structure_issue(e) for e in error.errors()])
+    except (TypeError, KeyError) as error:
+        # fhir.resources raises these, not a ValidationError, for a contained resource whose
+        # resourceType is missing, null or unknown (found by tests/security/test_fuzz.py).
+        return outcome_response(
+            400,
+            [("structure", f"A resource in the body is not valid: {type(error).__name__}", None)],
+        )
 
     problems = posted_response.response_envelope_problems(response)
     answers, mapping_problems = responses.answers_from_response(response)

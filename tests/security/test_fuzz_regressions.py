@@ -58,3 +58,18 @@ def test_a_posted_lab_value_too_large_for_a_float_is_400(db, frozen_day, value):
     response = Client().post(FHIR_POST_URL, body, content_type=FHIR_JSON, **bearer(api_token()))
     assert response.status_code == 400
     assert "must be a finite number" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "contained",
+    [{"resourceType": None}, {}, {"resourceType": "NoSuchResource"}],
+    ids=["null", "missing", "unknown"],
+)
+def test_a_contained_resource_without_a_valid_resource_type_is_400(db, frozen_day, contained):
+    from tests.security.support import FHIR_JSON, FHIR_POST_URL, fhir_payload
+
+    payload = {**fhir_payload(), "contained": [contained]}
+    body = json.dumps(payload)
+    response = Client().post(FHIR_POST_URL, body, content_type=FHIR_JSON, **bearer(api_token()))
+    assert response.status_code == 400
+    assert json.loads(response.content)["resourceType"] == "OperationOutcome"
