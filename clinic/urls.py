@@ -5,14 +5,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from screening.web import health
-
 # The admin is a ClinicAdminSite (clinic/apps.py): second factor, and sign-in through
 # /staff/account/login/.
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("health/", health.health, name="health"),
+    path("", include("screening.web.urls")),  # /health/
     path("staff/account/", include("screening.accounts.urls")),
     path("staff/", include("screening.staff.urls")),
     path("fhir/", include("screening.fhir.urls")),
