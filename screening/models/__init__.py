@@ -1,0 +1,57 @@
+"""The app's models, one module per subject.
+
+- `patients`: the patient, and the tombstone left when a record is erased
+- `submissions`: the intake (submission), its reference and the answer rows
+- `results`: lab results and screening results
+- `review`: status changes and clinicians' reviews
+- `audit`: the append-only audit trail
+- `reminders`: the reminder outbox and email opt-outs
+- `drafts`: intakes saved to finish later
+- `system`: FHIR API clients and the periodic jobs' heartbeat
+
+Django finds the models of a models package only through this module, so every model is
+imported here (with the names the rest of the app uses): import them from `screening.models`.
+"""
+
+from screening.models.audit import AuditEvent
+from screening.models.drafts import IntakeDraft
+from screening.models.patients import Patient, PatientTombstone
+from screening.models.reminders import EmailOptOut, Reminder
+from screening.models.results import LabResult, ScreeningResult
+from screening.models.review import Review, StatusChange
+from screening.models.submissions import (
+    OPEN_STATUSES,
+    REFERENCE_ALPHABET,
+    REFERENCE_PREFIX,
+    ConditionAnswer,
+    MedicineAnswer,
+    RedFlagAnswer,
+    Submission,
+    SymptomAnswer,
+    new_reference,
+)
+from screening.models.system import ApiClient, Heartbeat
+
+__all__ = [
+    "OPEN_STATUSES",
+    "REFERENCE_ALPHABET",
+    "REFERENCE_PREFIX",
+    "ApiClient",
+    "AuditEvent",
+    "ConditionAnswer",
+    "EmailOptOut",
+    "Heartbeat",
+    "IntakeDraft",
+    "LabResult",
+    "MedicineAnswer",
+    "Patient",
+    "PatientTombstone",
+    "RedFlagAnswer",
+    "Reminder",
+    "Review",
+    "ScreeningResult",
+    "StatusChange",
+    "Submission",
+    "SymptomAnswer",
+    "new_reference",
+]

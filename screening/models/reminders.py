@@ -1,0 +1,89 @@
+"""The reminder outbox (one row per email that should go out) and the unsubscribed addresses."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from screening.models.patients import Patient
+from screening.models.submissions import Submission
+
+
+class Reminder(models.Model):
+    """One email that should go out: the outbox row, written in the same transaction as
+    the event that causes it.
+
+    `key` is unique per cause (e.g. "follow_up:<submission public id>"), so scheduling the
+    same reminder twice stores it once. The status moves pending -> queued (claimed by
+    the periodic dispatch) -> sending (one worker won the compare-and-set) -> sent; or to
+    cancelled (the reason no longer holds at send time) or failed (after retries, or
+    interrupted mid-send, shown on the dashboard with a retry button).
+    """
+
+    class Kind(models.TextChoices):
+        FOLLOW_UP = "follow_up", _("Follow-up check-in")
+        BLOOD_TEST = "blood_test", _("Blood test reminder")
+        UNFINISHED_INTAKE = "unfinished_intake", _("Unfinished intake")
+        ESCALATION = "escalation", _("Urgent escalation")
+        DIGEST = "digest", _("Daily queue digest")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField()
+    # Who it is for: a patient (with the submission or draft it is about) or a staff user.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    draft = models.ForeignKey(
+        "IntakeDraft", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    language = models.CharField(max_length=10, default="en")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    cancelled_reason = models.CharField(max_length=100, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The link in the email (follow-up form, resume) works once.
+    link_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "due_at"], name="reminder_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class EmailOptOut(models.Model):
+    """An address that clicked "unsubscribe": no reminder goes to it again."""
+
+    email = models.EmailField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"opt-out {self.created_at:%Y-%m-%d}"
