@@ -19,4 +19,3 @@ urlpatterns = [
     path("", include("screening.reminders.urls")),  # /unsubscribe/<token>/
     path("", include("screening.intake.urls")),
 ]
-

@@ -79,7 +79,7 @@ def test_production_requirements_have_what_make_run_needs():
 
 def test_development_requirements_are_hashed_and_add_the_tools():
     development = requirements("requirements-dev.txt")
-    assert TOOLS <= development.keys()
+    assert sorted(TOOLS - development.keys()) == []
 
 
 def test_both_files_agree_on_every_package_they_share():
