@@ -5,7 +5,7 @@
 
 What it does, on loopback, in a database of its own (clinic_bench_submit_<pid>, dropped afterwards):
 1. Starts gunicorn as the Procfile does (sync workers; --workers, default 4), production
-   settings, PostgreSQL, Redis, BENCH_APPS=bench.bareinsert.
+   settings plus the bench apps (bench/settings.py), PostgreSQL, Redis.
 2. Prepares N patients: each walks the whole intake over HTTP like a browser (GET each
    page, POST it, follow the redirect) and stops on "check your answers". Not timed.
 3. Times only the final POST (`/intake/check/` with the idempotency key) of the N

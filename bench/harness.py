@@ -137,7 +137,8 @@ def app_env(database: str, redis_url: str = SHARED_REDIS, **extra: str) -> dict[
     }
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+            # The project's settings plus the benchmark apps (bench/settings.py).
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": "bench-only-" + "x" * 50,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -145,7 +146,6 @@ def app_env(database: str, redis_url: str = SHARED_REDIS, **extra: str) -> dict[
             "SITE_URL": "https://127.0.0.1",
             "DATABASE_URL": database_url(database),
             "REDIS_URL": redis_url,
-            "BENCH_APPS": "bench.bareinsert",
             # The per-client limit on public POSTs (screening/web/ratelimit.py): every simulated
             # patient comes from 127.0.0.1, so the limit is set high rather than off: its
             # counting in Redis stays in the measured path, as in production.

@@ -3,15 +3,16 @@
 Production is the default: DEBUG off, secure cookies, and no secret or broker
 falls back to a guess. Development is explicit (`DJANGO_DEBUG=true`, which
 `make run` sets) and runs on embedded defaults: SQLite, a filesystem Celery
-broker and emails on the console. Tests (pytest) get an in-memory email
-backend and eager Celery unless a test asks for the real thing.
+broker and emails on the console. Tests are explicit too: pytest sets
+`DJANGO_TESTING=true` (pyproject.toml, [tool.pytest.ini_options] env), which gives
+the development defaults without DEBUG, a fast password hasher and eager Celery
+unless a test asks for the real thing.
 
 Every variable is listed in docs/configuration.md.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Final
 
@@ -24,9 +25,10 @@ VAR_DIR = BASE_DIR / "var"  # SQLite database, broker folder, mail folder: never
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-RUNNING_TESTS = "pytest" in sys.modules
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-DEVELOPMENT = DEBUG or RUNNING_TESTS
+# Set by pytest only (pyproject.toml); never in production (docs/configuration.md).
+TESTING = env.bool("DJANGO_TESTING", default=False)
+DEVELOPMENT = DEBUG or TESTING
 
 if DEVELOPMENT:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="development-only-not-secret")
@@ -57,11 +59,6 @@ INSTALLED_APPS = [
     "csp",  # django-csp: its system checks; the header comes from CSPMiddleware
     "screening",
 ]
-# Benchmarks only (bench/README.md): apps such as bench.bareinsert, with their URLs under
-# /bench/<label>/. Empty, and so nothing changes, unless a benchmark sets BENCH_APPS.
-BENCH_APPS = env.list("BENCH_APPS", default=[])
-INSTALLED_APPS += BENCH_APPS
-
 MIDDLEWARE = [
     "screening.web.logging.RequestLogMiddleware",  # first: the request id, one log line a request
     "django.middleware.security.SecurityMiddleware",
@@ -111,7 +108,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A persistent connection is checked (SELECT 1) before a request or task reuses it, so
 # after a database restart or failover no process answers its next request with a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not RUNNING_TESTS:
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not TESTING:
     # `make run`'s web, worker and beat share one SQLite file. A transaction that reads
     # and then writes (update_or_create) while another process writes fails at once with
     # "database is locked" in SQLite's default mode: take the write lock at BEGIN, wait
@@ -127,7 +124,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if RUNNING_TESTS:  # hashing cost is not what the tests measure
+if TESTING:  # hashing cost is not what the tests measure
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -274,7 +271,7 @@ else:
     raise ImproperlyConfigured("REDIS_URL must be set in production (the Celery broker).")
 # Integration tests give each run its own queue on the shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=RUNNING_TESTS)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

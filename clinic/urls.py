@@ -1,7 +1,6 @@
 """Top-level URLs: the patient intake at the root, the clinician dashboard under /staff/,
 staff sign-in under /staff/account/, Django's admin for clinic admins."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,7 +17,3 @@ urlpatterns = [
     path("", include("screening.reminders.urls")),  # /unsubscribe/<token>/
     path("", include("screening.intake.urls")),
 ]
-
-# Benchmarks only: each app in BENCH_APPS (e.g. bench.bareinsert) under /bench/<label>/.
-for _app in settings.BENCH_APPS:
-    urlpatterns.insert(0, path(f"bench/{_app.rsplit('.', 1)[-1]}/", include(f"{_app}.urls")))

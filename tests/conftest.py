@@ -136,6 +136,35 @@ def postgres_or_stop(engine: str, *, required: bool) -> None:
     pytest.skip(reason)
 
 
+def restores_the_migrated_data(item) -> bool:
+    """False for a transactional test (real transactions, the database flushed after it)
+    that does not ask for serialized rollback.
+
+    Such a test leaves the data migrations' rows (role groups, periodic tasks) gone and
+    the content types made again under new ids by the flush; a serialized-rollback test
+    after it then fails to load the saved rows ("UNIQUE constraint failed:
+    django_content_type"), and any test after it misses the groups. With
+    `serialized_rollback=True` every transactional test starts from the migrated data,
+    whatever ran before it (random order, pytest-randomly).
+    """
+    marker = item.get_closest_marker("django_db")
+    kwargs = marker.kwargs if marker is not None else {}
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(fixtures)
+    restores = kwargs.get("serialized_rollback") or "django_db_serialized_rollback" in fixtures
+    return bool(restores or not transactional)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the migrated data (see restores_the_migrated_data)."""
+    missing = [item.nodeid for item in items if not restores_the_migrated_data(item)]
+    if missing:
+        raise pytest.UsageError(
+            "transactional tests without serialized_rollback=True (tests/conftest.py, "
+            "restores_the_migrated_data):\n  " + "\n  ".join(missing)
+        )
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") is not None:
         from django.conf import settings
@@ -236,8 +265,9 @@ def _staff_user(username: str, group: str | None, *, is_staff: bool = False):
     user.is_staff = is_staff
     user.save()
     if group:
-        # A transactional test (live server, integration) flushes every table, and with
-        # it the groups the data migrations made; roles_sync (idempotent) brings them back.
+        # A test that flushes the tables itself loses the groups the data migrations
+        # made (transactional tests get them back: restores_the_migrated_data);
+        # roles_sync (idempotent) brings them back.
         from django.contrib.auth.models import Permission
 
         from screening.accounts.roles import roles_sync

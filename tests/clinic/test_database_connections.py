@@ -13,7 +13,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import connection
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_connections_are_checked_before_reuse(settings):

@@ -137,3 +137,79 @@ def test_development_sqlite_waits_for_a_concurrent_writer(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "2 []"
+
+
+# Test mode is an explicit switch (DJANGO_TESTING, set by pytest from pyproject.toml), and
+# benchmark apps come only with bench/settings.py: production reads neither from what
+# happens to be imported or set.
+
+
+def _settings_values(code: str, env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "REDIS_URL", "SITE_URL", "BENCH_", "CELERY_"))
+    }
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_this_test_run_uses_the_explicit_test_switch(settings):
+    assert settings.TESTING is True
+    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True
+
+
+def test_production_settings_stay_production_with_pytest_imported():
+    """Importing pytest (as a tool or a plugin might) does not switch production to test
+    mode: without a secret the settings still refuse to start."""
+    result = _settings_values(
+        "import pytest, django; django.setup()", {"DJANGO_SETTINGS_MODULE": "clinic.settings"}
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_the_test_switch_gives_development_defaults_without_debug():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DEBUG, settings.TESTING, settings.SESSION_COOKIE_SECURE, "
+        "settings.CELERY_TASK_ALWAYS_EAGER, settings.PASSWORD_HASHERS[0].rsplit('.', 1)[-1])"
+    )
+    result = _settings_values(
+        code, {"DJANGO_SETTINGS_MODULE": "clinic.settings", "DJANGO_TESTING": "true"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "False", "True", "MD5PasswordHasher"]
+
+
+BENCH_URL_CHECK = (
+    "import django; django.setup(); from django.conf import settings; "
+    "from django.urls import Resolver404, resolve\n"
+    "try:\n    resolve('/bench/bareinsert/insert/'); mounted = True\n"
+    "except Resolver404:\n    mounted = False\n"
+    "print('bench.bareinsert' in settings.INSTALLED_APPS, mounted)"
+)
+
+
+def test_production_settings_mount_no_benchmark_app_whatever_the_environment():
+    result = _settings_values(
+        BENCH_URL_CHECK,
+        {
+            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+            "DJANGO_DEBUG": "true",
+            "BENCH_APPS": "bench.bareinsert",  # the variable older versions read
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_benchmark_settings_mount_the_bare_insert_app():
+    result = _settings_values(
+        BENCH_URL_CHECK, {"DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "true"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

@@ -552,6 +552,7 @@ class WorkerPool:
                 "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # signed links must validate here
                 "SITE_URL": "http://127.0.0.1:8000",
                 "DJANGO_DEBUG": "false",  # production-like
+                "DJANGO_TESTING": "false",  # pytest's switch (pyproject.toml) stays here
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "PATIENT_EMAIL_HOURS": settings.PATIENT_EMAIL_HOURS,
                 "CLINIC_TIME_ZONE": settings.TIME_ZONE,

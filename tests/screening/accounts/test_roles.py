@@ -25,7 +25,7 @@ def test_receptionist_has_no_clinical_permission():
     assert list(group.permissions.values_list("codename", flat=True)) == ["view_queue"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_staff_personas_work_after_a_flush(django_user_model):
     """A transactional test flushes every table, the migrations' groups with it; the
     personas bring the groups back, so a later live-server test still has its roles."""

@@ -16,7 +16,10 @@ from screening.domain.intake import intake_store_urgent, intake_submit
 from screening.models import Patient, ScreeningResult, Submission
 
 # SQLite runs one writer at a time: its requests cannot overlap.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 # What the urgent page has stored: about you, pregnancy, symptoms and urgent answers.
