@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from screening.engine import contract
+from tests.clinical_safety import evidence
 
 # The intake day for every test that walks the form: ages and "not in the future"
 # checks depend on it. Midday in the clinic's time zone.
@@ -134,6 +135,11 @@ def postgres_or_stop(engine: str, *, required: bool) -> None:
     if required:
         pytest.fail(f"REQUIRE_SERVICES=1 but the test {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def pytest_configure(config):
+    """The hazard log's cited tests must pass in a whole run (tests/clinical_safety/evidence.py)."""
+    evidence.register(config)
 
 
 def pytest_runtest_setup(item):
