@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from screening.engine import contract
+from tests.clinical_safety import evidence
 
 # The intake day for every test that walks the form: ages and "not in the future"
 # checks depend on it. Midday in the clinic's time zone.
@@ -163,6 +164,11 @@ def pytest_collection_modifyitems(config, items):
             "transactional tests without serialized_rollback=True (tests/conftest.py, "
             "restores_the_migrated_data):\n  " + "\n  ".join(missing)
         )
+
+
+def pytest_configure(config):
+    """The hazard log's cited tests must pass in a whole run (tests/clinical_safety/evidence.py)."""
+    evidence.register(config)
 
 
 def pytest_runtest_setup(item):
