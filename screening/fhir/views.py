@@ -353,7 +353,9 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
     problems = posted_response.response_envelope_problems(response)
     answers, mapping_problems = responses.answers_from_response(response)
     problems += mapping_problems
-    problems += validate_answers(answers) or storage_problems(answers)
+    # The day of screening is today in the clinic's time zone, as the intake will screen
+    # them (`domain.results.screen_answers`): a lab dated later is refused (E4).
+    problems += validate_answers(answers, today=timezone.localdate()) or storage_problems(answers)
     details, patient_problems = posted_response.patient_details_from_response(response)
     problems += patient_problems
     problems += posted_response.age_problems(answers, details, day=_authored_day(response))

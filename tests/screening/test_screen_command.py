@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import os
@@ -217,3 +218,30 @@ def test_screen_command_as_a_real_process_reads_stdin_and_exits_2():
     assert invalid.returncode == 2
     assert invalid.stdout == ""
     assert invalid.stderr.splitlines() == ["bogus: unknown key", "age_years: must be an integer"]
+
+
+def test_screen_command_refuses_a_lab_dated_after_today_exit_2(tmp_path, frozen_day):
+    """clinical.md E4: the day of screening is today in the clinic's time zone; a 2062
+    result, which would hide the older low one, is refused naming the key."""
+    answers = {
+        "age_years": 40,
+        "labs": [
+            {"test": "total_b12", "value": 150, "unit": "ng/L", "date": "2025-01-01"},
+            {"test": "total_b12", "value": 400, "unit": "ng/L", "date": "2062-01-01"},
+        ],
+    }
+    assert _run_invalid(_write(tmp_path, answers)) == [
+        f"labs[1].date: must not be after the day of screening ({frozen_day.isoformat()})"
+    ]
+
+
+def test_screen_command_today_is_the_clinics_day_not_utcs(tmp_path, time_machine):
+    """At 00:30 on 16 June in London it is still 15 June in UTC: a lab dated 16 June is
+    accepted, as the clinic's day (CLINIC_TIME_ZONE) is what counts."""
+    time_machine.move_to(datetime.datetime(2025, 6, 15, 23, 30, tzinfo=datetime.UTC), tick=False)
+    answers = {
+        "age_years": 40,
+        "labs": [{"test": "total_b12", "value": 150, "unit": "ng/L", "date": "2025-06-16"}],
+    }
+    result, _ = _run(_write(tmp_path, answers))
+    assert result["lab_interpretation"] == {"b12_status": "deficiency_likely"}

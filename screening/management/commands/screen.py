@@ -10,7 +10,9 @@ database, so it is safe to run against production settings.
 
 Invalid JSON or invalid answers: exit status 2, and on standard error one line per
 problem naming the key path, e.g. `symptoms.fatigue.severity: must be 0-10`, or
-`[1].symptoms.fatigue.severity: must be 0-10` for the second item of a list.
+`[1].symptoms.fatigue.severity: must be 0-10` for the second item of a list. The day of
+screening is today in the clinic's time zone (CLINIC_TIME_ZONE): a lab dated after it is
+refused, e.g. `labs[1].date: must not be after the day of screening (2025-06-15)`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from screening.engine.rules import screen
 from screening.engine.validation import validate_answers
@@ -51,15 +54,17 @@ class Command(BaseCommand):
         except json.JSONDecodeError as error:
             self._fail([f"{path}: invalid JSON ({error})"])
 
+        # The day of screening, in the clinic's time zone: a lab dated later is refused (E4).
+        today = timezone.localdate()
         items = data if isinstance(data, list) else [data]
         problems = []
         for index, answers in enumerate(items):
             prefix = f"[{index}]" if isinstance(data, list) else ""
-            problems += validate_answers(answers, path=prefix)
+            problems += validate_answers(answers, today=today, path=prefix)
         if problems:
             self._fail(problems)
 
-        results = [screen(answers) for answers in items]
+        results = [screen(answers, today=today) for answers in items]
         output = results if isinstance(data, list) else results[0]
         self.stdout.write(json.dumps(output, indent=2, ensure_ascii=False))
 

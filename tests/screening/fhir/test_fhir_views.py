@@ -25,7 +25,7 @@ from screening.fhir.api_auth import api_client_create
 from screening.fhir.bundle import reason_note
 from screening.fhir.responses import questionnaire_response
 from screening.models import ApiClient, AuditEvent, Patient, Submission
-from tests.conftest import PATIENT_DETAILS, VALID_ANSWERS
+from tests.conftest import INTAKE_DAY, PATIENT_DETAILS, VALID_ANSWERS
 from tests.factories import PatientFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -399,7 +399,7 @@ def test_post_creates_a_submission_and_returns_its_risk_assessment(client, write
     submission = Submission.objects.get()
     assert submission_answers(submission=submission) == VALID_ANSWERS
     assert submission.is_complete is True
-    screened = rules.screen(VALID_ANSWERS, limits=rules_limits())
+    screened = rules.screen(VALID_ANSWERS, limits=rules_limits(), today=INTAKE_DAY)
     prediction = assessment.prediction[0]
     assert prediction.qualitativeRisk.coding[0].code == screened["level"]
     assert prediction.outcome.coding[0].code == "possible_b12_deficiency"
@@ -513,6 +513,26 @@ def test_post_of_invalid_fhir_is_400_and_stores_nothing(client, writer, body):
     issues = outcome(response)
     assert issues
     assert {code for code, _diagnostics, _expression in issues} == {"structure"}
+    assert Submission.objects.count() == 0
+
+
+def test_post_of_a_lab_dated_after_today_is_400_naming_the_key(client, writer, frozen_day):
+    """clinical.md E4: a 2062 result would be the most recent and hide the older low one;
+    the day of screening is today in the clinic's time zone."""
+    answers = copy.deepcopy(VALID_ANSWERS)
+    answers["labs"] = [
+        {"test": "total_b12", "value": 150, "unit": "ng/L", "date": "2025-01-01"},
+        {"test": "total_b12", "value": 400, "unit": "ng/L", "date": "2062-01-01"},
+    ]
+    response = _post(client, writer, _payload(answers))
+    assert response.status_code == 400
+    assert outcome(response) == [
+        (
+            "invalid",
+            "labs[1].date: must not be after the day of screening (2025-06-15)",
+            ["labs[1].date"],
+        )
+    ]
     assert Submission.objects.count() == 0
 
 
