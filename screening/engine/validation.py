@@ -10,7 +10,8 @@ it is about, so the form, the API and `manage.py screen` can all show the same l
 An absent key means "not asked / not answered" and is fine unless the key is
 required; an unknown key is always a problem, at every level.
 
-A lab dated after the day of screening (`today`, given by the caller in the clinic's time
+A lab value must be less than `contract.LAB_VALUE_MAX` (docs/answers-extensions.md), and a
+lab dated after the day of screening (`today`, given by the caller in the clinic's time
 zone: this module has no clock) is refused (clinical.md E4: a typing error that would
 otherwise hide every earlier result).
 """
@@ -255,6 +256,9 @@ def _check_lab(lab: object, path: str, today: datetime.date, problems: list[str]
             problems.append(f"{_join(path, 'value')}: must be a finite number")
         elif number < 0:
             problems.append(f"{_join(path, 'value')}: must be 0 or more")
+        elif number >= contract.LAB_VALUE_MAX:
+            # 1.5e308 pmol/L would overflow as ng/L: the rules never see such a value.
+            problems.append(f"{_join(path, 'value')}: must be less than {contract.LAB_VALUE_MAX:,}")
     if "date" in lab:
         date = _calendar_date(lab["date"])
         if date is None:

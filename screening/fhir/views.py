@@ -48,9 +48,6 @@ from screening.fhir.api_auth import ApiRequest, api_client_required
 from screening.fhir.outcomes import FHIR_JSON, Issue, outcome_response, problem_issue
 from screening.models import AuditEvent, LabResult, Patient, ScreeningResult, Submission
 
-# LabResult.value is a DecimalField(max_digits=12, decimal_places=3).
-LAB_VALUE_LIMIT = 10**9
-
 # EHR pulls: reviewed or closed submissions, a page at a time.
 PULLED_STATUSES = (Submission.Status.REVIEWED, Submission.Status.CLOSED)
 PAGE_SIZE_DEFAULT = 20
@@ -288,17 +285,6 @@ def idempotency_key(*, client_pk: int, identifier: Identifier | None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def storage_problems(answers: dict) -> list[str]:
-    """What the contract allows but the database cannot hold: a lab value of a billion."""
-    problems = []
-    for index, lab in enumerate(answers.get("labs") or []):
-        value = lab.get("value") if isinstance(lab, dict) else None
-        # validate_answers ran first: a value here is a finite number, not a bool.
-        if isinstance(value, (int, float)) and abs(value) >= LAB_VALUE_LIMIT:
-            problems.append(f"labs[{index}].value: must be less than {LAB_VALUE_LIMIT:,}")
-    return problems
-
-
 def _authored_day(response: QuestionnaireResponse) -> datetime.date:
     authored = response.authored
     if isinstance(authored, datetime.datetime):
@@ -354,8 +340,10 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
     answers, mapping_problems = responses.answers_from_response(response)
     problems += mapping_problems
     # The day of screening is today in the clinic's time zone, as the intake will screen
-    # them (`domain.results.screen_answers`): a lab dated later is refused (E4).
-    problems += validate_answers(answers, today=timezone.localdate()) or storage_problems(answers)
+    # them (`domain.results.screen_answers`): a lab dated later is refused (E4). A lab value
+    # must be below contract.LAB_VALUE_MAX, which LabResult.value (12 digits, 3 decimal
+    # places) holds.
+    problems += validate_answers(answers, today=timezone.localdate())
     details, patient_problems = posted_response.patient_details_from_response(response)
     problems += patient_problems
     problems += posted_response.age_problems(answers, details, day=_authored_day(response))

@@ -245,3 +245,12 @@ def test_screen_command_today_is_the_clinics_day_not_utcs(tmp_path, time_machine
     }
     result, _ = _run(_write(tmp_path, answers))
     assert result["lab_interpretation"] == {"b12_status": "deficiency_likely"}
+
+
+def test_screen_command_refuses_a_huge_pmol_value_exit_2(tmp_path):
+    """Was an OverflowError traceback at the ng/L conversion."""
+    answers = {
+        "age_years": 40,
+        "labs": [{"test": "total_b12", "value": 1.5e308, "unit": "pmol/L", "date": "2025-01-01"}],
+    }
+    assert _run_invalid(_write(tmp_path, answers)) == ["labs[0].value: must be less than 1,000,000"]

@@ -607,6 +607,15 @@ def test_e4_the_day_of_screening_is_the_callers():
         rules.screen(answers, today=datetime.date(2026, 9, 30))
 
 
+def test_a_huge_pmol_value_is_refused_before_any_conversion():
+    """1.5e308 pmol/L was an OverflowError at the ng/L conversion; validation now refuses it
+    (contract.LAB_VALUE_MAX), so the rules never see it."""
+    labs = [_lab("total_b12", 1.5e308, "pmol/L")]
+    with pytest.raises(InvalidAnswers) as refused:
+        screen({"age_years": 40, "symptoms": {"fatigue": _present()}, "labs": labs})
+    assert refused.value.problems == ["labs[0].value: must be less than 1,000,000"]
+
+
 def test_e4_reason_says_which_result_counted():
     labs = [
         _lab("total_b12", 150, "ng/L", "2025-01-01"),

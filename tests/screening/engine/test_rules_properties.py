@@ -50,7 +50,13 @@ def _lab(draw) -> dict:
         "value": draw(
             st.one_of(
                 st.integers(0, 2000),
-                st.floats(0, 1e6, allow_nan=False, allow_infinity=False),
+                st.floats(
+                    0,
+                    contract.LAB_VALUE_MAX,
+                    exclude_max=True,
+                    allow_nan=False,
+                    allow_infinity=False,
+                ),
             )
         ),
         "date": draw(st.dates(datetime.date(1990, 1, 1), TODAY)).isoformat(),

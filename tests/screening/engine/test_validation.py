@@ -264,6 +264,23 @@ def test_validate_answers_lab_problems(labs, problems):
     assert validate_answers({"age_years": 40, "labs": labs}) == problems
 
 
+@pytest.mark.parametrize(
+    ("value", "problems"),
+    [
+        (999_999.999, []),
+        (contract.LAB_VALUE_MAX, ["labs[0].value: must be less than 1,000,000"]),
+        (1.5e308, ["labs[0].value: must be less than 1,000,000"]),
+        (10**300, ["labs[0].value: must be less than 1,000,000"]),
+    ],
+    ids=["just-below", "at-the-bound", "1.5e308", "10**300"],
+)
+def test_validate_answers_lab_value_is_below_the_contract_wide_bound(value, problems):
+    """docs/answers-extensions.md: one bound for every path, so no unit conversion of a
+    valid value overflows (1.5e308 pmol/L is infinity as ng/L)."""
+    labs = [_lab(value=value, unit="pmol/L")]
+    assert validate_answers({"age_years": 40, "labs": labs}) == problems
+
+
 @pytest.mark.parametrize("test", [[], {}, ["total_b12"]])
 def test_validate_answers_lab_test_of_the_wrong_type_is_a_problem(test):
     """A list or object as the test, beside a unit: a problem line, not a TypeError

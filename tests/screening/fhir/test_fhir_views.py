@@ -536,6 +536,22 @@ def test_post_of_a_lab_dated_after_today_is_400_naming_the_key(client, writer, f
     assert Submission.objects.count() == 0
 
 
+@pytest.mark.parametrize("value", [1.5e308, 1_000_000], ids=["overflows-as-ng", "at-the-bound"])
+def test_post_of_a_lab_value_at_or_above_the_contract_bound_is_400(client, writer, value):
+    """contract.LAB_VALUE_MAX, the bound on every path (1.5e308 pmol/L would overflow at the
+    ng/L conversion)."""
+    answers = copy.deepcopy(VALID_ANSWERS)
+    answers["labs"] = [
+        {"test": "total_b12", "value": value, "unit": "pmol/L", "date": "2025-01-01"}
+    ]
+    response = _post(client, writer, _payload(answers))
+    assert response.status_code == 400
+    assert outcome(response) == [
+        ("invalid", "labs[0].value: must be less than 1,000,000", ["labs[0].value"])
+    ]
+    assert Submission.objects.count() == 0
+
+
 def test_post_of_invalid_answers_lists_each_problem_with_its_key_path(client, writer):
     answers = copy.deepcopy(VALID_ANSWERS)
     answers["symptoms"]["fatigue"]["severity"] = 5

@@ -216,6 +216,8 @@ def test_lab_entry_is_audited(clinician_client, clinician, untested):
         ({"value": "-1"}, "value", "greater than or equal to 0"),
         ({"value": "abc"}, "value", "Enter a number."),
         ({"value": "1.2345"}, "value", "no more than 3 decimal places"),
+        ({"value": "1000000"}, "value", "The result must be less than 1,000,000"),
+        ({"value": "1.5e308"}, "value", "no more than 12 digits in total"),
         ({"test": "vitamin_d"}, "test", "Select a valid choice."),
     ],
 )
@@ -301,6 +303,20 @@ def test_lab_service_refuses_a_date_after_the_day_of_screening(clinician, untest
             value=Decimal("400"),
             unit="ng/L",
             date=TODAY + datetime.timedelta(days=1),
+            by=clinician,
+        )
+    assert LabResult.objects.count() == 0
+
+
+def test_lab_service_refuses_a_value_at_the_contract_bound(clinician, untested):
+    """The bound on every path (contract.LAB_VALUE_MAX), checked by the domain too."""
+    with pytest.raises(ValueError, match="less than 1,000,000"):
+        lab_result_add(
+            submission=untested,
+            test="total_b12",
+            value=Decimal(1_000_000),
+            unit="pmol/L",
+            date=TODAY,
             by=clinician,
         )
     assert LabResult.objects.count() == 0
