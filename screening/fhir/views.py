@@ -24,6 +24,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -325,7 +326,21 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
             415, [("not-supported", "Send the resource as application/fhir+json", None)]
         )
     try:
-        response = QuestionnaireResponse.model_validate_json(request.body)
+        body = request.body
+    except RequestDataTooBig:
+        return outcome_response(
+            413,
+            [
+                (
+                    "too-costly",
+                    f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes",
+                    None,
+                )
+            ],
+        )
+    try:
+        # pydantic parses the JSON without recursion: nesting too deep is a ValidationError.
+        response = QuestionnaireResponse.model_validate_json(body)
     except ValidationError as error:
         return outcome_response(400, [_structure_issue(e) for e in error.errors()])
     except (TypeError, KeyError) as error:

@@ -254,3 +254,71 @@ def test_screen_command_refuses_a_huge_pmol_value_exit_2(tmp_path):
         "labs": [{"test": "total_b12", "value": 1.5e308, "unit": "pmol/L", "date": "2025-01-01"}],
     }
     assert _run_invalid(_write(tmp_path, answers)) == ["labs[0].value: must be less than 1,000,000"]
+
+
+def test_screen_command_refuses_json_nested_2000_levels_deep_exit_2(tmp_path):
+    """Was a RecursionError traceback in json.loads."""
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 2000 + "]" * 2000, encoding="utf-8")
+    assert _run_invalid(str(path)) == [f"{path}: invalid JSON (nested too deeply)"]
+
+
+def test_screen_command_refuses_a_10_mb_input_exit_2(tmp_path, settings):
+    """The web's body bound (DATA_UPLOAD_MAX_MEMORY_SIZE) holds for the command too."""
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"age_years": 40, "pad": "a" * 10_000_000}), encoding="utf-8")
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert _run_invalid(str(path)) == [f"{path}: too large (more than {limit:,} characters)"]
+
+
+def test_screen_command_refuses_a_10_mb_standard_input_exit_2(monkeypatch, settings):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("[" + "1," * 5_000_000 + "1]"))
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert _run_invalid("-") == [f"-: too large (more than {limit:,} characters)"]
+
+
+def test_screen_command_refuses_a_file_that_is_not_utf8_exit_2(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"age_years": 40, "x": "é"}'.encode("latin-1"))
+    assert _run_invalid(str(path)) == [f"{path}: cannot read (not UTF-8 text)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 2000 + "]" * 2000, "invalid JSON (nested too deeply)"),
+        (
+            json.dumps(
+                {
+                    "age_years": 40,
+                    "labs": [
+                        {
+                            "test": "total_b12",
+                            "value": 1.5e308,
+                            "unit": "pmol/L",
+                            "date": "2025-01-01",
+                        }
+                    ],
+                }
+            ),
+            "labs[0].value: must be less than 1,000,000",
+        ),
+    ],
+    ids=["nested-2000-deep", "1.5e308-pmol"],
+)
+def test_screen_command_as_a_real_process_shows_no_traceback(text, message):
+    """The cases that printed a traceback, run as an operator would: exit 2, one line."""
+    env = {**os.environ, "DJANGO_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "clinic.settings"}
+    ran = subprocess.run(
+        [sys.executable, "manage.py", "screen", "-"],
+        input=text,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 2
+    assert ran.stdout == ""
+    assert "Traceback" not in ran.stderr
+    assert ran.stderr.strip().endswith(message)

@@ -552,6 +552,29 @@ def test_post_of_a_lab_value_at_or_above_the_contract_bound_is_400(client, write
     assert Submission.objects.count() == 0
 
 
+@pytest.mark.parametrize("content_type", ["application/fhir+json", "application/json"])
+def test_post_of_json_nested_2000_levels_deep_is_400_operation_outcome(
+    client, writer, content_type
+):
+    body = '{"resourceType": "QuestionnaireResponse", "x": ' + "[" * 2000 + "]" * 2000 + "}"
+    response = _post(client, writer, body, content_type=content_type)
+    assert response.status_code == 400
+    ((code, diagnostics, _expression),) = outcome(response)
+    assert code == "structure"
+    assert "recursion limit exceeded" in diagnostics
+    assert Submission.objects.count() == 0
+
+
+def test_post_of_a_10_mb_body_is_413_operation_outcome(client, writer, settings):
+    """Was Django's HTML 400 page (RequestDataTooBig); an EHR gets an OperationOutcome."""
+    body = json.dumps({**_payload(), "text": {"status": "generated", "div": "a" * 10_000_000}})
+    response = _post(client, writer, body)
+    assert response.status_code == 413
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert outcome(response) == [("too-costly", f"The body is larger than {limit:,} bytes", None)]
+    assert Submission.objects.count() == 0
+
+
 def test_post_of_invalid_answers_lists_each_problem_with_its_key_path(client, writer):
     answers = copy.deepcopy(VALID_ANSWERS)
     answers["symptoms"]["fatigue"]["severity"] = 5
