@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from screening.domain.queries.answers import submission_answers
 from screening.engine import contract, rules
@@ -24,8 +25,9 @@ def rules_limits() -> LabLimits:
 
 
 def screen_answers(answers: dict[str, Any]) -> dict[str, Any]:
-    """The engine's result for these answers, with the clinic's lab limits."""
-    return rules.screen(answers, limits=rules_limits())
+    """The engine's result for these answers, with the clinic's lab limits, screened today
+    in the clinic's time zone (a lab dated later is refused: clinical.md E4)."""
+    return rules.screen(answers, limits=rules_limits(), today=timezone.localdate())
 
 
 def screening_result_add(*, submission: Submission, trigger: str) -> ScreeningResult:

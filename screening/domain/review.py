@@ -243,6 +243,10 @@ def lab_result_add(
     """
     if unit not in contract.LAB_UNITS.get(test, ()):
         raise ValueError(f"{unit!r} is not a unit for {test!r}")
+    if not 0 <= value < contract.LAB_VALUE_MAX:
+        raise ValueError(f"value: must be 0 or more and less than {contract.LAB_VALUE_MAX:,}")
+    if date > timezone.localdate():  # clinical.md E4: it would hide every earlier result
+        raise ValueError(f"date: {date.isoformat()} is after the day of screening")
     with transaction.atomic():
         _lock(submission)
         lab = LabResult.objects.create(

@@ -113,6 +113,11 @@ LAB_UNITS = {
     "folate": ("ug/L", "nmol/L"),
 }
 LAB_TESTS = tuple(LAB_UNITS)
+# A lab value must be less than this on every path (intake form, staff form, FHIR API,
+# `manage.py screen`): far above any real result in any accepted unit, and small enough
+# that every unit conversion stays a finite number. answers.md sets no bound; the project's
+# choice is in docs/answers-extensions.md.
+LAB_VALUE_MAX = 1_000_000
 B12_TESTS = ("total_b12", "active_b12")  # the two measures of B12 itself (E1, E2)
 
 ANSWER_KEYS = (

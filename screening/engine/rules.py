@@ -18,6 +18,7 @@ saying what to do, until the version and the hash are updated.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import asdict
@@ -58,9 +59,15 @@ RULES_VERSION = "2026.11.2"
 # ---------------------------------------------------------------------------
 
 
-def screen(answers: dict[str, Any], *, limits: LabLimits | None = None) -> dict[str, Any]:
-    """Screen one intake; raise InvalidAnswers if the answers break the contract."""
-    problems = validate_answers(answers)
+def screen(
+    answers: dict[str, Any], *, today: datetime.date, limits: LabLimits | None = None
+) -> dict[str, Any]:
+    """Screen one intake; raise InvalidAnswers if the answers break the contract.
+
+    `today` is the day of screening in the clinic's time zone, given by the caller (the
+    engine has no clock): a lab dated after it is refused (clinical.md E4).
+    """
+    problems = validate_answers(answers, today=today)
     if problems:
         raise InvalidAnswers(problems)
     version = rules_version(limits)

@@ -9,6 +9,11 @@ it is about, so the form, the API and `manage.py screen` can all show the same l
 
 An absent key means "not asked / not answered" and is fine unless the key is
 required; an unknown key is always a problem, at every level.
+
+A lab value must be less than `contract.LAB_VALUE_MAX` (docs/answers-extensions.md), and a
+lab dated after the day of screening (`today`, given by the caller in the clinic's time
+zone: this module has no clock) is refused (clinical.md E4: a typing error that would
+otherwise hide every earlier result).
 """
 
 from __future__ import annotations
@@ -62,11 +67,12 @@ class InvalidAnswers(ValueError):
         self.problems = problems
 
 
-def validate_answers(data: object, *, path: str = "") -> list[str]:
+def validate_answers(data: object, *, today: datetime.date, path: str = "") -> list[str]:
     """Return the contract problems in `data`, or an empty list when it is valid.
 
-    `path` prefixes every key path; callers checking one item of a bigger document
-    (the `screen` command's list input) pass e.g. "[1]".
+    `today` is the day of screening: a lab dated after it is a problem (E4). `path`
+    prefixes every key path; callers checking one item of a bigger document (the `screen`
+    command's list input) pass e.g. "[1]".
     """
     if not isinstance(data, dict):
         return [f"{path or 'answers'}: must be an object"]
@@ -102,7 +108,7 @@ def validate_answers(data: object, *, path: str = "") -> list[str]:
     if "conditions" in data:
         _check_code_list(data, "conditions", contract.CONDITIONS, path, problems)
     if "labs" in data:
-        _check_labs(data["labs"], _join(path, "labs"), problems)
+        _check_labs(data["labs"], _join(path, "labs"), today, problems)
     return problems
 
 
@@ -215,15 +221,15 @@ def _check_red_flags(value: object, path: str, problems: list[str]) -> None:
             _check_bool(value, name, path, problems)
 
 
-def _check_labs(value: object, path: str, problems: list[str]) -> None:
+def _check_labs(value: object, path: str, today: datetime.date, problems: list[str]) -> None:
     if not isinstance(value, list):
         problems.append(f"{path}: must be a list")
         return
     for index, lab in enumerate(value):
-        _check_lab(lab, f"{path}[{index}]", problems)
+        _check_lab(lab, f"{path}[{index}]", today, problems)
 
 
-def _check_lab(lab: object, path: str, problems: list[str]) -> None:
+def _check_lab(lab: object, path: str, today: datetime.date, problems: list[str]) -> None:
     if not isinstance(lab, dict):
         problems.append(f"{path}: must be an object")
         return
@@ -250,8 +256,18 @@ def _check_lab(lab: object, path: str, problems: list[str]) -> None:
             problems.append(f"{_join(path, 'value')}: must be a finite number")
         elif number < 0:
             problems.append(f"{_join(path, 'value')}: must be 0 or more")
-    if "date" in lab and not _is_calendar_date(lab["date"]):
-        problems.append(f"{_join(path, 'date')}: must be a date as YYYY-MM-DD")
+        elif number >= contract.LAB_VALUE_MAX:
+            # 1.5e308 pmol/L would overflow as ng/L: the rules never see such a value.
+            problems.append(f"{_join(path, 'value')}: must be less than {contract.LAB_VALUE_MAX:,}")
+    if "date" in lab:
+        date = _calendar_date(lab["date"])
+        if date is None:
+            problems.append(f"{_join(path, 'date')}: must be a date as YYYY-MM-DD")
+        elif date > today:
+            problems.append(
+                f"{_join(path, 'date')}: must not be after the day of screening "
+                f"({today.isoformat()})"
+            )
 
 
 def _is_finite(number: int | float) -> bool:
@@ -263,11 +279,11 @@ def _is_finite(number: int | float) -> bool:
         return False
 
 
-def _is_calendar_date(value: object) -> bool:
+def _calendar_date(value: object) -> datetime.date | None:
+    """The date a lab's `date` names, or None unless it is exactly YYYY-MM-DD."""
     if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
-        return False
+        return None
     try:
-        datetime.date.fromisoformat(value)
+        return datetime.date.fromisoformat(value)
     except ValueError:
-        return False
-    return True
+        return None

@@ -179,6 +179,14 @@ class LabResultForm(StaffForm):
         help_text="YYYY-MM-DD",
     )
 
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        if value >= contract.LAB_VALUE_MAX:  # the bound on every path (docs/answers-extensions.md)
+            raise forms.ValidationError(
+                f"The result must be less than {contract.LAB_VALUE_MAX:,}: check the number."
+            )
+        return value
+
     def clean_date(self):
         date = self.cleaned_data["date"]
         if date > timezone.localdate():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import os
@@ -217,3 +218,107 @@ def test_screen_command_as_a_real_process_reads_stdin_and_exits_2():
     assert invalid.returncode == 2
     assert invalid.stdout == ""
     assert invalid.stderr.splitlines() == ["bogus: unknown key", "age_years: must be an integer"]
+
+
+def test_screen_command_refuses_a_lab_dated_after_today_exit_2(tmp_path, frozen_day):
+    """clinical.md E4: the day of screening is today in the clinic's time zone; a 2062
+    result, which would hide the older low one, is refused naming the key."""
+    answers = {
+        "age_years": 40,
+        "labs": [
+            {"test": "total_b12", "value": 150, "unit": "ng/L", "date": "2025-01-01"},
+            {"test": "total_b12", "value": 400, "unit": "ng/L", "date": "2062-01-01"},
+        ],
+    }
+    assert _run_invalid(_write(tmp_path, answers)) == [
+        f"labs[1].date: must not be after the day of screening ({frozen_day.isoformat()})"
+    ]
+
+
+def test_screen_command_today_is_the_clinics_day_not_utcs(tmp_path, time_machine):
+    """At 00:30 on 16 June in London it is still 15 June in UTC: a lab dated 16 June is
+    accepted, as the clinic's day (CLINIC_TIME_ZONE) is what counts."""
+    time_machine.move_to(datetime.datetime(2025, 6, 15, 23, 30, tzinfo=datetime.UTC), tick=False)
+    answers = {
+        "age_years": 40,
+        "labs": [{"test": "total_b12", "value": 150, "unit": "ng/L", "date": "2025-06-16"}],
+    }
+    result, _ = _run(_write(tmp_path, answers))
+    assert result["lab_interpretation"] == {"b12_status": "deficiency_likely"}
+
+
+def test_screen_command_refuses_a_huge_pmol_value_exit_2(tmp_path):
+    """Was an OverflowError traceback at the ng/L conversion."""
+    answers = {
+        "age_years": 40,
+        "labs": [{"test": "total_b12", "value": 1.5e308, "unit": "pmol/L", "date": "2025-01-01"}],
+    }
+    assert _run_invalid(_write(tmp_path, answers)) == ["labs[0].value: must be less than 1,000,000"]
+
+
+def test_screen_command_refuses_json_nested_2000_levels_deep_exit_2(tmp_path):
+    """Was a RecursionError traceback in json.loads."""
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 2000 + "]" * 2000, encoding="utf-8")
+    assert _run_invalid(str(path)) == [f"{path}: invalid JSON (nested too deeply)"]
+
+
+def test_screen_command_refuses_a_10_mb_input_exit_2(tmp_path, settings):
+    """The web's body bound (DATA_UPLOAD_MAX_MEMORY_SIZE) holds for the command too."""
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"age_years": 40, "pad": "a" * 10_000_000}), encoding="utf-8")
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert _run_invalid(str(path)) == [f"{path}: too large (more than {limit:,} characters)"]
+
+
+def test_screen_command_refuses_a_10_mb_standard_input_exit_2(monkeypatch, settings):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("[" + "1," * 5_000_000 + "1]"))
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert _run_invalid("-") == [f"-: too large (more than {limit:,} characters)"]
+
+
+def test_screen_command_refuses_a_file_that_is_not_utf8_exit_2(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"age_years": 40, "x": "é"}'.encode("latin-1"))
+    assert _run_invalid(str(path)) == [f"{path}: cannot read (not UTF-8 text)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 2000 + "]" * 2000, "invalid JSON (nested too deeply)"),
+        (
+            json.dumps(
+                {
+                    "age_years": 40,
+                    "labs": [
+                        {
+                            "test": "total_b12",
+                            "value": 1.5e308,
+                            "unit": "pmol/L",
+                            "date": "2025-01-01",
+                        }
+                    ],
+                }
+            ),
+            "labs[0].value: must be less than 1,000,000",
+        ),
+    ],
+    ids=["nested-2000-deep", "1.5e308-pmol"],
+)
+def test_screen_command_as_a_real_process_shows_no_traceback(text, message):
+    """The cases that printed a traceback, run as an operator would: exit 2, one line."""
+    env = {**os.environ, "DJANGO_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "clinic.settings"}
+    ran = subprocess.run(
+        [sys.executable, "manage.py", "screen", "-"],
+        input=text,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 2
+    assert ran.stdout == ""
+    assert "Traceback" not in ran.stderr
+    assert ran.stderr.strip().endswith(message)

@@ -35,10 +35,10 @@ def test_bundle_paging_parameters_that_are_not_small_numbers_are_400(db, param, 
 
 def test_a_lab_value_too_large_for_a_float_is_a_problem_not_an_error():
     from screening.engine.validation import validate_answers
-    from tests.conftest import VALID_ANSWERS
+    from tests.conftest import INTAKE_DAY, VALID_ANSWERS
 
     answers = {**VALID_ANSWERS, "labs": [{**VALID_ANSWERS["labs"][0], "value": 10**400}]}
-    assert validate_answers(answers) == ["labs[0].value: must be a finite number"]
+    assert validate_answers(answers, today=INTAKE_DAY) == ["labs[0].value: must be a finite number"]
 
 
 @pytest.mark.parametrize("value", ["9" * 400, 10**400], ids=["string", "number"])
@@ -73,3 +73,30 @@ def test_a_contained_resource_without_a_valid_resource_type_is_400(db, frozen_da
     response = Client().post(FHIR_POST_URL, body, content_type=FHIR_JSON, **bearer(api_token()))
     assert response.status_code == 400
     assert json.loads(response.content)["resourceType"] == "OperationOutcome"
+
+
+def test_a_10_mb_intake_form_post_is_a_400_without_a_traceback(journey):
+    """A 10 MB form body is refused by Django's DATA_UPLOAD_MAX_MEMORY_SIZE before any view
+    runs: a plain 400 page, no traceback, nothing stored in the draft."""
+    from tests.conftest import STEP_URLS, VALID_PAGES
+
+    journey.answer_all(until="blood-tests")
+    data = {**VALID_PAGES["blood-tests"], "lab1_value": "1" * 10_000_000}
+    response = journey.client.post(STEP_URLS["blood-tests"], data)
+    assert response.status_code == 400
+    assert b"Traceback" not in response.content
+    steps = journey.client.session["intake"]["steps"]
+    assert steps and "blood-tests" not in steps
+
+
+def test_a_10_mb_staff_lab_form_post_is_a_400_without_a_traceback(clinician_client, frozen_day):
+    from screening.models import LabResult
+    from tests.factories import SubmissionFactory
+
+    submission = SubmissionFactory()
+    url = f"/staff/submissions/{submission.public_id}/labs/add/"
+    data = {"test": "total_b12", "value": "1" * 10_000_000, "unit": "ng/L", "date": "2025-06-10"}
+    response = clinician_client.post(url, data)
+    assert response.status_code == 400
+    assert b"Traceback" not in response.content
+    assert LabResult.objects.count() == 0

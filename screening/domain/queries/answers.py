@@ -71,10 +71,11 @@ def lab_b12_status(*, lab: LabResult) -> str:
     """E1/E2 status of one B12 result (a `contract.B12_STATUSES` code), "" for other tests.
 
     Asks the engine itself (one answers dict holding only this lab), so the thresholds
-    live in one place: `rules.screen`.
+    live in one place: `rules.screen`. The lab's own date is the day of screening: one
+    result's status does not depend on the clock, and a stored lab is never refused.
     """
     if lab.test not in contract.B12_TESTS:
         return ""
     answers = {"age_years": contract.AGE_MIN, "labs": [_lab_answer(lab)]}
-    status: str = rules.screen(answers)["lab_interpretation"]["b12_status"]
+    status: str = rules.screen(answers, today=lab.date)["lab_interpretation"]["b12_status"]
     return status

@@ -18,7 +18,7 @@ from screening.intake.forms.base import (
 )
 
 LAB_ROWS = 3  # a small fixed number of blood-test rows; no JavaScript to add more
-LAB_VALUE_MAX = Decimal("1000000")
+LAB_VALUE_MAX = Decimal(contract.LAB_VALUE_MAX)  # the bound on every path
 EARLIEST_YEAR = 1900
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 

@@ -21,6 +21,7 @@ from screening.models import (
     Submission,
     SymptomAnswer,
 )
+from tests.conftest import INTAKE_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +112,7 @@ def test_round_trip_lab_values_keep_decimals(patient_details):
 
 def test_intake_submit_stores_the_engine_result(answers, patient_details):
     submission = _submit(answers, patient_details)
-    expected = rules.screen(answers)
+    expected = rules.screen(answers, today=INTAKE_DAY)
     result = submission_current_result(submission=submission)
     assert result.trigger == "intake"
     assert (
@@ -243,7 +244,7 @@ def test_intake_submit_other_birth_date_is_another_patient(answers, patient_deta
 
 
 def test_intake_submit_is_one_transaction(answers, patient_details, monkeypatch):
-    def broken_screen(answers, *, limits=None):
+    def broken_screen(answers, *, today, limits=None):
         raise RuntimeError("engine failed")
 
     monkeypatch.setattr(rules, "screen", broken_screen)

@@ -18,6 +18,7 @@ from screening.domain.queries.records import submission_current_result
 from screening.domain.results import rules_limits
 from screening.engine import contract, rules
 from screening.models import Submission
+from tests.conftest import INTAKE_DAY
 from tests.screening.engine.test_rules_properties import ANSWERS
 
 
@@ -41,7 +42,7 @@ def _queue_level(submission) -> tuple:
 
 
 def _expected(answers: dict) -> dict:
-    result = rules.screen(answers, limits=rules_limits())
+    result = rules.screen(answers, limits=rules_limits(), today=INTAKE_DAY)
     return {
         "rules_version": result["rules_version"],
         "level": result["level"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime
+import functools
 import hashlib
 import inspect
 import re
@@ -13,18 +15,24 @@ import pytest
 
 from screening.engine import contract, labs, rule_tables, rules
 from screening.engine.labs import LabLimits
-from screening.engine.rules import RULES_VERSION, screen
+from screening.engine.rules import RULES_VERSION
 from screening.engine.validation import InvalidAnswers
+
+# The day of screening for every example here (after every lab date they use), so no
+# result depends on the clock; the future-dated lab tests pass their own.
+TODAY = datetime.date(2026, 12, 1)
+screen = functools.partial(rules.screen, today=TODAY)
 
 # A rule change without a RULES_VERSION bump must not slip through: this records
 # the version and a hash of the code of every engine module that holds rules (comments
 # and formatting do not count; ast.dump output is stable within Python 3.11, which the
 # project pins). Import lines and docstrings count too: moving a module (issue 10) and
 # splitting rules.py into rules, rule_tables and labs and typing them (issue 10) changed the
-# hash, not a rule.
+# hash, not a rule; so did screen()'s new `today` argument (issue 11, E4: the day of
+# screening is given by the caller), which changes no rule.
 RULES_MODULES = (rules, rule_tables, labs)
 RECORDED_RULES_VERSION = "2026.11.2"
-RECORDED_RULES_HASH = "c0f86ad219f7b046d99f370bde6f04391dc701f0f3b02a7ff4a44d437406fe36"
+RECORDED_RULES_HASH = "3a9774b4b70df9976caa4a99b74ed5eac23fc7f81f3b70dec63267e0d520dd73"
 
 
 def _rules_hash() -> str:
@@ -563,6 +571,49 @@ def test_e1_pmol_per_l_result_shows_the_ng_per_l_equivalent():
 def test_e4_most_recent_and_worst_status(labs, status):
     result = screen({"age_years": 40, "labs": labs})
     assert result["lab_interpretation"] == {"b12_status": status}
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["low-first", "low-second"])
+def test_e4_two_results_of_one_test_on_the_same_date_the_worse_counts(reverse):
+    labs = [
+        _lab("total_b12", 150, "ng/L", "2026-01-01"),
+        _lab("total_b12", 400, "ng/L", "2026-01-01"),
+    ]
+    result = screen({"age_years": 40, "labs": labs[::-1] if reverse else labs})
+    assert result["lab_interpretation"] == {"b12_status": "deficiency_likely"}
+
+
+def test_e4_a_lab_dated_after_the_day_of_screening_is_refused_not_counted():
+    """A 2062 result would be the most recent and hide the low one: screen() refuses the
+    answers, naming the key, instead of screening them."""
+    labs = [
+        _lab("total_b12", 150, "ng/L", "2026-01-01"),
+        _lab("total_b12", 400, "ng/L", "2062-01-01"),
+    ]
+    with pytest.raises(InvalidAnswers) as refused:
+        rules.screen({"age_years": 40, "labs": labs}, today=datetime.date(2026, 12, 1))
+    assert refused.value.problems == [
+        "labs[1].date: must not be after the day of screening (2026-12-01)"
+    ]
+
+
+def test_e4_the_day_of_screening_is_the_callers():
+    """The same answers are valid on the lab's day and refused the day before: the engine
+    reads no clock."""
+    answers = {"age_years": 40, "labs": [_lab("total_b12", 150, "ng/L", "2026-10-01")]}
+    result = rules.screen(answers, today=datetime.date(2026, 10, 1))
+    assert result["lab_interpretation"] == {"b12_status": "deficiency_likely"}
+    with pytest.raises(InvalidAnswers):
+        rules.screen(answers, today=datetime.date(2026, 9, 30))
+
+
+def test_a_huge_pmol_value_is_refused_before_any_conversion():
+    """1.5e308 pmol/L was an OverflowError at the ng/L conversion; validation now refuses it
+    (contract.LAB_VALUE_MAX), so the rules never see it."""
+    labs = [_lab("total_b12", 1.5e308, "pmol/L")]
+    with pytest.raises(InvalidAnswers) as refused:
+        screen({"age_years": 40, "symptoms": {"fatigue": _present()}, "labs": labs})
+    assert refused.value.problems == ["labs[0].value: must be less than 1,000,000"]
 
 
 def test_e4_reason_says_which_result_counted():

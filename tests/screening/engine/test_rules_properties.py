@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.engine import contract
-from screening.engine.rules import screen
-from screening.engine.validation import validate_answers
+from screening.engine import contract, rules, validation
+from tests.conftest import INTAKE_DAY
+
+# The day of screening: the last lab date drawn, and the conftest's intake day, so the
+# same answers also pass the intake (tests/screening/domain/test_intake_stored_screening.py)
+# under a clock frozen at that day or running later.
+TODAY = INTAKE_DAY
+screen = functools.partial(rules.screen, today=TODAY)
+validate_answers = functools.partial(validation.validate_answers, today=TODAY)
 
 LEVEL_RANK = {"urgent": 3, "review_soon": 2, "routine": 1, "no_flag": 0}
 DOTTED_CODE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
@@ -43,10 +50,16 @@ def _lab(draw) -> dict:
         "value": draw(
             st.one_of(
                 st.integers(0, 2000),
-                st.floats(0, 1e6, allow_nan=False, allow_infinity=False),
+                st.floats(
+                    0,
+                    contract.LAB_VALUE_MAX,
+                    exclude_max=True,
+                    allow_nan=False,
+                    allow_infinity=False,
+                ),
             )
         ),
-        "date": draw(st.dates(datetime.date(1990, 1, 1), datetime.date(2030, 12, 31))).isoformat(),
+        "date": draw(st.dates(datetime.date(1990, 1, 1), TODAY)).isoformat(),
     }
 
 

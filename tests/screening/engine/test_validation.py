@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
+
 import pytest
 
-from screening.engine import contract
-from screening.engine.validation import InvalidAnswers, validate_answers
+from screening.engine import contract, validation
+from screening.engine.validation import InvalidAnswers
+
+# The day of screening for the examples here (after every lab date they use); the
+# future-dated lab tests call validation.validate_answers with their own.
+TODAY = datetime.date(2026, 12, 1)
+validate_answers = functools.partial(validation.validate_answers, today=TODAY)
 
 
 def test_validate_answers_minimal_is_valid():
@@ -256,6 +264,23 @@ def test_validate_answers_lab_problems(labs, problems):
     assert validate_answers({"age_years": 40, "labs": labs}) == problems
 
 
+@pytest.mark.parametrize(
+    ("value", "problems"),
+    [
+        (999_999.999, []),
+        (contract.LAB_VALUE_MAX, ["labs[0].value: must be less than 1,000,000"]),
+        (1.5e308, ["labs[0].value: must be less than 1,000,000"]),
+        (10**300, ["labs[0].value: must be less than 1,000,000"]),
+    ],
+    ids=["just-below", "at-the-bound", "1.5e308", "10**300"],
+)
+def test_validate_answers_lab_value_is_below_the_contract_wide_bound(value, problems):
+    """docs/answers-extensions.md: one bound for every path, so no unit conversion of a
+    valid value overflows (1.5e308 pmol/L is infinity as ng/L)."""
+    labs = [_lab(value=value, unit="pmol/L")]
+    assert validate_answers({"age_years": 40, "labs": labs}) == problems
+
+
 @pytest.mark.parametrize("test", [[], {}, ["total_b12"]])
 def test_validate_answers_lab_test_of_the_wrong_type_is_a_problem(test):
     """A list or object as the test, beside a unit: a problem line, not a TypeError
@@ -300,3 +325,32 @@ def test_invalid_answers_carries_problems():
     assert isinstance(error, ValueError)
     assert error.problems == ["age_years: required", "foo: unknown key"]
     assert str(error) == "age_years: required; foo: unknown key"
+
+
+# --- E4: a lab dated after the day of screening ----------------------------------------
+
+
+def test_validate_answers_refuses_a_lab_dated_after_the_day_of_screening():
+    """clinical.md E4: a future date (a typing error) would make that result the most recent
+    and hide every earlier one, so it is refused, naming the key."""
+    day = datetime.date(2025, 6, 15)
+    labs = [_lab(value=150, date="2025-01-01"), _lab(value=400, date="2062-01-01")]
+    assert validation.validate_answers({"age_years": 40, "labs": labs}, today=day) == [
+        "labs[1].date: must not be after the day of screening (2025-06-15)"
+    ]
+
+
+def test_validate_answers_accepts_a_lab_dated_on_the_day_of_screening_but_not_the_next():
+    day = datetime.date(2025, 6, 15)
+    on_the_day = {"age_years": 40, "labs": [_lab(date="2025-06-15")]}
+    next_day = {"age_years": 40, "labs": [_lab(date="2025-06-16")]}
+    assert validation.validate_answers(on_the_day, today=day) == []
+    assert validation.validate_answers(next_day, today=day) == [
+        "labs[0].date: must not be after the day of screening (2025-06-15)"
+    ]
+
+
+def test_validate_answers_needs_the_day_of_screening_from_its_caller():
+    """No default: the engine has no clock, and a caller cannot forget the day."""
+    with pytest.raises(TypeError):
+        validation.validate_answers({"age_years": 40})  # type: ignore[call-arg]

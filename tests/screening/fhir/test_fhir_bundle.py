@@ -21,7 +21,7 @@ from screening.fhir.questionnaire import canonical
 from screening.fhir.responses import answers_from_response
 from screening.fhir.views import submission_bundle, submission_export_data
 from screening.models import ScreeningResult, Submission
-from tests.conftest import PATIENT_DETAILS, VALID_ANSWERS
+from tests.conftest import INTAKE_DAY, PATIENT_DETAILS, VALID_ANSWERS
 from tests.factories import (
     RedFlagAnswerFactory,
     SubmissionFactory,
@@ -124,7 +124,7 @@ def test_risk_assessment_is_the_current_result_as_rules_screen_gives_it(intake):
     bundle = export(intake)
     assessment = one(bundle, "RiskAssessment")
     stored = submission_current_result(submission=intake)
-    screened = rules.screen(VALID_ANSWERS, limits=rules_limits())
+    screened = rules.screen(VALID_ANSWERS, limits=rules_limits(), today=INTAKE_DAY)
     assert (stored.level, stored.rules_version) == (screened["level"], screened["rules_version"])
 
     assert assessment.status == "final"

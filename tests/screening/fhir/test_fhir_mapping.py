@@ -24,7 +24,7 @@ from screening.fhir.posted_response import (
     response_envelope_problems,
 )
 from screening.fhir.responses import answers_from_response, questionnaire_response
-from tests.conftest import VALID_ANSWERS
+from tests.conftest import INTAKE_DAY, VALID_ANSWERS
 
 # Every key of the contract, every symptom detail, a staff-free set of labs.
 FULL_ANSWERS = {
@@ -108,7 +108,7 @@ def _response(answers: dict) -> QuestionnaireResponse:
 def test_every_answers_set_here_is_valid():
     """The round trips below start from answers the contract accepts."""
     for answers in ANSWER_SETS.values():
-        assert validate_answers(answers) == []
+        assert validate_answers(answers, today=INTAKE_DAY) == []
 
 
 # --- The Questionnaire --------------------------------------------------------------------
@@ -367,7 +367,7 @@ def test_wrong_values_reach_the_contract_check_under_their_key_paths():
     )
     answers, problems = answers_from_response(response)
     assert problems == []
-    assert validate_answers(answers) == [
+    assert validate_answers(answers, today=INTAKE_DAY) == [
         "age_years: must be an integer",
         "symptoms.fatigue.severity: must be 0-10",
         "labs[0].date: required",

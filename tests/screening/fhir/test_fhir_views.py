@@ -25,7 +25,7 @@ from screening.fhir.api_auth import api_client_create
 from screening.fhir.bundle import reason_note
 from screening.fhir.responses import questionnaire_response
 from screening.models import ApiClient, AuditEvent, Patient, Submission
-from tests.conftest import PATIENT_DETAILS, VALID_ANSWERS
+from tests.conftest import INTAKE_DAY, PATIENT_DETAILS, VALID_ANSWERS
 from tests.factories import PatientFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -399,7 +399,7 @@ def test_post_creates_a_submission_and_returns_its_risk_assessment(client, write
     submission = Submission.objects.get()
     assert submission_answers(submission=submission) == VALID_ANSWERS
     assert submission.is_complete is True
-    screened = rules.screen(VALID_ANSWERS, limits=rules_limits())
+    screened = rules.screen(VALID_ANSWERS, limits=rules_limits(), today=INTAKE_DAY)
     prediction = assessment.prediction[0]
     assert prediction.qualitativeRisk.coding[0].code == screened["level"]
     assert prediction.outcome.coding[0].code == "possible_b12_deficiency"
@@ -513,6 +513,65 @@ def test_post_of_invalid_fhir_is_400_and_stores_nothing(client, writer, body):
     issues = outcome(response)
     assert issues
     assert {code for code, _diagnostics, _expression in issues} == {"structure"}
+    assert Submission.objects.count() == 0
+
+
+def test_post_of_a_lab_dated_after_today_is_400_naming_the_key(client, writer, frozen_day):
+    """clinical.md E4: a 2062 result would be the most recent and hide the older low one;
+    the day of screening is today in the clinic's time zone."""
+    answers = copy.deepcopy(VALID_ANSWERS)
+    answers["labs"] = [
+        {"test": "total_b12", "value": 150, "unit": "ng/L", "date": "2025-01-01"},
+        {"test": "total_b12", "value": 400, "unit": "ng/L", "date": "2062-01-01"},
+    ]
+    response = _post(client, writer, _payload(answers))
+    assert response.status_code == 400
+    assert outcome(response) == [
+        (
+            "invalid",
+            "labs[1].date: must not be after the day of screening (2025-06-15)",
+            ["labs[1].date"],
+        )
+    ]
+    assert Submission.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", [1.5e308, 1_000_000], ids=["overflows-as-ng", "at-the-bound"])
+def test_post_of_a_lab_value_at_or_above_the_contract_bound_is_400(client, writer, value):
+    """contract.LAB_VALUE_MAX, the bound on every path (1.5e308 pmol/L would overflow at the
+    ng/L conversion)."""
+    answers = copy.deepcopy(VALID_ANSWERS)
+    answers["labs"] = [
+        {"test": "total_b12", "value": value, "unit": "pmol/L", "date": "2025-01-01"}
+    ]
+    response = _post(client, writer, _payload(answers))
+    assert response.status_code == 400
+    assert outcome(response) == [
+        ("invalid", "labs[0].value: must be less than 1,000,000", ["labs[0].value"])
+    ]
+    assert Submission.objects.count() == 0
+
+
+@pytest.mark.parametrize("content_type", ["application/fhir+json", "application/json"])
+def test_post_of_json_nested_2000_levels_deep_is_400_operation_outcome(
+    client, writer, content_type
+):
+    body = '{"resourceType": "QuestionnaireResponse", "x": ' + "[" * 2000 + "]" * 2000 + "}"
+    response = _post(client, writer, body, content_type=content_type)
+    assert response.status_code == 400
+    ((code, diagnostics, _expression),) = outcome(response)
+    assert code == "structure"
+    assert "recursion limit exceeded" in diagnostics
+    assert Submission.objects.count() == 0
+
+
+def test_post_of_a_10_mb_body_is_413_operation_outcome(client, writer, settings):
+    """Was Django's HTML 400 page (RequestDataTooBig); an EHR gets an OperationOutcome."""
+    body = json.dumps({**_payload(), "text": {"status": "generated", "div": "a" * 10_000_000}})
+    response = _post(client, writer, body)
+    assert response.status_code == 413
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert outcome(response) == [("too-costly", f"The body is larger than {limit:,} bytes", None)]
     assert Submission.objects.count() == 0
 
 

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from screening.engine import contract
+from screening.intake.forms import blood_tests
 from screening.intake.forms.about_you import AboutYouForm, PregnancyForm
 from screening.intake.forms.blood_tests import BloodTestsForm
 from screening.intake.forms.risk_factors import RiskFactorsForm
@@ -411,3 +412,11 @@ def test_blood_tests_started_row_needs_every_part():
         "lab3_unit": ["Blood test 3: select the unit"],
         "lab3_day": ["Blood test 3: enter the date of the test"],
     }
+
+
+@pytest.mark.parametrize(("value", "valid"), [("999999.999", True), ("1000000", False)])
+def test_blood_tests_value_bound_is_the_contracts(value, valid):
+    """One bound for lab values on every path: contract.LAB_VALUE_MAX."""
+    form = _form(BloodTestsForm, "blood-tests", lab1_value=value)
+    assert form.is_valid() is valid
+    assert blood_tests.LAB_VALUE_MAX == contract.LAB_VALUE_MAX

@@ -216,6 +216,8 @@ def test_lab_entry_is_audited(clinician_client, clinician, untested):
         ({"value": "-1"}, "value", "greater than or equal to 0"),
         ({"value": "abc"}, "value", "Enter a number."),
         ({"value": "1.2345"}, "value", "no more than 3 decimal places"),
+        ({"value": "1000000"}, "value", "The result must be less than 1,000,000"),
+        ({"value": "1.5e308"}, "value", "no more than 12 digits in total"),
         ({"test": "vitamin_d"}, "test", "Select a valid choice."),
     ],
 )
@@ -276,3 +278,45 @@ def test_lab_form_page_is_labelled(clinician_client, untested):
     for field in ("test", "value", "unit", "date"):
         assert f'<label class="form-label" for="id_{field}">' in page
     assert "<legend" in page
+
+
+def test_lab_form_refuses_a_2062_result_that_would_hide_the_low_one(clinician_client, untested):
+    """clinical.md E4: a low result, then a 2062-dated one (a typing error) that would be the
+    most recent: the form refuses it on the date field and the low result still counts."""
+    assert _post_lab(clinician_client, untested, value="150", date="2025-01-01").status_code == 302
+    response = _post_lab(clinician_client, untested, value="400", date="2062-01-01")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["date"] == [
+        "The date of the test cannot be in the future."
+    ]
+    assert LabResult.objects.count() == 1
+    assert submission_current_result(submission=untested).b12_status == "deficiency_likely"
+
+
+def test_lab_service_refuses_a_date_after_the_day_of_screening(clinician, untested):
+    """The domain checks it too, whatever calls it (E4), and stores nothing."""
+    with pytest.raises(ValueError, match="after the day of screening"):
+        lab_result_add(
+            submission=untested,
+            test="total_b12",
+            value=Decimal("400"),
+            unit="ng/L",
+            date=TODAY + datetime.timedelta(days=1),
+            by=clinician,
+        )
+    assert LabResult.objects.count() == 0
+
+
+def test_lab_service_refuses_a_value_at_the_contract_bound(clinician, untested):
+    """The bound on every path (contract.LAB_VALUE_MAX), checked by the domain too."""
+    with pytest.raises(ValueError, match="less than 1,000,000"):
+        lab_result_add(
+            submission=untested,
+            test="total_b12",
+            value=Decimal(1_000_000),
+            unit="pmol/L",
+            date=TODAY,
+            by=clinician,
+        )
+    assert LabResult.objects.count() == 0
