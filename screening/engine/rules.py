@@ -51,7 +51,7 @@ from screening.engine.rule_tables import (
 )
 from screening.engine.validation import InvalidAnswers, validate_answers
 
-RULES_VERSION = "2026.11.2"
+RULES_VERSION = "2026.12.1"
 
 # ---------------------------------------------------------------------------
 # The engine

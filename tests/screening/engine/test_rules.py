@@ -23,8 +23,8 @@ from screening.engine.validation import InvalidAnswers
 # splitting rules.py into rules, rule_tables and labs and typing them (issue 10) changed the
 # hash, not a rule.
 RULES_MODULES = (rules, rule_tables, labs)
-RECORDED_RULES_VERSION = "2026.11.2"
-RECORDED_RULES_HASH = "c0f86ad219f7b046d99f370bde6f04391dc701f0f3b02a7ff4a44d437406fe36"
+RECORDED_RULES_VERSION = "2026.12.1"
+RECORDED_RULES_HASH = "69d82740dcbf04c137fddb7282271bad7a9e7529a0791dbbe0d4afde434035b2"
 
 
 def _rules_hash() -> str:
@@ -274,7 +274,9 @@ def test_b11_haemoglobin_below_limit_is_a_sign(sex, pregnant, value, unit, is_si
 def test_b11_haemoglobin_reason_shows_g_per_l_from_g_per_dl():
     answers = {"age_years": 40, "sex": "female", "labs": [_lab("haemoglobin", 10.5, "g/dL")]}
     text = _reason(screen(answers), "sign.haemoglobin_low")["text"]
-    assert text.startswith("Haemoglobin 105 g/L on 2026-10-01: below the limit of 120 g/L")
+    assert text.startswith(
+        "Haemoglobin 10.5 g/dL (105 g/L) on 2026-10-01: below the limit of 120 g/L"
+    )
 
 
 @pytest.mark.parametrize(("value", "is_sign"), [(100, False), (100.1, True), (115, True)])
@@ -473,7 +475,12 @@ TOTAL_B12_EDGES = [
     (132.9, "pmol/L", "deficiency_likely"),
     (133, "pmol/L", "indeterminate"),
     (258, "pmol/L", "indeterminate"),
-    (258.1, "pmol/L", "deficiency_unlikely"),
+    # E1 (2026.12.1): unlikely only above exactly 350 ng/L = 258.3026 pmol/L.
+    (258.1, "pmol/L", "indeterminate"),
+    (258.2, "pmol/L", "indeterminate"),
+    (258.3, "pmol/L", "indeterminate"),
+    (258.302, "pmol/L", "indeterminate"),
+    (258.31, "pmol/L", "deficiency_unlikely"),
     (0, "ng/L", "deficiency_likely"),
 ]
 
@@ -498,6 +505,95 @@ def test_e2_active_b12_threshold_edges(value, status):
     result = screen({"age_years": 40, "labs": [_lab("active_b12", value, "pmol/L")]})
     assert result["lab_interpretation"] == {"b12_status": status}
     assert f"lab.active_b12.{status}" in _codes(result)
+
+
+@pytest.mark.parametrize(
+    ("pmol_per_l", "ng_per_l"), [(132.9, 179.9), (133, 180.2), (258.2, 349.9), (258.3, 349.99)]
+)
+def test_e1_the_same_concentration_gets_the_same_level_in_either_unit(pmol_per_l, ng_per_l):
+    """E1 (2026.12.1): 258.2 pmol/L (349.9 ng/L) with tiredness was no_flag while
+    349.9 ng/L was routine. Now each edge is read cautiously in pmol/L."""
+    by_unit = [
+        screen({"age_years": 35, "symptoms": FATIGUE, "labs": [_lab("total_b12", value, unit)]})
+        for value, unit in ((pmol_per_l, "pmol/L"), (ng_per_l, "ng/L"))
+    ]
+    assert by_unit[0]["level"] == by_unit[1]["level"]
+    assert by_unit[0]["lab_interpretation"] == by_unit[1]["lab_interpretation"]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (
+            132.9,
+            "pmol/L",
+            "Total B12 132.9 pmol/L (about 180 ng/L) on 2026-10-01: below 133 pmol/L, "
+            "deficiency likely.",
+        ),
+        (
+            258.2,
+            "pmol/L",
+            "Total B12 258.2 pmol/L (about 350 ng/L) on 2026-10-01: 133 to 258.3 pmol/L, "
+            "indeterminate.",
+        ),
+        (
+            258.302,
+            "pmol/L",
+            "Total B12 258.302 pmol/L (about 350 ng/L) on 2026-10-01: not above 350 ng/L, "
+            "the upper edge of 133 to 258.3 pmol/L; indeterminate.",
+        ),
+        (
+            258.31,
+            "pmol/L",
+            "Total B12 258.31 pmol/L (about 350 ng/L) on 2026-10-01: above 258.3 pmol/L, "
+            "deficiency unlikely.",
+        ),
+        # Never rounded before it is shown: 179.99999 is below 180, and says so.
+        (
+            179.99999,
+            "ng/L",
+            "Total B12 179.99999 ng/L on 2026-10-01: below 180 ng/L, deficiency likely.",
+        ),
+        (
+            350.00001,
+            "pg/mL",
+            "Total B12 350.00001 pg/mL on 2026-10-01: above 350 pg/mL, deficiency unlikely.",
+        ),
+        # Plain numbers, never 1.23457e+06.
+        (
+            1234567,
+            "ng/L",
+            "Total B12 1234567 ng/L on 2026-10-01: above 350 ng/L, deficiency unlikely.",
+        ),
+        (
+            999999.5,
+            "pmol/L",
+            "Total B12 999999.5 pmol/L (about 1354999 ng/L) on 2026-10-01: above 258.3 pmol/L, "
+            "deficiency unlikely.",
+        ),
+    ],
+)
+def test_e1_text_gives_the_band_in_the_labs_unit_and_plain_numbers(value, unit, text):
+    result = screen({"age_years": 40, "labs": [_lab("total_b12", value, unit)]})
+    (reason,) = [r for r in result["reasons"] if r["code"].startswith("lab.total_b12.")]
+    assert reason["text"] == text
+
+
+@pytest.mark.parametrize(
+    ("lab", "shown"),
+    [
+        (_lab("mma", 1234567, "nmol/L"), "Methylmalonic acid 1234567 nmol/L (1234.567 umol/L)"),
+        (_lab("mma", 0.00001, "umol/L"), "Methylmalonic acid 0.00001 umol/L on"),
+        (_lab("mcv", 1234567, "fL"), "MCV 1234567 fL on"),
+        (_lab("haemoglobin", 11.99999, "g/dL"), "Haemoglobin 11.99999 g/dL (119.9999 g/L) on"),
+        (_lab("haemoglobin", 119.99999, "g/L"), "Haemoglobin 119.99999 g/L on"),
+    ],
+)
+def test_lab_values_are_written_plainly_never_rounded_or_in_exponent_form(lab, shown):
+    result = screen({"age_years": 40, "sex": "female", "labs": [lab]})
+    texts = " ".join(reason["text"] for reason in result["reasons"])
+    assert shown in texts
+    assert not re.search(r"\de[+-]?\d", texts)
 
 
 def test_e1_pmol_per_l_result_shows_the_ng_per_l_equivalent():
