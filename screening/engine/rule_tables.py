@@ -249,12 +249,14 @@ RED_FLAG_RULES = {
     ),
     "rapidly_worsening_weakness_or_numbness": (
         "rapidly worsening weakness or numbness",
-        "needs same-day neurological assessment",
+        "needs immediate neurological assessment (NG127): emergency department or the "
+        "clinic's urgent line now, not a booked appointment",
         "clinical.md F3; NG127; NHS Lothian RefHelp; BMJ 2019;365:l1865",
     ),
     "new_difficulty_walking": (
         "new difficulty walking",
-        "needs same-day neurological assessment",
+        "needs immediate neurological assessment (NG127): emergency department or the "
+        "clinic's urgent line now, not a booked appointment",
         "clinical.md F4; NG127; NHS Lothian RefHelp; BMJ 2019;365:l1865",
     ),
     "sudden_one_sided_weakness_or_speech_difficulty": (
@@ -275,7 +277,7 @@ RED_FLAG_RULES = {
     ),
     "thoughts_of_self_harm": (
         "thoughts of self-harm",
-        "urgent mental health support today",
+        "urgent mental health support today (emergency services or the clinic's crisis line)",
         "clinical.md F8",
     ),
 }

@@ -24,7 +24,7 @@ from screening.engine.validation import InvalidAnswers
 # hash, not a rule.
 RULES_MODULES = (rules, rule_tables, labs)
 RECORDED_RULES_VERSION = "2026.12.1"
-RECORDED_RULES_HASH = "69d82740dcbf04c137fddb7282271bad7a9e7529a0791dbbe0d4afde434035b2"
+RECORDED_RULES_HASH = "69c19c4ba716542e95a590720ffed5f0280b6c2a21c465de0184379107b03645"
 
 
 def _rules_hash() -> str:
@@ -421,6 +421,31 @@ def test_d1_any_red_flag_is_urgent_whatever_else(flag):
     assert result["red_flags"] == [flag]
     assert _codes(result) == [f"red_flag.{flag}"]
     assert _reason(result, f"red_flag.{flag}")["source"].startswith("clinical.md F")
+
+
+# clinical.md section F: where each red flag's clinician text sends the patient.
+RED_FLAG_CARE = {
+    "bladder_or_bowel_control_loss": "emergency department now",  # F1
+    "saddle_numbness": "emergency department now",  # F2
+    "rapidly_worsening_weakness_or_numbness": "needs immediate neurological assessment",  # F3
+    "new_difficulty_walking": "needs immediate neurological assessment",  # F4
+    "sudden_one_sided_weakness_or_speech_difficulty": "possible stroke, emergency services now",
+    "sudden_vision_loss": "emergency services now",  # F5
+    "chest_pain": "emergency services now",  # F6
+    "breathless_at_rest": "emergency services now",  # F7
+    "thoughts_of_self_harm": "urgent mental health support today (emergency services or the "
+    "clinic's crisis line)",  # F8
+}
+
+
+@pytest.mark.parametrize("flag", contract.RED_FLAGS)
+def test_f_red_flag_clinician_text_says_where_care_is_needed(flag):
+    text = _reason(screen({"age_years": 40, "red_flags": {flag: True}}), f"red_flag.{flag}")["text"]
+    assert RED_FLAG_CARE[flag] in text
+    assert "same-day" not in text
+    if flag in ("rapidly_worsening_weakness_or_numbness", "new_difficulty_walking"):
+        assert "not a booked appointment" in text
+        assert "NG127" in text
 
 
 def test_d1_red_flags_false_are_not_listed_and_order_follows_contract():
