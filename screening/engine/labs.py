@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
-from screening.engine.rule_tables import Rule
+from screening.engine.rule_tables import SYMPTOM_RULES, Rule
 
 DEFICIENCY_LIKELY = "deficiency_likely"
 INDETERMINATE = "indeterminate"
@@ -53,6 +53,8 @@ class LabResult(TypedDict):
 
 
 LabsByTest = dict[str, list[LabResult]]  # each test's results, in the order given
+# B8: the symptoms that are signs of anaemia (G4).
+ANAEMIA_SYMPTOMS = tuple(rule.symptom for rule in SYMPTOM_RULES if rule.anaemia_sign)
 
 # ---------------------------------------------------------------------------
 # Laboratory thresholds (clinical.md E1, E2, E3)
@@ -216,7 +218,27 @@ def lab_context_rules(answers: dict[str, Any], labs: LabsByTest, b12_status: str
         rules.append(LAB_ON_INJECTIONS_RULE)
     if b12_status != NOT_TESTED:
         rules.append(LAB_REFERENCE_RANGES_RULE)
+    rules += _blood_count_recorded_rules(answers, labs)
     return rules
+
+
+def _blood_count_recorded_rules(answers: dict[str, Any], labs: LabsByTest) -> list[Rule]:
+    """G6: the patient reports a sign of anaemia (B8) but haemoglobin and MCV are both
+    recorded, so no full blood count is suggested (G4); the recorded results are shown."""
+    symptoms = answers.get("symptoms", {})
+    if not any(symptoms.get(code, {}).get("present") for code in ANAEMIA_SYMPTOMS):
+        return []
+    haemoglobin = _latest(labs, "haemoglobin", worst=min, key=_haemoglobin_g_l)
+    mcv = _latest(labs, "mcv", worst=max, key=lambda lab: lab["value"])
+    if haemoglobin is None or mcv is None:
+        return []
+    text = (
+        f"Signs of anaemia reported, and a blood count is already recorded: haemoglobin "
+        f"{_number(haemoglobin['value'])} {haemoglobin['unit']} on {haemoglobin['date']}, "
+        f"MCV {_number(mcv['value'])} fL on {mcv['date']} (the most recent of each). No new "
+        "full blood count is suggested."
+    )
+    return [Rule("lab.blood_count.recorded", text, "clinical.md G4, G6; BSH")]
 
 
 LAB_PREGNANCY_RULE = Rule(

@@ -1,5 +1,6 @@
 """The rule tables of clinical.md sections B, C and F: one row per symptom, diet,
-condition, medicine and red flag, with its plain words for the clinician and its source.
+condition, medicine and red flag, with its plain words for the clinician and its source;
+and the fixed texts of sections D and G.
 
 Pure module: no Django. The engine (`screening/engine/rules.py`) words each reason from
 these rows. A row change is a rule change: bump RULES_VERSION in `rules.py`
@@ -281,3 +282,38 @@ RED_FLAG_RULES = {
         "clinical.md F8",
     ),
 }
+
+
+# ---------------------------------------------------------------------------
+# Fixed texts of sections D (level) and G (suggested actions)
+# ---------------------------------------------------------------------------
+
+LAB_ONLY_LIKELY_RULE = Rule(
+    "level.review_soon.deficiency_likely",
+    "The most recent B12 result shows deficiency likely: review soon, whatever the "
+    "symptoms and risk factors.",
+    "clinical.md D2, D5; NG239",
+)
+PREGNANT_WITH_A1_RULE = Rule(
+    "level.review_soon.pregnant",
+    "Pregnant, with the testing criterion met: NG239 asks for particular care in "
+    "pregnancy. Review soon.",
+    "clinical.md D2; NG239",
+)
+NITROUS_OXIDE_WITH_A1_RULE = Rule(
+    "level.review_soon.nitrous_oxide",
+    "Recreational nitrous oxide use, with the testing criterion met. Review soon.",
+    "clinical.md D2; NG239",
+)
+LAB_ONLY_INDETERMINATE_RULE = Rule(
+    "level.routine.indeterminate_with_symptom",
+    "Indeterminate B12 result with at least one common symptom or sign: possible "
+    "deficiency for routine review, even without a risk factor.",
+    "clinical.md D5; NG239",
+)
+
+
+CONSIDER_TREATMENT_TEXT = (
+    "B12 result shows deficiency likely: consider treatment per local protocol, following "
+    "NG239. Whether and how to treat is the clinician's decision."
+)

@@ -30,6 +30,7 @@ from screening.engine.labs import (
     INDETERMINATE,
     NOT_TESTED,
     LabLimits,
+    LabsByTest,
     b12_rules,
     lab_context_rules,
     labs_by_test,
@@ -40,10 +41,15 @@ from screening.engine.rule_tables import (
     AGE_75_RULE_SOURCE,
     COMBINED_PILL_RULE,
     CONDITION_RULES,
+    CONSIDER_TREATMENT_TEXT,
     DIET_RULES,
     FAMILY_HISTORY_RULE,
+    LAB_ONLY_INDETERMINATE_RULE,
+    LAB_ONLY_LIKELY_RULE,
     MEDICINE_RULES,
     MEDICINE_TAKEN,
+    NITROUS_OXIDE_WITH_A1_RULE,
+    PREGNANT_WITH_A1_RULE,
     RED_FLAG_RULES,
     SYMPTOM_RULES,
     Rule,
@@ -97,7 +103,7 @@ def screen(answers: dict[str, Any], *, limits: LabLimits | None = None) -> dict[
     rules = [RED_FLAG_REASONS[code] for code in red_flags]
     rules += symptoms + signs + risks + _note_rules(answers)
     rules += b12_reasons + mma_rules(labs) + lab_context_rules(answers, labs, b12_status)
-    rules += _criterion_rules(answers, counted, risks)
+    rules += _criterion_rules(answers, counted, risks, b12_status)
     rules += review_soon
     if indeterminate_with_sign and not a1_met:
         rules.append(LAB_ONLY_INDETERMINATE_RULE)
@@ -114,6 +120,7 @@ def screen(answers: dict[str, Any], *, limits: LabLimits | None = None) -> dict[
         ],
         "suggested_actions": _suggested_actions(
             answers,
+            labs,
             a1_met=a1_met,
             present=present,
             risks=risks,
@@ -247,17 +254,27 @@ def _note_rules(answers: dict[str, Any]) -> list[Rule]:
 # --- Section A: the testing criterion ---------------------------------------
 
 
-def _criterion_rules(answers: dict[str, Any], counted: list[Rule], risks: list[Rule]) -> list[Rule]:
-    """A1, A2 and A3, each naming the answers that met or missed them."""
+def _criterion_rules(
+    answers: dict[str, Any], counted: list[Rule], risks: list[Rule], b12_status: str
+) -> list[Rule]:
+    """A1, A2 and A3, each naming the answers that met or missed them. G6: once a total or
+    active B12 result is recorded, A1's text does not say to offer the test again."""
     signs = ", ".join([rule.label for rule in counted])
     factors = ", ".join([rule.label for rule in risks])
     rules = []
     if counted and risks:
-        text = (
+        met = (
             f"At least one common symptom or sign ({signs}) and at least one common risk "
-            f"factor ({factors}): offer an initial B12 test."
+            f"factor ({factors})"
         )
-        rules.append(Rule("criterion.a1_met", text, "clinical.md A1; NG239"))
+        if b12_status == NOT_TESTED:
+            text = f"{met}: offer an initial B12 test."
+        else:
+            text = (
+                f"{met}: the criterion for offering a B12 test is met, and a B12 result is "
+                "already recorded (its interpretation is listed with the laboratory results)."
+            )
+        rules.append(Rule("criterion.a1_met", text, "clinical.md A1, G6; NG239"))
     elif counted:
         text = (
             f"Common symptoms or signs ({signs}) but no common risk factor recorded: the "
@@ -280,30 +297,6 @@ def _criterion_rules(answers: dict[str, Any], counted: list[Rule], risks: list[R
 
 
 # --- Section D: level -------------------------------------------------------
-
-LAB_ONLY_LIKELY_RULE = Rule(
-    "level.review_soon.deficiency_likely",
-    "The most recent B12 result shows deficiency likely: review soon, whatever the "
-    "symptoms and risk factors.",
-    "clinical.md D2, D5; NG239",
-)
-PREGNANT_WITH_A1_RULE = Rule(
-    "level.review_soon.pregnant",
-    "Pregnant, with the testing criterion met: NG239 asks for particular care in "
-    "pregnancy. Review soon.",
-    "clinical.md D2; NG239",
-)
-NITROUS_OXIDE_WITH_A1_RULE = Rule(
-    "level.review_soon.nitrous_oxide",
-    "Recreational nitrous oxide use, with the testing criterion met. Review soon.",
-    "clinical.md D2; NG239",
-)
-LAB_ONLY_INDETERMINATE_RULE = Rule(
-    "level.routine.indeterminate_with_symptom",
-    "Indeterminate B12 result with at least one common symptom or sign: possible "
-    "deficiency for routine review, even without a risk factor.",
-    "clinical.md D5; NG239",
-)
 
 
 def _review_soon_rules(
@@ -336,6 +329,7 @@ def _review_soon_rules(
 
 def _suggested_actions(
     answers: dict[str, Any],
+    labs: LabsByTest,
     *,
     a1_met: bool,
     present: list[SymptomRule],
@@ -343,16 +337,23 @@ def _suggested_actions(
     b12_status: str,
     indeterminate_with_sign: bool,
 ) -> list[dict[str, str]]:
+    """Section G. G6: a test is suggested only where its result is not already in the
+    answers; the recorded result is in the reasons instead."""
     medicines = answers.get("medicines", [])
     on_injections = answers.get("b12_treatment") == "injections"
+    mma_recorded = "mma" in labs
     actions = []
-    # G1, only while no B12 result is recorded; E6 replaces it during injections.
+    # G1, only while no B12 result is recorded (G6); E6 replaces it during injections.
     if a1_met and b12_status == NOT_TESTED and not on_injections:
         if answers.get("pregnant") == "yes":
             text = "Offer an active B12 test (the preferred test in pregnancy)."
             actions.append(("action.offer_active_b12_test", text))
         else:
             actions.append(("action.offer_b12_test", "Offer a total B12 or active B12 test."))
+    # G6 and I2: after a deficiency-likely result the next step is the clinician's
+    # treatment decision (during injections, E6's treatment review below instead).
+    if b12_status == DEFICIENCY_LIKELY and not on_injections:
+        actions.append(("action.consider_treatment", CONSIDER_TREATMENT_TEXT))
     # A3: metformin plus another risk factor, without symptoms yet.
     if (
         "metformin" in medicines
@@ -361,20 +362,21 @@ def _suggested_actions(
     ):
         text = "Takes metformin with another risk factor: consider periodic B12 monitoring."
         actions.append(("action.consider_b12_monitoring", text))
-    if "nitrous_oxide" in medicines:  # G2
+    if "nitrous_oxide" in medicines and not mma_recorded:  # G2; G6: not once MMA is recorded
         text = (
             "Nitrous oxide use: test homocysteine or methylmalonic acid rather than total "
             "B12 alone."
         )
         actions.append(("action.test_homocysteine_or_mma", text))
-    if indeterminate_with_sign:  # G3, E3, D5
+    if indeterminate_with_sign and not mma_recorded:  # G3, E3, D5; G6
         text = (
             "Indeterminate B12 result with symptoms or signs: consider a methylmalonic acid test."
         )
         actions.append(("action.consider_mma", text))
     # G4 on the anaemia signs the patient reports (B8); B11 signs already come from
-    # a blood count.
-    if any(rule.anaemia_sign for rule in present):
+    # a blood count. G6: not when haemoglobin and MCV are both recorded.
+    blood_count_recorded = "haemoglobin" in labs and "mcv" in labs
+    if any(rule.anaemia_sign for rule in present) and not blood_count_recorded:
         text = "Signs of anaemia reported: check a full blood count."
         actions.append(("action.full_blood_count", text))
     # G5 applies when there is no other cause: a recorded diet, medicine or condition

@@ -24,7 +24,7 @@ from screening.engine.validation import InvalidAnswers
 # hash, not a rule.
 RULES_MODULES = (rules, rule_tables, labs)
 RECORDED_RULES_VERSION = "2026.12.1"
-RECORDED_RULES_HASH = "69c19c4ba716542e95a590720ffed5f0280b6c2a21c465de0184379107b03645"
+RECORDED_RULES_HASH = "1f3260bbdb1a35055f9744850429d5946e9ad6b798954c5444dd48081d0104a9"
 
 
 def _rules_hash() -> str:
@@ -828,19 +828,152 @@ def test_e7_interpretation_is_a_suggestion():
             ["action.offer_b12_test", "action.full_blood_count"],
         ),
         ({"symptoms": {"breathlessness_or_palpitations": _present()}}, ["action.full_blood_count"]),
-        # G5 when deficiency is likely and no other cause is recorded.
-        ({"labs": [_lab("total_b12", 100, "ng/L")]}, ["action.consider_coeliac_testing"]),
+        # G5 when deficiency is likely and no other cause is recorded; G6: after a
+        # deficiency-likely result, treatment is always the suggested next step.
+        (
+            {"labs": [_lab("total_b12", 100, "ng/L")]},
+            ["action.consider_treatment", "action.consider_coeliac_testing"],
+        ),
         (
             {"family_history": True, "labs": [_lab("total_b12", 100, "ng/L")]},
-            ["action.consider_coeliac_testing"],
+            ["action.consider_treatment", "action.consider_coeliac_testing"],
         ),
-        ({"diet": "vegan", "labs": [_lab("total_b12", 100, "ng/L")]}, []),
-        ({"conditions": ["coeliac_disease"], "labs": [_lab("total_b12", 100, "ng/L")]}, []),
+        (
+            {"diet": "vegan", "labs": [_lab("total_b12", 100, "ng/L")]},
+            ["action.consider_treatment"],
+        ),
+        (
+            {"conditions": ["coeliac_disease"], "labs": [_lab("total_b12", 100, "ng/L")]},
+            ["action.consider_treatment"],
+        ),
         ({"labs": [_lab("total_b12", 200, "ng/L")]}, []),
     ],
 )
 def test_g_suggested_actions(answers, actions):
     assert _actions(screen({"age_years": 40, **answers})) == actions
+
+
+ANAEMIA = {"pale_or_yellow_skin": _present()}
+
+
+@pytest.mark.parametrize(
+    ("answers", "absent", "present"),
+    [
+        # G6: no G1 once a total or active B12 result is recorded.
+        (
+            {"diet": "vegan", "symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]},
+            "action.offer_b12_test",
+            "lab.total_b12.indeterminate",
+        ),
+        (
+            {"diet": "vegan", "symptoms": FATIGUE, "labs": [_lab("active_b12", 80, "pmol/L")]},
+            "action.offer_b12_test",
+            "lab.active_b12.deficiency_unlikely",
+        ),
+        (
+            {
+                "pregnant": "yes",
+                "diet": "vegan",
+                "symptoms": FATIGUE,
+                "labs": [_lab("active_b12", 50, "pmol/L")],
+            },
+            "action.offer_active_b12_test",
+            "lab.active_b12.indeterminate",
+        ),
+        # G6: no G3 (nor G2) once an MMA result is recorded.
+        (
+            {
+                "symptoms": FATIGUE,
+                "labs": [_lab("total_b12", 250, "ng/L"), _lab("mma", 0.3, "umol/L")],
+            },
+            "action.consider_mma",
+            "lab.mma.result",
+        ),
+        (
+            {"medicines": ["nitrous_oxide"], "labs": [_lab("mma", 300, "nmol/L")]},
+            "action.test_homocysteine_or_mma",
+            "lab.mma.result",
+        ),
+        # G6: no G4 once haemoglobin and MCV are both recorded.
+        (
+            {
+                "symptoms": ANAEMIA,
+                "labs": [_lab("haemoglobin", 140, "g/L"), _lab("mcv", 90, "fL")],
+            },
+            "action.full_blood_count",
+            "lab.blood_count.recorded",
+        ),
+    ],
+)
+def test_g6_no_test_suggested_when_its_result_is_recorded(answers, absent, present):
+    result = screen({"age_years": 40, **answers})
+    assert absent not in _actions(result)
+    assert present in _codes(result)
+
+
+@pytest.mark.parametrize(
+    ("answers", "present"),
+    [
+        ({"diet": "vegan", "symptoms": FATIGUE}, "action.offer_b12_test"),
+        ({"symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]}, "action.consider_mma"),
+        ({"medicines": ["nitrous_oxide"]}, "action.test_homocysteine_or_mma"),
+        # Haemoglobin alone is not a full blood count: G4 still applies.
+        (
+            {"symptoms": ANAEMIA, "labs": [_lab("haemoglobin", 140, "g/L")]},
+            "action.full_blood_count",
+        ),
+        ({"symptoms": ANAEMIA, "labs": [_lab("mcv", 90, "fL")]}, "action.full_blood_count"),
+    ],
+)
+def test_g6_tests_are_still_suggested_when_their_result_is_not_recorded(answers, present):
+    assert present in _actions(screen({"age_years": 40, **answers}))
+
+
+def test_g6_recorded_blood_count_is_shown_instead_of_suggesting_one():
+    labs = [_lab("haemoglobin", 14.1, "g/dL", "2026-09-01"), _lab("mcv", 92, "fL")]
+    result = screen({"age_years": 40, "symptoms": ANAEMIA, "labs": labs})
+    assert _reason(result, "lab.blood_count.recorded")["text"] == (
+        "Signs of anaemia reported, and a blood count is already recorded: haemoglobin "
+        "14.1 g/dL on 2026-09-01, MCV 92 fL on 2026-10-01 (the most recent of each). No new "
+        "full blood count is suggested."
+    )
+
+
+def test_g6_a1_text_does_not_say_offer_a_test_once_b12_is_recorded():
+    answers = {"age_years": 40, "diet": "vegan", "symptoms": FATIGUE}
+    untested = _reason(screen(answers), "criterion.a1_met")["text"]
+    assert untested.endswith("offer an initial B12 test.")
+    tested = screen({**answers, "labs": [_lab("total_b12", 250, "ng/L")]})
+    text = _reason(tested, "criterion.a1_met")["text"]
+    assert "offer an initial B12 test" not in text
+    assert "a B12 result is already recorded" in text
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"labs": [_lab("total_b12", 150, "ng/L")]},
+        {"diet": "vegan", "symptoms": FATIGUE, "labs": [_lab("active_b12", 20, "pmol/L")]},
+        {"pregnant": "yes", "labs": [_lab("total_b12", 132.9, "pmol/L")]},
+    ],
+)
+def test_g6_deficiency_likely_suggests_treatment_as_the_clinicians_decision(answers):
+    result = screen({"age_years": 40, **answers})
+    (action,) = [a for a in result["suggested_actions"] if a["code"] == "action.consider_treatment"]
+    assert "treatment per local protocol" in action["text"]
+    assert "NG239" in action["text"]
+    assert "the clinician's decision" in action["text"]
+
+
+def test_g6_on_injections_the_next_step_is_the_treatment_review_not_a_new_treatment():
+    answers = {
+        "age_years": 40,
+        "b12_treatment": "injections",
+        "labs": [_lab("total_b12", 150, "ng/L")],
+    }
+    actions = _actions(screen(answers))
+    assert "action.consider_treatment" not in actions
+    assert "action.review_b12_treatment" in actions
 
 
 # --- worked examples (clinical.md) ------------------------------------------
@@ -926,6 +1059,8 @@ ALL_CODES_SCENARIOS = [
     {"age_years": 30, "labs": [_lab("active_b12", 80, "pmol/L")]},
     {"age_years": 50, "medicines": ["metformin", "h2_blocker"]},
     {"age_years": 30, "pregnant": "yes", "diet": "vegan", "symptoms": FATIGUE},
+    {"age_years": 22, "medicines": ["nitrous_oxide"]},
+    {"age_years": 30, "symptoms": {"pale_or_yellow_skin": _present()}},
 ]
 
 
