@@ -288,28 +288,44 @@ RED_FLAG_RULES = {
 # Fixed texts of sections D (level) and G (suggested actions)
 # ---------------------------------------------------------------------------
 
-LAB_ONLY_LIKELY_RULE = Rule(
+# G7: texts name the level the result actually has. Inside an `urgent` result (a red
+# flag), a reason that would set `review_soon` or `routine` says it adds to the review.
+# Each of these maps "is the result urgent?" to its reason.
+REVIEW_SOON = "Review soon."
+ADDS_TO_URGENT_REVIEW = "This adds to the urgent review (a red flag makes the result urgent)."
+
+
+def _by_urgency(code: str, before: str, source: str, *, not_urgent: str) -> dict[bool, Rule]:
+    return {
+        False: Rule(code, f"{before} {not_urgent}", source),
+        True: Rule(code, f"{before} {ADDS_TO_URGENT_REVIEW}", source),
+    }
+
+
+LAB_ONLY_LIKELY_RULES = _by_urgency(
     "level.review_soon.deficiency_likely",
-    "The most recent B12 result shows deficiency likely: review soon, whatever the "
-    "symptoms and risk factors.",
-    "clinical.md D2, D5; NG239",
+    "The most recent B12 result shows deficiency likely, whatever the symptoms and risk factors.",
+    "clinical.md D2, D5, G7; NG239",
+    not_urgent=REVIEW_SOON,
 )
-PREGNANT_WITH_A1_RULE = Rule(
+PREGNANT_WITH_A1_RULES = _by_urgency(
     "level.review_soon.pregnant",
-    "Pregnant, with the testing criterion met: NG239 asks for particular care in "
-    "pregnancy. Review soon.",
-    "clinical.md D2; NG239",
+    "Pregnant, with the testing criterion met: NG239 asks for particular care in pregnancy.",
+    "clinical.md D2, G7; NG239",
+    not_urgent=REVIEW_SOON,
 )
-NITROUS_OXIDE_WITH_A1_RULE = Rule(
+NITROUS_OXIDE_WITH_A1_RULES = _by_urgency(
     "level.review_soon.nitrous_oxide",
-    "Recreational nitrous oxide use, with the testing criterion met. Review soon.",
-    "clinical.md D2; NG239",
+    "Recreational nitrous oxide use, with the testing criterion met.",
+    "clinical.md D2, G7; NG239",
+    not_urgent=REVIEW_SOON,
 )
-LAB_ONLY_INDETERMINATE_RULE = Rule(
+LAB_ONLY_INDETERMINATE_RULES = _by_urgency(
     "level.routine.indeterminate_with_symptom",
     "Indeterminate B12 result with at least one common symptom or sign: possible "
-    "deficiency for routine review, even without a risk factor.",
-    "clinical.md D5; NG239",
+    "deficiency, even without a risk factor.",
+    "clinical.md D5, G7; NG239",
+    not_urgent="For routine review.",
 )
 
 

@@ -38,19 +38,21 @@ from screening.engine.labs import (
     sign_rules,
 )
 from screening.engine.rule_tables import (
+    ADDS_TO_URGENT_REVIEW,
     AGE_75_RULE_SOURCE,
     COMBINED_PILL_RULE,
     CONDITION_RULES,
     CONSIDER_TREATMENT_TEXT,
     DIET_RULES,
     FAMILY_HISTORY_RULE,
-    LAB_ONLY_INDETERMINATE_RULE,
-    LAB_ONLY_LIKELY_RULE,
+    LAB_ONLY_INDETERMINATE_RULES,
+    LAB_ONLY_LIKELY_RULES,
     MEDICINE_RULES,
     MEDICINE_TAKEN,
-    NITROUS_OXIDE_WITH_A1_RULE,
-    PREGNANT_WITH_A1_RULE,
+    NITROUS_OXIDE_WITH_A1_RULES,
+    PREGNANT_WITH_A1_RULES,
     RED_FLAG_RULES,
+    REVIEW_SOON,
     SYMPTOM_RULES,
     Rule,
     SymptomRule,
@@ -88,7 +90,7 @@ def screen(answers: dict[str, Any], *, limits: LabLimits | None = None) -> dict[
 
     b12_status, b12_reasons = b12_rules(labs)
     indeterminate_with_sign = b12_status == INDETERMINATE and bool(counted)
-    review_soon = _review_soon_rules(answers, a1_met, present, b12_status)
+    review_soon = _review_soon_rules(answers, a1_met, present, b12_status, bool(red_flags))
 
     # D1-D5, strongest first.
     if red_flags:
@@ -106,7 +108,7 @@ def screen(answers: dict[str, Any], *, limits: LabLimits | None = None) -> dict[
     rules += _criterion_rules(answers, counted, risks, b12_status)
     rules += review_soon
     if indeterminate_with_sign and not a1_met:
-        rules.append(LAB_ONLY_INDETERMINATE_RULE)
+        rules.append(LAB_ONLY_INDETERMINATE_RULES[bool(red_flags)])
 
     return {
         "rules_version": version,
@@ -300,9 +302,14 @@ def _criterion_rules(
 
 
 def _review_soon_rules(
-    answers: dict[str, Any], a1_met: bool, present: list[SymptomRule], b12_status: str
+    answers: dict[str, Any],
+    a1_met: bool,
+    present: list[SymptomRule],
+    b12_status: str,
+    urgent: bool,
 ) -> list[Rule]:
-    """D2 and D5: the reasons, if any, that make this intake `review_soon`."""
+    """D2 and D5: the reasons, if any, that make this intake `review_soon`. Inside an
+    `urgent` result (a red flag) they say they add to the review instead (G7)."""
     rules = []
     if a1_met:
         neurological = [rule.label.lower() for rule in present if rule.neurological]
@@ -310,17 +317,18 @@ def _review_soon_rules(
             text = (
                 f"Neurological symptoms ({', '.join(neurological)}) with the testing "
                 "criterion met: NG239 advises not waiting for test results before treating "
-                "people with neurological symptoms. Review soon."
+                "people with neurological symptoms. "
+                f"{ADDS_TO_URGENT_REVIEW if urgent else REVIEW_SOON}"
             )
             rules.append(
-                Rule("level.review_soon.neurological_symptom", text, "clinical.md D2; NG239")
+                Rule("level.review_soon.neurological_symptom", text, "clinical.md D2, G7; NG239")
             )
         if answers.get("pregnant") == "yes":
-            rules.append(PREGNANT_WITH_A1_RULE)
+            rules.append(PREGNANT_WITH_A1_RULES[urgent])
         if "nitrous_oxide" in answers.get("medicines", []):
-            rules.append(NITROUS_OXIDE_WITH_A1_RULE)
+            rules.append(NITROUS_OXIDE_WITH_A1_RULES[urgent])
     if b12_status == DEFICIENCY_LIKELY:
-        rules.append(LAB_ONLY_LIKELY_RULE)
+        rules.append(LAB_ONLY_LIKELY_RULES[urgent])
     return rules
 
 

@@ -24,7 +24,7 @@ from screening.engine.validation import InvalidAnswers
 # hash, not a rule.
 RULES_MODULES = (rules, rule_tables, labs)
 RECORDED_RULES_VERSION = "2026.12.1"
-RECORDED_RULES_HASH = "1f3260bbdb1a35055f9744850429d5946e9ad6b798954c5444dd48081d0104a9"
+RECORDED_RULES_HASH = "63854a7a7b127ea2e7ca032cc6b919a4c26b8ed1149460de7269814285c744ba"
 
 
 def _rules_hash() -> str:
@@ -811,6 +811,53 @@ def test_e6_injections_review_treatment_instead_of_retesting():
 def test_e7_interpretation_is_a_suggestion():
     result = screen({"age_years": 40, "labs": [_lab("active_b12", 50, "pmol/L")]})
     assert _reason(result, "lab.reference_ranges_vary")["source"] == "clinical.md E7; NG239"
+
+
+# --- G7: texts name the level the result has ---------------------------------
+
+REVIEW_SOON_TRIGGERS = {
+    "age_years": 30,
+    "pregnant": "yes",
+    "diet": "vegan",
+    "medicines": ["nitrous_oxide"],
+    "symptoms": {"numbness_tingling": _present()},
+    "labs": [_lab("total_b12", 150, "ng/L")],
+}
+REVIEW_SOON_CODES = [
+    "level.review_soon.neurological_symptom",
+    "level.review_soon.pregnant",
+    "level.review_soon.nitrous_oxide",
+    "level.review_soon.deficiency_likely",
+]
+
+
+def test_g7_review_soon_reasons_say_review_soon_in_a_review_soon_result():
+    result = screen(REVIEW_SOON_TRIGGERS)
+    assert result["level"] == "review_soon"
+    for code in REVIEW_SOON_CODES:
+        assert _reason(result, code)["text"].endswith("Review soon."), code
+
+
+@pytest.mark.parametrize("flag", ["saddle_numbness", "thoughts_of_self_harm"])
+def test_g7_reasons_inside_an_urgent_result_do_not_say_review_soon(flag):
+    result = screen({**REVIEW_SOON_TRIGGERS, "red_flags": {flag: True}})
+    assert result["level"] == "urgent"
+    for code in REVIEW_SOON_CODES:
+        assert _reason(result, code)["text"].endswith(
+            "This adds to the urgent review (a red flag makes the result urgent)."
+        ), code
+    for reason in result["reasons"]:
+        assert "review soon" not in reason["text"].lower(), reason["code"]
+
+
+def test_g7_routine_reason_inside_an_urgent_result_does_not_say_routine_review():
+    answers = {"age_years": 35, "symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]}
+    routine = _reason(screen(answers), "level.routine.indeterminate_with_symptom")["text"]
+    assert routine.endswith("For routine review.")
+    urgent = screen({**answers, "red_flags": {"chest_pain": True}})
+    text = _reason(urgent, "level.routine.indeterminate_with_symptom")["text"]
+    assert "routine" not in text.lower()
+    assert text.endswith("This adds to the urgent review (a red flag makes the result urgent).")
 
 
 # --- G: suggested actions ---------------------------------------------------
