@@ -308,10 +308,18 @@ LAB_ONLY_LIKELY_RULES = _by_urgency(
     "clinical.md D2, D5, G7; NG239",
     not_urgent=REVIEW_SOON,
 )
+# D2's wording was found only in secondary summaries of NG239 (docs/clinical-rules.md,
+# Confirmations): a text says only what was confirmed, and marks the rest pending review.
+PENDING_REVIEW = "pending review"
+NEUROLOGICAL_SOURCE = (
+    "clinical.md D2, G7; NG239 (not waiting for results before treating: found only in a "
+    "secondary summary, pending review)"
+)
 PREGNANT_WITH_A1_RULES = _by_urgency(
     "level.review_soon.pregnant",
-    "Pregnant, with the testing criterion met: NG239 asks for particular care in pregnancy.",
-    "clinical.md D2, G7; NG239",
+    "Pregnant, with the testing criterion met: particular care in pregnancy, as secondary "
+    "summaries of NG239 give it, pending review.",
+    "clinical.md D2, G7; NG239 (particular care in pregnancy: secondary summary, pending review)",
     not_urgent=REVIEW_SOON,
 )
 NITROUS_OXIDE_WITH_A1_RULES = _by_urgency(

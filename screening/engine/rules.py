@@ -49,7 +49,9 @@ from screening.engine.rule_tables import (
     LAB_ONLY_LIKELY_RULES,
     MEDICINE_RULES,
     MEDICINE_TAKEN,
+    NEUROLOGICAL_SOURCE,
     NITROUS_OXIDE_WITH_A1_RULES,
+    PENDING_REVIEW,
     PREGNANT_WITH_A1_RULES,
     RED_FLAG_RULES,
     REVIEW_SOON,
@@ -198,8 +200,11 @@ def _symptom_reason_parts(rule: SymptomRule) -> tuple[str, str, str, str]:
             "NG239, so it does not count toward testing."
         )
         return f"symptom.{rule.symptom}.not_counted", before, after, rule.label.lower()
-    kind = "A common neurological symptom" if rule.neurological else "A common symptom"
-    after = f". {kind} of B12 deficiency."
+    kind = "a common neurological symptom" if rule.neurological else "a common symptom"
+    if PENDING_REVIEW in rule.source:  # B9: the text claims no more than the source
+        after = f". Counted as {kind} of B12 deficiency {PENDING_REVIEW} (not confirmed in NG239)."
+    else:
+        after = f". {kind.capitalize()} of B12 deficiency."
     return f"symptom.{rule.symptom}", before, after, rule.label.lower()
 
 
@@ -230,6 +235,8 @@ def _risk_rules(answers: dict[str, Any]) -> list[Rule]:
 def _condition_rule(code: str) -> Rule:
     label, source = CONDITION_RULES[code]
     text = f"Conditions: {label}. A common risk factor."
+    if PENDING_REVIEW in source:  # C3: not confirmed in NG239's list; the text says so
+        text = f"Conditions: {label}. Counted as a risk factor {PENDING_REVIEW}."
     return Rule(f"risk.condition.{code}", text, source, label.split(" (")[0])
 
 
@@ -314,15 +321,15 @@ def _review_soon_rules(
     if a1_met:
         neurological = [rule.label.lower() for rule in present if rule.neurological]
         if neurological:
+            # Not waiting for results before treating was found only in a secondary
+            # summary (docs/clinical-rules.md, Confirmations): the text says so.
             text = (
                 f"Neurological symptoms ({', '.join(neurological)}) with the testing "
-                "criterion met: NG239 advises not waiting for test results before treating "
-                "people with neurological symptoms. "
+                "criterion met. A secondary summary of NG239 says not to wait for test "
+                "results before treating people with neurological symptoms (pending review). "
                 f"{ADDS_TO_URGENT_REVIEW if urgent else REVIEW_SOON}"
             )
-            rules.append(
-                Rule("level.review_soon.neurological_symptom", text, "clinical.md D2, G7; NG239")
-            )
+            rules.append(Rule("level.review_soon.neurological_symptom", text, NEUROLOGICAL_SOURCE))
         if answers.get("pregnant") == "yes":
             rules.append(PREGNANT_WITH_A1_RULES[urgent])
         if "nitrous_oxide" in answers.get("medicines", []):

@@ -24,7 +24,7 @@ from screening.engine.validation import InvalidAnswers
 # hash, not a rule.
 RULES_MODULES = (rules, rule_tables, labs)
 RECORDED_RULES_VERSION = "2026.12.1"
-RECORDED_RULES_HASH = "63854a7a7b127ea2e7ca032cc6b919a4c26b8ed1149460de7269814285c744ba"
+RECORDED_RULES_HASH = "97bc064c899078a725b3366a8212317dee53b5721b37729adcac76bc343ced8b"
 
 
 def _rules_hash() -> str:
@@ -858,6 +858,31 @@ def test_g7_routine_reason_inside_an_urgent_result_does_not_say_routine_review()
     text = _reason(urgent, "level.routine.indeterminate_with_symptom")["text"]
     assert "routine" not in text.lower()
     assert text.endswith("This adds to the urgent review (a red flag makes the result urgent).")
+
+
+# --- a citation says only what was confirmed ----------------------------------
+
+
+def test_reason_text_says_pending_review_where_its_source_does():
+    """Where docs/clinical-rules.md says a point was not confirmed in NG239 or came from a
+    secondary summary (its source says "pending review"), the text says so too."""
+    pending = 0
+    for answers in [*ALL_CODES_SCENARIOS, REVIEW_SOON_TRIGGERS]:
+        for reason in screen(answers)["reasons"]:
+            if "pending review" in reason["source"]:
+                pending += 1
+                assert re.search(r"pending (clinical )?review", reason["text"]), reason["code"]
+    assert pending >= 8
+
+
+def test_d2_neurological_text_does_not_attribute_the_secondary_summary_to_ng239():
+    text = _reason(screen(REVIEW_SOON_TRIGGERS), "level.review_soon.neurological_symptom")["text"]
+    assert "NG239 advises" not in text
+    assert "A secondary summary of NG239 says not to wait for test results" in text
+    assert "(pending review)" in text
+    pregnant = _reason(screen(REVIEW_SOON_TRIGGERS), "level.review_soon.pregnant")["text"]
+    assert "NG239 asks" not in pregnant
+    assert "pending review" in pregnant
 
 
 # --- G: suggested actions ---------------------------------------------------
