@@ -1098,6 +1098,87 @@ def test_worked_examples(answers, level, possible):
     assert result["possible_b12_deficiency"] is possible
 
 
+# --- the spec's edges added by issue 11 (clinical.md B11, E1, E4) -------------
+
+
+@pytest.mark.parametrize(
+    ("labs", "status", "level"),
+    [
+        ([_lab("total_b12", 132.9, "pmol/L")], "deficiency_likely", "review_soon"),
+        ([_lab("total_b12", 258.2, "pmol/L")], "indeterminate", "routine"),
+        # Same day: the worse counts, whichever unit and order.
+        (
+            [
+                _lab("total_b12", 400, "ng/L", "2026-09-01"),
+                _lab("total_b12", 132.9, "pmol/L", "2026-09-01"),
+            ],
+            "deficiency_likely",
+            "review_soon",
+        ),
+        (
+            [
+                _lab("total_b12", 258.2, "pmol/L", "2026-09-01"),
+                _lab("total_b12", 351, "ng/L", "2026-09-01"),
+            ],
+            "indeterminate",
+            "routine",
+        ),
+        # An older low result followed by a newer indeterminate one: the newer counts.
+        (
+            [
+                _lab("total_b12", 150, "ng/L", "2025-03-01"),
+                _lab("total_b12", 250, "ng/L", "2026-09-01"),
+            ],
+            "indeterminate",
+            "routine",
+        ),
+    ],
+)
+def test_spec_edges_b12_with_tiredness(labs, status, level):
+    result = screen({"age_years": 35, "symptoms": FATIGUE, "labs": labs})
+    assert result["lab_interpretation"] == {"b12_status": status}
+    assert result["level"] == level
+    assert result["possible_b12_deficiency"] is True
+
+
+def test_spec_edge_older_low_then_newer_indeterminate_names_the_newer_result():
+    labs = [
+        _lab("total_b12", 150, "ng/L", "2025-03-01"),
+        _lab("total_b12", 250, "ng/L", "2026-09-01"),
+    ]
+    result = screen({"age_years": 35, "labs": labs})
+    assert _codes(result)[0] == "lab.total_b12.indeterminate"
+    assert _reason(result, "lab.total_b12.indeterminate")["text"].startswith(
+        "Total B12 250 ng/L on 2026-09-01 (the most recent of 2)"
+    )
+    assert "level.review_soon.deficiency_likely" not in _codes(result)
+
+
+@pytest.mark.parametrize(
+    ("value", "is_sign"), [(11.99, True), (11.99999, True), (12, False), (12.0001, False)]
+)
+def test_spec_edge_haemoglobin_in_g_per_dl(value, is_sign):
+    answers = {"age_years": 40, "sex": "female", "diet": "vegan"}
+    result = screen({**answers, "labs": [_lab("haemoglobin", value, "g/dL")]})
+    assert ("sign.haemoglobin_low" in _codes(result)) is is_sign
+    assert result["level"] == ("routine" if is_sign else "no_flag")
+
+
+@pytest.mark.parametrize(
+    ("risk", "level", "possible", "criterion"),
+    [
+        ({"diet": "vegan"}, "routine", True, "criterion.a1_met"),
+        ({}, "no_flag", False, "criterion.symptoms_without_risk_factor"),
+    ],
+)
+def test_spec_edge_high_mcv_with_and_without_a_risk_factor(risk, level, possible, criterion):
+    result = screen({"age_years": 40, **risk, "labs": [_lab("mcv", 105, "fL")]})
+    assert "sign.mcv_high" in _codes(result)
+    assert criterion in _codes(result)
+    assert result["level"] == level
+    assert result["possible_b12_deficiency"] is possible
+
+
 # --- docs/clinical-rules.md lists every code ---------------------------------
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "clinical-rules.md"
