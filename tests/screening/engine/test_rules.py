@@ -597,6 +597,16 @@ def test_e1_the_same_concentration_gets_the_same_level_in_either_unit(pmol_per_l
             "deficiency unlikely.",
         ),
     ],
+    ids=[
+        "132.9-pmol",
+        "258.2-pmol",
+        "258.302-pmol",
+        "258.31-pmol",
+        "179.99999-ng",
+        "350.00001-pg",
+        "1234567-ng",
+        "999999.5-pmol",
+    ],
 )
 def test_e1_text_gives_the_band_in_the_labs_unit_and_plain_numbers(value, unit, text):
     result = screen({"age_years": 40, "labs": [_lab("total_b12", value, unit)]})
@@ -613,6 +623,7 @@ def test_e1_text_gives_the_band_in_the_labs_unit_and_plain_numbers(value, unit, 
         (_lab("haemoglobin", 11.99999, "g/dL"), "Haemoglobin 11.99999 g/dL (119.9999 g/L) on"),
         (_lab("haemoglobin", 119.99999, "g/L"), "Haemoglobin 119.99999 g/L on"),
     ],
+    ids=["mma-nmol", "mma-umol", "mcv", "haemoglobin-g-dl", "haemoglobin-g-l"],
 )
 def test_lab_values_are_written_plainly_never_rounded_or_in_exponent_form(lab, shown):
     result = screen({"age_years": 40, "sex": "female", "labs": [lab]})
