@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
-from screening.engine.rule_tables import Rule
+from screening.engine.rule_tables import SYMPTOM_RULES, Rule
 
 DEFICIENCY_LIKELY = "deficiency_likely"
 INDETERMINATE = "indeterminate"
@@ -52,18 +53,30 @@ class LabResult(TypedDict):
 
 
 LabsByTest = dict[str, list[LabResult]]  # each test's results, in the order given
+# B8: the symptoms that are signs of anaemia (G4).
+ANAEMIA_SYMPTOMS = tuple(rule.symptom for rule in SYMPTOM_RULES if rule.anaemia_sign)
 
 # ---------------------------------------------------------------------------
 # Laboratory thresholds (clinical.md E1, E2, E3)
 # ---------------------------------------------------------------------------
 
-# Unit -> (deficiency likely below, indeterminate up to and including). The
-# guideline publishes both ng/L and pmol/L cut-offs; each unit is compared with
-# its own published numbers, so 132.9 pmol/L is "below 133" exactly as printed.
-# (Converting with 1.355 instead would put 132.9 pmol/L at 180.1 ng/L.)
-TOTAL_B12_CUTOFFS = {"ng/L": (180, 350), "pg/mL": (180, 350), "pmol/L": (133, 258)}
-ACTIVE_B12_CUTOFFS = {"pmol/L": (25, 70)}
-NG_PER_L_PER_PMOL_PER_L = 1.355  # total B12 only; used to show an ng/L equivalent
+NG_PER_L_PER_PMOL_PER_L = 1.355  # total B12 only (clinical.md E1)
+# E1: a pmol/L total B12 is read cautiously at each edge, so that no result is triaged
+# less cautiously because of its lab's unit. Deficiency likely below 133 pmol/L (the
+# printed figure, above the exact 180 / 1.355 = 132.8); deficiency unlikely only above
+# exactly 350 ng/L, 350 / 1.355 = 258.3026 pmol/L (258.3 in texts). The edge is kept
+# unrounded: rounding is for display only, never before comparing.
+TOTAL_B12_PMOL_UNLIKELY_ABOVE = 350 / NG_PER_L_PER_PMOL_PER_L
+# Unit -> (deficiency likely below, indeterminate up to and including), as compared.
+TOTAL_B12_CUTOFFS: dict[str, tuple[float, float]] = {
+    "ng/L": (180, 350),
+    "pg/mL": (180, 350),
+    "pmol/L": (133, TOTAL_B12_PMOL_UNLIKELY_ABOVE),
+}
+ACTIVE_B12_CUTOFFS: dict[str, tuple[float, float]] = {"pmol/L": (25, 70)}
+# The same edges as the texts print them, in the lab's unit (E1: "below 133 pmol/L").
+B12_CUTOFFS_SHOWN = {"ng/L": ("180", "350"), "pg/mL": ("180", "350"), "pmol/L": ("133", "258.3")}
+ACTIVE_B12_CUTOFFS_SHOWN = ("25", "70")
 MMA_COMMONLY_QUOTED_UMOL_L = 0.45  # E3: shown to the clinician, not a rule
 
 
@@ -107,17 +120,43 @@ def _b12_cutoffs(lab: LabResult) -> tuple[float, float]:
 
 
 def _b12_status_of(lab: LabResult) -> str:
-    """E1, E2: "below" is strictly below; "low to high" includes both ends."""
+    """E1, E2: "below" is strictly below; "low to high" includes both ends.
+
+    A pmol/L total B12 is above the indeterminate band only if it is above 350 ng/L
+    both ways of working it out (its pmol/L value against 350 / 1.355, and its value
+    x 1.355 against 350): floating-point rounding at the edge then keeps the more
+    cautious reading, whichever way a lab converted it.
+    """
     low, high = _b12_cutoffs(lab)
-    if lab["value"] < low:
+    value = lab["value"]
+    if value < low:
         return DEFICIENCY_LIKELY
-    if lab["value"] <= high:
+    if value <= high:
+        return INDETERMINATE
+    if _is_total_b12_pmol(lab) and value * NG_PER_L_PER_PMOL_PER_L <= 350:
         return INDETERMINATE
     return DEFICIENCY_UNLIKELY
 
 
+def _is_total_b12_pmol(lab: LabResult) -> bool:
+    return lab["test"] == "total_b12" and lab["unit"] == "pmol/L"
+
+
 def _b12_rank(lab: LabResult) -> int:
     return B12_STATUS_ORDER.index(_b12_status_of(lab))
+
+
+def _b12_meaning(lab: LabResult, status: str) -> str:
+    """The band in the lab's unit, with its figures as printed (E1, E2)."""
+    unit = lab["unit"]
+    low, high = B12_CUTOFFS_SHOWN[unit] if lab["test"] == "total_b12" else ACTIVE_B12_CUTOFFS_SHOWN
+    if status == DEFICIENCY_LIKELY:
+        return f"below {low} {unit}, deficiency likely"
+    if status == DEFICIENCY_UNLIKELY:
+        return f"above {high} {unit}, deficiency unlikely"
+    if lab["value"] > float(high):  # pmol/L just above 258.3, not above exactly 350 ng/L
+        return f"not above 350 ng/L, the upper edge of {low} to {high} {unit}; indeterminate"
+    return f"{low} to {high} {unit}, indeterminate"
 
 
 def b12_rules(labs: LabsByTest) -> tuple[str, list[Rule]]:
@@ -133,22 +172,15 @@ def b12_rules(labs: LabsByTest) -> tuple[str, list[Rule]]:
             continue
         lab_status = _b12_status_of(lab)
         status = min(status, lab_status, key=B12_STATUS_ORDER.index)
-        low, high = _b12_cutoffs(lab)
-        unit = lab["unit"]
-        if lab_status == DEFICIENCY_LIKELY:
-            meaning = f"below {low} {unit}, deficiency likely"
-        elif lab_status == INDETERMINATE:
-            meaning = f"{low} to {high} {unit}, indeterminate"
-        else:
-            meaning = f"above {high} {unit}, deficiency unlikely"
         equivalent = ""
-        if test == "total_b12" and unit == "pmol/L":
-            equivalent = f" (about {round(lab['value'] * NG_PER_L_PER_PMOL_PER_L)} ng/L)"
+        if _is_total_b12_pmol(lab):
+            ng_per_l = _whole_number(lab["value"] * NG_PER_L_PER_PMOL_PER_L)
+            equivalent = f" (about {ng_per_l} ng/L)"
         count = len(labs[test])
         latest = f" (the most recent of {count})" if count > 1 else ""
         text = (
-            f"{name} {_number(lab['value'])} {unit}{equivalent} on {lab['date']}{latest}: "
-            f"{meaning}."
+            f"{name} {_number(lab['value'])} {lab['unit']}{equivalent} on {lab['date']}"
+            f"{latest}: {_b12_meaning(lab, lab_status)}."
         )
         rules.append(Rule(f"lab.{test}.{lab_status}", text, source))
     return status, rules
@@ -163,7 +195,9 @@ def mma_rules(labs: LabsByTest) -> list[Rule]:
     lab = _latest(labs, "mma", worst=max, key=_mma_umol_l)
     if lab is None:
         return []
-    equivalent = f" ({_number(_mma_umol_l(lab))} umol/L)" if lab["unit"] == "nmol/L" else ""
+    equivalent = ""
+    if lab["unit"] == "nmol/L":  # nmol/L / 1000 = umol/L, worked out exactly for display
+        equivalent = f" ({_plain(_decimal(lab['value']).scaleb(-3))} umol/L)"
     text = (
         f"Methylmalonic acid {_number(lab['value'])} {lab['unit']}{equivalent} on "
         f"{lab['date']}: compare with the laboratory's own reference range. A value above "
@@ -184,7 +218,27 @@ def lab_context_rules(answers: dict[str, Any], labs: LabsByTest, b12_status: str
         rules.append(LAB_ON_INJECTIONS_RULE)
     if b12_status != NOT_TESTED:
         rules.append(LAB_REFERENCE_RANGES_RULE)
+    rules += _blood_count_recorded_rules(answers, labs)
     return rules
+
+
+def _blood_count_recorded_rules(answers: dict[str, Any], labs: LabsByTest) -> list[Rule]:
+    """G6: the patient reports a sign of anaemia (B8) but haemoglobin and MCV are both
+    recorded, so no full blood count is suggested (G4); the recorded results are shown."""
+    symptoms = answers.get("symptoms", {})
+    if not any(symptoms.get(code, {}).get("present") for code in ANAEMIA_SYMPTOMS):
+        return []
+    haemoglobin = _latest(labs, "haemoglobin", worst=min, key=_haemoglobin_g_l)
+    mcv = _latest(labs, "mcv", worst=max, key=lambda lab: lab["value"])
+    if haemoglobin is None or mcv is None:
+        return []
+    text = (
+        f"Signs of anaemia reported, and a blood count is already recorded: haemoglobin "
+        f"{_number(haemoglobin['value'])} {haemoglobin['unit']} on {haemoglobin['date']}, "
+        f"MCV {_number(mcv['value'])} fL on {mcv['date']} (the most recent of each). No new "
+        "full blood count is suggested."
+    )
+    return [Rule("lab.blood_count.recorded", text, "clinical.md G4, G6; BSH")]
 
 
 LAB_PREGNANCY_RULE = Rule(
@@ -226,11 +280,16 @@ def sign_rules(answers: dict[str, Any], labs: LabsByTest, limits: LabLimits) -> 
     haemoglobin = _latest(labs, "haemoglobin", worst=min, key=_haemoglobin_g_l)
     if haemoglobin is not None:
         limit, used_for = _haemoglobin_limit(answers, limits)
-        value = _haemoglobin_g_l(haemoglobin)
-        if value < limit:
+        # g/dL x 10 = g/L, exactly (in decimal), so 11.99 g/dL is 119.9 g/L, below 120.
+        value = _decimal(haemoglobin["value"])
+        shown = f"{_plain(value)} {haemoglobin['unit']}"
+        if haemoglobin["unit"] == "g/dL":
+            value = value.scaleb(1)
+            shown += f" ({_plain(value)} g/L)"
+        if value < _decimal(limit):
             text = (
-                f"Haemoglobin {_number(value)} g/L on {haemoglobin['date']}: below the "
-                f"limit of {_number(limit)} g/L used for {used_for}. A sign of anaemia."
+                f"Haemoglobin {shown} on {haemoglobin['date']}: below the limit of "
+                f"{_number(limit)} g/L used for {used_for}. A sign of anaemia."
             )
             source = "clinical.md B11; BSH; WHO haemoglobin cut-offs (clinic may configure)"
             rules.append(Rule("sign.haemoglobin_low", text, source, "low haemoglobin"))
@@ -259,6 +318,26 @@ def _haemoglobin_limit(answers: dict[str, Any], limits: LabLimits) -> tuple[floa
     return limits.haemoglobin_lower_g_l_male, "sex at birth not given (the higher limit)"
 
 
+def _decimal(value: float) -> Decimal:
+    """The number exactly as written (its shortest repr), for exact decimal arithmetic."""
+    return Decimal(repr(value))
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal written out plainly: no exponent, no trailing zeros."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 def _number(value: float) -> str:
-    """A lab value as people write it: 165 not 165.0, 0.52 not 0.520."""
-    return f"{value:g}"
+    """A lab value as people write it, never rounded: 165 not 165.0, 0.52 not 0.520,
+    179.99 not 180 (rounding could make a value read as the cut-off it is below), and
+    1234567 not 1.23457e+06."""
+    return _plain(_decimal(value))
+
+
+def _whole_number(value: float) -> str:
+    """A converted value to display "about N" (E1): rounded for display only."""
+    return _plain(_decimal(value).to_integral_value(rounding=ROUND_HALF_UP))

@@ -1,5 +1,6 @@
 """The rule tables of clinical.md sections B, C and F: one row per symptom, diet,
-condition, medicine and red flag, with its plain words for the clinician and its source.
+condition, medicine and red flag, with its plain words for the clinician and its source;
+and the fixed texts of sections D and G.
 
 Pure module: no Django. The engine (`screening/engine/rules.py`) words each reason from
 these rows. A row change is a rule change: bump RULES_VERSION in `rules.py`
@@ -249,12 +250,14 @@ RED_FLAG_RULES = {
     ),
     "rapidly_worsening_weakness_or_numbness": (
         "rapidly worsening weakness or numbness",
-        "needs same-day neurological assessment",
+        "needs immediate neurological assessment (NG127): emergency department or the "
+        "clinic's urgent line now, not a booked appointment",
         "clinical.md F3; NG127; NHS Lothian RefHelp; BMJ 2019;365:l1865",
     ),
     "new_difficulty_walking": (
         "new difficulty walking",
-        "needs same-day neurological assessment",
+        "needs immediate neurological assessment (NG127): emergency department or the "
+        "clinic's urgent line now, not a booked appointment",
         "clinical.md F4; NG127; NHS Lothian RefHelp; BMJ 2019;365:l1865",
     ),
     "sudden_one_sided_weakness_or_speech_difficulty": (
@@ -275,7 +278,66 @@ RED_FLAG_RULES = {
     ),
     "thoughts_of_self_harm": (
         "thoughts of self-harm",
-        "urgent mental health support today",
+        "urgent mental health support today (emergency services or the clinic's crisis line)",
         "clinical.md F8",
     ),
 }
+
+
+# ---------------------------------------------------------------------------
+# Fixed texts of sections D (level) and G (suggested actions)
+# ---------------------------------------------------------------------------
+
+# G7: texts name the level the result actually has. Inside an `urgent` result (a red
+# flag), a reason that would set `review_soon` or `routine` says it adds to the review.
+# Each of these maps "is the result urgent?" to its reason.
+REVIEW_SOON = "Review soon."
+ADDS_TO_URGENT_REVIEW = "This adds to the urgent review (a red flag makes the result urgent)."
+
+
+def _by_urgency(code: str, before: str, source: str, *, not_urgent: str) -> dict[bool, Rule]:
+    return {
+        False: Rule(code, f"{before} {not_urgent}", source),
+        True: Rule(code, f"{before} {ADDS_TO_URGENT_REVIEW}", source),
+    }
+
+
+LAB_ONLY_LIKELY_RULES = _by_urgency(
+    "level.review_soon.deficiency_likely",
+    "The most recent B12 result shows deficiency likely, whatever the symptoms and risk factors.",
+    "clinical.md D2, D5, G7; NG239",
+    not_urgent=REVIEW_SOON,
+)
+# D2's wording was found only in secondary summaries of NG239 (docs/clinical-rules.md,
+# Confirmations): a text says only what was confirmed, and marks the rest pending review.
+PENDING_REVIEW = "pending review"
+NEUROLOGICAL_SOURCE = (
+    "clinical.md D2, G7; NG239 (not waiting for results before treating: found only in a "
+    "secondary summary, pending review)"
+)
+PREGNANT_WITH_A1_RULES = _by_urgency(
+    "level.review_soon.pregnant",
+    "Pregnant, with the testing criterion met: particular care in pregnancy, as secondary "
+    "summaries of NG239 give it, pending review.",
+    "clinical.md D2, G7; NG239 (particular care in pregnancy: secondary summary, pending review)",
+    not_urgent=REVIEW_SOON,
+)
+NITROUS_OXIDE_WITH_A1_RULES = _by_urgency(
+    "level.review_soon.nitrous_oxide",
+    "Recreational nitrous oxide use, with the testing criterion met.",
+    "clinical.md D2, G7; NG239",
+    not_urgent=REVIEW_SOON,
+)
+LAB_ONLY_INDETERMINATE_RULES = _by_urgency(
+    "level.routine.indeterminate_with_symptom",
+    "Indeterminate B12 result with at least one common symptom or sign: possible "
+    "deficiency, even without a risk factor.",
+    "clinical.md D5, G7; NG239",
+    not_urgent="For routine review.",
+)
+
+
+CONSIDER_TREATMENT_TEXT = (
+    "B12 result shows deficiency likely: consider treatment per local protocol, following "
+    "NG239. Whether and how to treat is the clinician's decision."
+)

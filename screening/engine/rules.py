@@ -31,6 +31,7 @@ from screening.engine.labs import (
     INDETERMINATE,
     NOT_TESTED,
     LabLimits,
+    LabsByTest,
     b12_rules,
     lab_context_rules,
     labs_by_test,
@@ -38,21 +39,30 @@ from screening.engine.labs import (
     sign_rules,
 )
 from screening.engine.rule_tables import (
+    ADDS_TO_URGENT_REVIEW,
     AGE_75_RULE_SOURCE,
     COMBINED_PILL_RULE,
     CONDITION_RULES,
+    CONSIDER_TREATMENT_TEXT,
     DIET_RULES,
     FAMILY_HISTORY_RULE,
+    LAB_ONLY_INDETERMINATE_RULES,
+    LAB_ONLY_LIKELY_RULES,
     MEDICINE_RULES,
     MEDICINE_TAKEN,
+    NEUROLOGICAL_SOURCE,
+    NITROUS_OXIDE_WITH_A1_RULES,
+    PENDING_REVIEW,
+    PREGNANT_WITH_A1_RULES,
     RED_FLAG_RULES,
+    REVIEW_SOON,
     SYMPTOM_RULES,
     Rule,
     SymptomRule,
 )
 from screening.engine.validation import InvalidAnswers, validate_answers
 
-RULES_VERSION = "2026.11.2"
+RULES_VERSION = "2026.12.1"
 
 # ---------------------------------------------------------------------------
 # The engine
@@ -89,7 +99,7 @@ def screen(
 
     b12_status, b12_reasons = b12_rules(labs)
     indeterminate_with_sign = b12_status == INDETERMINATE and bool(counted)
-    review_soon = _review_soon_rules(answers, a1_met, present, b12_status)
+    review_soon = _review_soon_rules(answers, a1_met, present, b12_status, bool(red_flags))
 
     # D1-D5, strongest first.
     if red_flags:
@@ -104,10 +114,10 @@ def screen(
     rules = [RED_FLAG_REASONS[code] for code in red_flags]
     rules += symptoms + signs + risks + _note_rules(answers)
     rules += b12_reasons + mma_rules(labs) + lab_context_rules(answers, labs, b12_status)
-    rules += _criterion_rules(answers, counted, risks)
+    rules += _criterion_rules(answers, counted, risks, b12_status)
     rules += review_soon
     if indeterminate_with_sign and not a1_met:
-        rules.append(LAB_ONLY_INDETERMINATE_RULE)
+        rules.append(LAB_ONLY_INDETERMINATE_RULES[bool(red_flags)])
 
     return {
         "rules_version": version,
@@ -121,6 +131,7 @@ def screen(
         ],
         "suggested_actions": _suggested_actions(
             answers,
+            labs,
             a1_met=a1_met,
             present=present,
             risks=risks,
@@ -196,8 +207,11 @@ def _symptom_reason_parts(rule: SymptomRule) -> tuple[str, str, str, str]:
             "NG239, so it does not count toward testing."
         )
         return f"symptom.{rule.symptom}.not_counted", before, after, rule.label.lower()
-    kind = "A common neurological symptom" if rule.neurological else "A common symptom"
-    after = f". {kind} of B12 deficiency."
+    kind = "a common neurological symptom" if rule.neurological else "a common symptom"
+    if PENDING_REVIEW in rule.source:  # B9: the text claims no more than the source
+        after = f". Counted as {kind} of B12 deficiency {PENDING_REVIEW} (not confirmed in NG239)."
+    else:
+        after = f". {kind.capitalize()} of B12 deficiency."
     return f"symptom.{rule.symptom}", before, after, rule.label.lower()
 
 
@@ -228,6 +242,8 @@ def _risk_rules(answers: dict[str, Any]) -> list[Rule]:
 def _condition_rule(code: str) -> Rule:
     label, source = CONDITION_RULES[code]
     text = f"Conditions: {label}. A common risk factor."
+    if PENDING_REVIEW in source:  # C3: not confirmed in NG239's list; the text says so
+        text = f"Conditions: {label}. Counted as a risk factor {PENDING_REVIEW}."
     return Rule(f"risk.condition.{code}", text, source, label.split(" (")[0])
 
 
@@ -254,17 +270,27 @@ def _note_rules(answers: dict[str, Any]) -> list[Rule]:
 # --- Section A: the testing criterion ---------------------------------------
 
 
-def _criterion_rules(answers: dict[str, Any], counted: list[Rule], risks: list[Rule]) -> list[Rule]:
-    """A1, A2 and A3, each naming the answers that met or missed them."""
+def _criterion_rules(
+    answers: dict[str, Any], counted: list[Rule], risks: list[Rule], b12_status: str
+) -> list[Rule]:
+    """A1, A2 and A3, each naming the answers that met or missed them. G6: once a total or
+    active B12 result is recorded, A1's text does not say to offer the test again."""
     signs = ", ".join([rule.label for rule in counted])
     factors = ", ".join([rule.label for rule in risks])
     rules = []
     if counted and risks:
-        text = (
+        met = (
             f"At least one common symptom or sign ({signs}) and at least one common risk "
-            f"factor ({factors}): offer an initial B12 test."
+            f"factor ({factors})"
         )
-        rules.append(Rule("criterion.a1_met", text, "clinical.md A1; NG239"))
+        if b12_status == NOT_TESTED:
+            text = f"{met}: offer an initial B12 test."
+        else:
+            text = (
+                f"{met}: the criterion for offering a B12 test is met, and a B12 result is "
+                "already recorded (its interpretation is listed with the laboratory results)."
+            )
+        rules.append(Rule("criterion.a1_met", text, "clinical.md A1, G6; NG239"))
     elif counted:
         text = (
             f"Common symptoms or signs ({signs}) but no common risk factor recorded: the "
@@ -288,53 +314,35 @@ def _criterion_rules(answers: dict[str, Any], counted: list[Rule], risks: list[R
 
 # --- Section D: level -------------------------------------------------------
 
-LAB_ONLY_LIKELY_RULE = Rule(
-    "level.review_soon.deficiency_likely",
-    "The most recent B12 result shows deficiency likely: review soon, whatever the "
-    "symptoms and risk factors.",
-    "clinical.md D2, D5; NG239",
-)
-PREGNANT_WITH_A1_RULE = Rule(
-    "level.review_soon.pregnant",
-    "Pregnant, with the testing criterion met: NG239 asks for particular care in "
-    "pregnancy. Review soon.",
-    "clinical.md D2; NG239",
-)
-NITROUS_OXIDE_WITH_A1_RULE = Rule(
-    "level.review_soon.nitrous_oxide",
-    "Recreational nitrous oxide use, with the testing criterion met. Review soon.",
-    "clinical.md D2; NG239",
-)
-LAB_ONLY_INDETERMINATE_RULE = Rule(
-    "level.routine.indeterminate_with_symptom",
-    "Indeterminate B12 result with at least one common symptom or sign: possible "
-    "deficiency for routine review, even without a risk factor.",
-    "clinical.md D5; NG239",
-)
-
 
 def _review_soon_rules(
-    answers: dict[str, Any], a1_met: bool, present: list[SymptomRule], b12_status: str
+    answers: dict[str, Any],
+    a1_met: bool,
+    present: list[SymptomRule],
+    b12_status: str,
+    urgent: bool,
 ) -> list[Rule]:
-    """D2 and D5: the reasons, if any, that make this intake `review_soon`."""
+    """D2 and D5: the reasons, if any, that make this intake `review_soon`. Inside an
+    `urgent` result (a red flag) they say they add to the review instead (G7)."""
     rules = []
     if a1_met:
         neurological = [rule.label.lower() for rule in present if rule.neurological]
         if neurological:
+            # Not waiting for results before treating was found only in a secondary
+            # summary (docs/clinical-rules.md, Confirmations): the text says so.
             text = (
                 f"Neurological symptoms ({', '.join(neurological)}) with the testing "
-                "criterion met: NG239 advises not waiting for test results before treating "
-                "people with neurological symptoms. Review soon."
+                "criterion met. A secondary summary of NG239 says not to wait for test "
+                "results before treating people with neurological symptoms (pending review). "
+                f"{ADDS_TO_URGENT_REVIEW if urgent else REVIEW_SOON}"
             )
-            rules.append(
-                Rule("level.review_soon.neurological_symptom", text, "clinical.md D2; NG239")
-            )
+            rules.append(Rule("level.review_soon.neurological_symptom", text, NEUROLOGICAL_SOURCE))
         if answers.get("pregnant") == "yes":
-            rules.append(PREGNANT_WITH_A1_RULE)
+            rules.append(PREGNANT_WITH_A1_RULES[urgent])
         if "nitrous_oxide" in answers.get("medicines", []):
-            rules.append(NITROUS_OXIDE_WITH_A1_RULE)
+            rules.append(NITROUS_OXIDE_WITH_A1_RULES[urgent])
     if b12_status == DEFICIENCY_LIKELY:
-        rules.append(LAB_ONLY_LIKELY_RULE)
+        rules.append(LAB_ONLY_LIKELY_RULES[urgent])
     return rules
 
 
@@ -343,6 +351,7 @@ def _review_soon_rules(
 
 def _suggested_actions(
     answers: dict[str, Any],
+    labs: LabsByTest,
     *,
     a1_met: bool,
     present: list[SymptomRule],
@@ -350,16 +359,23 @@ def _suggested_actions(
     b12_status: str,
     indeterminate_with_sign: bool,
 ) -> list[dict[str, str]]:
+    """Section G. G6: a test is suggested only where its result is not already in the
+    answers; the recorded result is in the reasons instead."""
     medicines = answers.get("medicines", [])
     on_injections = answers.get("b12_treatment") == "injections"
+    mma_recorded = "mma" in labs
     actions = []
-    # G1, only while no B12 result is recorded; E6 replaces it during injections.
+    # G1, only while no B12 result is recorded (G6); E6 replaces it during injections.
     if a1_met and b12_status == NOT_TESTED and not on_injections:
         if answers.get("pregnant") == "yes":
             text = "Offer an active B12 test (the preferred test in pregnancy)."
             actions.append(("action.offer_active_b12_test", text))
         else:
             actions.append(("action.offer_b12_test", "Offer a total B12 or active B12 test."))
+    # G6 and I2: after a deficiency-likely result the next step is the clinician's
+    # treatment decision (during injections, E6's treatment review below instead).
+    if b12_status == DEFICIENCY_LIKELY and not on_injections:
+        actions.append(("action.consider_treatment", CONSIDER_TREATMENT_TEXT))
     # A3: metformin plus another risk factor, without symptoms yet.
     if (
         "metformin" in medicines
@@ -368,20 +384,21 @@ def _suggested_actions(
     ):
         text = "Takes metformin with another risk factor: consider periodic B12 monitoring."
         actions.append(("action.consider_b12_monitoring", text))
-    if "nitrous_oxide" in medicines:  # G2
+    if "nitrous_oxide" in medicines and not mma_recorded:  # G2; G6: not once MMA is recorded
         text = (
             "Nitrous oxide use: test homocysteine or methylmalonic acid rather than total "
             "B12 alone."
         )
         actions.append(("action.test_homocysteine_or_mma", text))
-    if indeterminate_with_sign:  # G3, E3, D5
+    if indeterminate_with_sign and not mma_recorded:  # G3, E3, D5; G6
         text = (
             "Indeterminate B12 result with symptoms or signs: consider a methylmalonic acid test."
         )
         actions.append(("action.consider_mma", text))
     # G4 on the anaemia signs the patient reports (B8); B11 signs already come from
-    # a blood count.
-    if any(rule.anaemia_sign for rule in present):
+    # a blood count. G6: not when haemoglobin and MCV are both recorded.
+    blood_count_recorded = "haemoglobin" in labs and "mcv" in labs
+    if any(rule.anaemia_sign for rule in present) and not blood_count_recorded:
         text = "Signs of anaemia reported: check a full blood count."
         actions.append(("action.full_blood_count", text))
     # G5 applies when there is no other cause: a recorded diet, medicine or condition

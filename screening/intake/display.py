@@ -237,10 +237,8 @@ ADVICE_GROUPS = (
     ("stroke", ("sudden_one_sided_weakness_or_speech_difficulty",)),  # F9
     ("emergency_services", ("sudden_vision_loss", "chest_pain", "breathless_at_rest")),  # F5-F7
     ("emergency_department_now", ("bladder_or_bowel_control_loss", "saddle_numbness")),  # F1-F2
-    (
-        "emergency_department_today",
-        ("rapidly_worsening_weakness_or_numbness", "new_difficulty_walking"),
-    ),  # F3-F4
+    # F3-F4: assessed now (emergency department or the clinic's urgent line), not booked.
+    ("assessment_now", ("rapidly_worsening_weakness_or_numbness", "new_difficulty_walking")),
     ("mental_health", ("thoughts_of_self_harm",)),  # F8
 )
 

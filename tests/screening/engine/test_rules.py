@@ -31,8 +31,8 @@ screen = functools.partial(rules.screen, today=TODAY)
 # hash, not a rule; so did screen()'s new `today` argument (issue 11, E4: the day of
 # screening is given by the caller), which changes no rule.
 RULES_MODULES = (rules, rule_tables, labs)
-RECORDED_RULES_VERSION = "2026.11.2"
-RECORDED_RULES_HASH = "3a9774b4b70df9976caa4a99b74ed5eac23fc7f81f3b70dec63267e0d520dd73"
+RECORDED_RULES_VERSION = "2026.12.1"
+RECORDED_RULES_HASH = "4e9a3e8fc0c0265f8bbdb4cbea80d439d64ac801e6be896f573ad7bfc7146dfe"
 
 
 def _rules_hash() -> str:
@@ -282,7 +282,9 @@ def test_b11_haemoglobin_below_limit_is_a_sign(sex, pregnant, value, unit, is_si
 def test_b11_haemoglobin_reason_shows_g_per_l_from_g_per_dl():
     answers = {"age_years": 40, "sex": "female", "labs": [_lab("haemoglobin", 10.5, "g/dL")]}
     text = _reason(screen(answers), "sign.haemoglobin_low")["text"]
-    assert text.startswith("Haemoglobin 105 g/L on 2026-10-01: below the limit of 120 g/L")
+    assert text.startswith(
+        "Haemoglobin 10.5 g/dL (105 g/L) on 2026-10-01: below the limit of 120 g/L"
+    )
 
 
 @pytest.mark.parametrize(("value", "is_sign"), [(100, False), (100.1, True), (115, True)])
@@ -429,6 +431,31 @@ def test_d1_any_red_flag_is_urgent_whatever_else(flag):
     assert _reason(result, f"red_flag.{flag}")["source"].startswith("clinical.md F")
 
 
+# clinical.md section F: where each red flag's clinician text sends the patient.
+RED_FLAG_CARE = {
+    "bladder_or_bowel_control_loss": "emergency department now",  # F1
+    "saddle_numbness": "emergency department now",  # F2
+    "rapidly_worsening_weakness_or_numbness": "needs immediate neurological assessment",  # F3
+    "new_difficulty_walking": "needs immediate neurological assessment",  # F4
+    "sudden_one_sided_weakness_or_speech_difficulty": "possible stroke, emergency services now",
+    "sudden_vision_loss": "emergency services now",  # F5
+    "chest_pain": "emergency services now",  # F6
+    "breathless_at_rest": "emergency services now",  # F7
+    "thoughts_of_self_harm": "urgent mental health support today (emergency services or the "
+    "clinic's crisis line)",  # F8
+}
+
+
+@pytest.mark.parametrize("flag", contract.RED_FLAGS)
+def test_f_red_flag_clinician_text_says_where_care_is_needed(flag):
+    text = _reason(screen({"age_years": 40, "red_flags": {flag: True}}), f"red_flag.{flag}")["text"]
+    assert RED_FLAG_CARE[flag] in text
+    assert "same-day" not in text
+    if flag in ("rapidly_worsening_weakness_or_numbness", "new_difficulty_walking"):
+        assert "not a booked appointment" in text
+        assert "NG127" in text
+
+
 def test_d1_red_flags_false_are_not_listed_and_order_follows_contract():
     red_flags = {"chest_pain": True, "saddle_numbness": True, "sudden_vision_loss": False}
     result = screen({"age_years": 40, "red_flags": red_flags})
@@ -481,7 +508,12 @@ TOTAL_B12_EDGES = [
     (132.9, "pmol/L", "deficiency_likely"),
     (133, "pmol/L", "indeterminate"),
     (258, "pmol/L", "indeterminate"),
-    (258.1, "pmol/L", "deficiency_unlikely"),
+    # E1 (2026.12.1): unlikely only above exactly 350 ng/L = 258.3026 pmol/L.
+    (258.1, "pmol/L", "indeterminate"),
+    (258.2, "pmol/L", "indeterminate"),
+    (258.3, "pmol/L", "indeterminate"),
+    (258.302, "pmol/L", "indeterminate"),
+    (258.31, "pmol/L", "deficiency_unlikely"),
     (0, "ng/L", "deficiency_likely"),
 ]
 
@@ -506,6 +538,107 @@ def test_e2_active_b12_threshold_edges(value, status):
     result = screen({"age_years": 40, "labs": [_lab("active_b12", value, "pmol/L")]})
     assert result["lab_interpretation"] == {"b12_status": status}
     assert f"lab.active_b12.{status}" in _codes(result)
+
+
+@pytest.mark.parametrize(
+    ("pmol_per_l", "ng_per_l"), [(132.9, 179.9), (133, 180.2), (258.2, 349.9), (258.3, 349.99)]
+)
+def test_e1_the_same_concentration_gets_the_same_level_in_either_unit(pmol_per_l, ng_per_l):
+    """E1 (2026.12.1): 258.2 pmol/L (349.9 ng/L) with tiredness was no_flag while
+    349.9 ng/L was routine. Now each edge is read cautiously in pmol/L."""
+    by_unit = [
+        screen({"age_years": 35, "symptoms": FATIGUE, "labs": [_lab("total_b12", value, unit)]})
+        for value, unit in ((pmol_per_l, "pmol/L"), (ng_per_l, "ng/L"))
+    ]
+    assert by_unit[0]["level"] == by_unit[1]["level"]
+    assert by_unit[0]["lab_interpretation"] == by_unit[1]["lab_interpretation"]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (
+            132.9,
+            "pmol/L",
+            "Total B12 132.9 pmol/L (about 180 ng/L) on 2026-10-01: below 133 pmol/L, "
+            "deficiency likely.",
+        ),
+        (
+            258.2,
+            "pmol/L",
+            "Total B12 258.2 pmol/L (about 350 ng/L) on 2026-10-01: 133 to 258.3 pmol/L, "
+            "indeterminate.",
+        ),
+        (
+            258.302,
+            "pmol/L",
+            "Total B12 258.302 pmol/L (about 350 ng/L) on 2026-10-01: not above 350 ng/L, "
+            "the upper edge of 133 to 258.3 pmol/L; indeterminate.",
+        ),
+        (
+            258.31,
+            "pmol/L",
+            "Total B12 258.31 pmol/L (about 350 ng/L) on 2026-10-01: above 258.3 pmol/L, "
+            "deficiency unlikely.",
+        ),
+        # Never rounded before it is shown: 179.99999 is below 180, and says so.
+        (
+            179.99999,
+            "ng/L",
+            "Total B12 179.99999 ng/L on 2026-10-01: below 180 ng/L, deficiency likely.",
+        ),
+        (
+            350.00001,
+            "pg/mL",
+            "Total B12 350.00001 pg/mL on 2026-10-01: above 350 pg/mL, deficiency unlikely.",
+        ),
+        # Plain numbers, never 1e+06 (what %g writes for 999999.9); values of 1,000,000 and
+        # more are refused by the contract (contract.LAB_VALUE_MAX).
+        (
+            999999.9,
+            "ng/L",
+            "Total B12 999999.9 ng/L on 2026-10-01: above 350 ng/L, deficiency unlikely.",
+        ),
+        (
+            999999.5,
+            "pmol/L",
+            "Total B12 999999.5 pmol/L (about 1354999 ng/L) on 2026-10-01: above 258.3 pmol/L, "
+            "deficiency unlikely.",
+        ),
+    ],
+    ids=[
+        "132.9-pmol",
+        "258.2-pmol",
+        "258.302-pmol",
+        "258.31-pmol",
+        "179.99999-ng",
+        "350.00001-pg",
+        "999999.9-ng",
+        "999999.5-pmol",
+    ],
+)
+def test_e1_text_gives_the_band_in_the_labs_unit_and_plain_numbers(value, unit, text):
+    result = screen({"age_years": 40, "labs": [_lab("total_b12", value, unit)]})
+    (reason,) = [r for r in result["reasons"] if r["code"].startswith("lab.total_b12.")]
+    assert reason["text"] == text
+
+
+@pytest.mark.parametrize(
+    ("lab", "shown"),
+    [
+        (_lab("mma", 987654, "nmol/L"), "Methylmalonic acid 987654 nmol/L (987.654 umol/L)"),
+        (_lab("mma", 0.00001, "umol/L"), "Methylmalonic acid 0.00001 umol/L on"),
+        (_lab("mcv", 999999.9, "fL"), "MCV 999999.9 fL on"),
+        (_lab("haemoglobin", 11.99999, "g/dL"), "Haemoglobin 11.99999 g/dL (119.9999 g/L) on"),
+        (_lab("haemoglobin", 119.99999, "g/L"), "Haemoglobin 119.99999 g/L on"),
+    ],
+    ids=["mma-nmol", "mma-umol", "mcv", "haemoglobin-g-dl", "haemoglobin-g-l"],
+)
+def test_lab_values_are_written_plainly_never_rounded_or_in_exponent_form(lab, shown):
+    result = screen({"age_years": 40, "sex": "female", "labs": [lab]})
+    texts = " ".join(reason["text"] for reason in result["reasons"])
+    assert shown in texts
+    assert not re.search(r"\de[+-]?\d", texts)
 
 
 def test_e1_pmol_per_l_result_shows_the_ng_per_l_equivalent():
@@ -743,6 +876,78 @@ def test_e7_interpretation_is_a_suggestion():
     assert _reason(result, "lab.reference_ranges_vary")["source"] == "clinical.md E7; NG239"
 
 
+# --- G7: texts name the level the result has ---------------------------------
+
+REVIEW_SOON_TRIGGERS = {
+    "age_years": 30,
+    "pregnant": "yes",
+    "diet": "vegan",
+    "medicines": ["nitrous_oxide"],
+    "symptoms": {"numbness_tingling": _present()},
+    "labs": [_lab("total_b12", 150, "ng/L")],
+}
+REVIEW_SOON_CODES = [
+    "level.review_soon.neurological_symptom",
+    "level.review_soon.pregnant",
+    "level.review_soon.nitrous_oxide",
+    "level.review_soon.deficiency_likely",
+]
+
+
+def test_g7_review_soon_reasons_say_review_soon_in_a_review_soon_result():
+    result = screen(REVIEW_SOON_TRIGGERS)
+    assert result["level"] == "review_soon"
+    for code in REVIEW_SOON_CODES:
+        assert _reason(result, code)["text"].endswith("Review soon."), code
+
+
+@pytest.mark.parametrize("flag", ["saddle_numbness", "thoughts_of_self_harm"])
+def test_g7_reasons_inside_an_urgent_result_do_not_say_review_soon(flag):
+    result = screen({**REVIEW_SOON_TRIGGERS, "red_flags": {flag: True}})
+    assert result["level"] == "urgent"
+    for code in REVIEW_SOON_CODES:
+        assert _reason(result, code)["text"].endswith(
+            "This adds to the urgent review (a red flag makes the result urgent)."
+        ), code
+    for reason in result["reasons"]:
+        assert "review soon" not in reason["text"].lower(), reason["code"]
+
+
+def test_g7_routine_reason_inside_an_urgent_result_does_not_say_routine_review():
+    answers = {"age_years": 35, "symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]}
+    routine = _reason(screen(answers), "level.routine.indeterminate_with_symptom")["text"]
+    assert routine.endswith("For routine review.")
+    urgent = screen({**answers, "red_flags": {"chest_pain": True}})
+    text = _reason(urgent, "level.routine.indeterminate_with_symptom")["text"]
+    assert "routine" not in text.lower()
+    assert text.endswith("This adds to the urgent review (a red flag makes the result urgent).")
+
+
+# --- a citation says only what was confirmed ----------------------------------
+
+
+def test_reason_text_says_pending_review_where_its_source_does():
+    """Where docs/clinical-rules.md says a point was not confirmed in NG239 or came from a
+    secondary summary (its source says "pending review"), the text says so too."""
+    pending = 0
+    for answers in [*ALL_CODES_SCENARIOS, REVIEW_SOON_TRIGGERS]:
+        for reason in screen(answers)["reasons"]:
+            if "pending review" in reason["source"]:
+                pending += 1
+                assert re.search(r"pending (clinical )?review", reason["text"]), reason["code"]
+    assert pending >= 8
+
+
+def test_d2_neurological_text_does_not_attribute_the_secondary_summary_to_ng239():
+    text = _reason(screen(REVIEW_SOON_TRIGGERS), "level.review_soon.neurological_symptom")["text"]
+    assert "NG239 advises" not in text
+    assert "A secondary summary of NG239 says not to wait for test results" in text
+    assert "(pending review)" in text
+    pregnant = _reason(screen(REVIEW_SOON_TRIGGERS), "level.review_soon.pregnant")["text"]
+    assert "NG239 asks" not in pregnant
+    assert "pending review" in pregnant
+
+
 # --- G: suggested actions ---------------------------------------------------
 
 
@@ -758,19 +963,152 @@ def test_e7_interpretation_is_a_suggestion():
             ["action.offer_b12_test", "action.full_blood_count"],
         ),
         ({"symptoms": {"breathlessness_or_palpitations": _present()}}, ["action.full_blood_count"]),
-        # G5 when deficiency is likely and no other cause is recorded.
-        ({"labs": [_lab("total_b12", 100, "ng/L")]}, ["action.consider_coeliac_testing"]),
+        # G5 when deficiency is likely and no other cause is recorded; G6: after a
+        # deficiency-likely result, treatment is always the suggested next step.
+        (
+            {"labs": [_lab("total_b12", 100, "ng/L")]},
+            ["action.consider_treatment", "action.consider_coeliac_testing"],
+        ),
         (
             {"family_history": True, "labs": [_lab("total_b12", 100, "ng/L")]},
-            ["action.consider_coeliac_testing"],
+            ["action.consider_treatment", "action.consider_coeliac_testing"],
         ),
-        ({"diet": "vegan", "labs": [_lab("total_b12", 100, "ng/L")]}, []),
-        ({"conditions": ["coeliac_disease"], "labs": [_lab("total_b12", 100, "ng/L")]}, []),
+        (
+            {"diet": "vegan", "labs": [_lab("total_b12", 100, "ng/L")]},
+            ["action.consider_treatment"],
+        ),
+        (
+            {"conditions": ["coeliac_disease"], "labs": [_lab("total_b12", 100, "ng/L")]},
+            ["action.consider_treatment"],
+        ),
         ({"labs": [_lab("total_b12", 200, "ng/L")]}, []),
     ],
 )
 def test_g_suggested_actions(answers, actions):
     assert _actions(screen({"age_years": 40, **answers})) == actions
+
+
+ANAEMIA = {"pale_or_yellow_skin": _present()}
+
+
+@pytest.mark.parametrize(
+    ("answers", "absent", "present"),
+    [
+        # G6: no G1 once a total or active B12 result is recorded.
+        (
+            {"diet": "vegan", "symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]},
+            "action.offer_b12_test",
+            "lab.total_b12.indeterminate",
+        ),
+        (
+            {"diet": "vegan", "symptoms": FATIGUE, "labs": [_lab("active_b12", 80, "pmol/L")]},
+            "action.offer_b12_test",
+            "lab.active_b12.deficiency_unlikely",
+        ),
+        (
+            {
+                "pregnant": "yes",
+                "diet": "vegan",
+                "symptoms": FATIGUE,
+                "labs": [_lab("active_b12", 50, "pmol/L")],
+            },
+            "action.offer_active_b12_test",
+            "lab.active_b12.indeterminate",
+        ),
+        # G6: no G3 (nor G2) once an MMA result is recorded.
+        (
+            {
+                "symptoms": FATIGUE,
+                "labs": [_lab("total_b12", 250, "ng/L"), _lab("mma", 0.3, "umol/L")],
+            },
+            "action.consider_mma",
+            "lab.mma.result",
+        ),
+        (
+            {"medicines": ["nitrous_oxide"], "labs": [_lab("mma", 300, "nmol/L")]},
+            "action.test_homocysteine_or_mma",
+            "lab.mma.result",
+        ),
+        # G6: no G4 once haemoglobin and MCV are both recorded.
+        (
+            {
+                "symptoms": ANAEMIA,
+                "labs": [_lab("haemoglobin", 140, "g/L"), _lab("mcv", 90, "fL")],
+            },
+            "action.full_blood_count",
+            "lab.blood_count.recorded",
+        ),
+    ],
+)
+def test_g6_no_test_suggested_when_its_result_is_recorded(answers, absent, present):
+    result = screen({"age_years": 40, **answers})
+    assert absent not in _actions(result)
+    assert present in _codes(result)
+
+
+@pytest.mark.parametrize(
+    ("answers", "present"),
+    [
+        ({"diet": "vegan", "symptoms": FATIGUE}, "action.offer_b12_test"),
+        ({"symptoms": FATIGUE, "labs": [_lab("total_b12", 250, "ng/L")]}, "action.consider_mma"),
+        ({"medicines": ["nitrous_oxide"]}, "action.test_homocysteine_or_mma"),
+        # Haemoglobin alone is not a full blood count: G4 still applies.
+        (
+            {"symptoms": ANAEMIA, "labs": [_lab("haemoglobin", 140, "g/L")]},
+            "action.full_blood_count",
+        ),
+        ({"symptoms": ANAEMIA, "labs": [_lab("mcv", 90, "fL")]}, "action.full_blood_count"),
+    ],
+)
+def test_g6_tests_are_still_suggested_when_their_result_is_not_recorded(answers, present):
+    assert present in _actions(screen({"age_years": 40, **answers}))
+
+
+def test_g6_recorded_blood_count_is_shown_instead_of_suggesting_one():
+    labs = [_lab("haemoglobin", 14.1, "g/dL", "2026-09-01"), _lab("mcv", 92, "fL")]
+    result = screen({"age_years": 40, "symptoms": ANAEMIA, "labs": labs})
+    assert _reason(result, "lab.blood_count.recorded")["text"] == (
+        "Signs of anaemia reported, and a blood count is already recorded: haemoglobin "
+        "14.1 g/dL on 2026-09-01, MCV 92 fL on 2026-10-01 (the most recent of each). No new "
+        "full blood count is suggested."
+    )
+
+
+def test_g6_a1_text_does_not_say_offer_a_test_once_b12_is_recorded():
+    answers = {"age_years": 40, "diet": "vegan", "symptoms": FATIGUE}
+    untested = _reason(screen(answers), "criterion.a1_met")["text"]
+    assert untested.endswith("offer an initial B12 test.")
+    tested = screen({**answers, "labs": [_lab("total_b12", 250, "ng/L")]})
+    text = _reason(tested, "criterion.a1_met")["text"]
+    assert "offer an initial B12 test" not in text
+    assert "a B12 result is already recorded" in text
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"labs": [_lab("total_b12", 150, "ng/L")]},
+        {"diet": "vegan", "symptoms": FATIGUE, "labs": [_lab("active_b12", 20, "pmol/L")]},
+        {"pregnant": "yes", "labs": [_lab("total_b12", 132.9, "pmol/L")]},
+    ],
+)
+def test_g6_deficiency_likely_suggests_treatment_as_the_clinicians_decision(answers):
+    result = screen({"age_years": 40, **answers})
+    (action,) = [a for a in result["suggested_actions"] if a["code"] == "action.consider_treatment"]
+    assert "treatment per local protocol" in action["text"]
+    assert "NG239" in action["text"]
+    assert "the clinician's decision" in action["text"]
+
+
+def test_g6_on_injections_the_next_step_is_the_treatment_review_not_a_new_treatment():
+    answers = {
+        "age_years": 40,
+        "b12_treatment": "injections",
+        "labs": [_lab("total_b12", 150, "ng/L")],
+    }
+    actions = _actions(screen(answers))
+    assert "action.consider_treatment" not in actions
+    assert "action.review_b12_treatment" in actions
 
 
 # --- worked examples (clinical.md) ------------------------------------------
@@ -823,6 +1161,87 @@ def test_worked_examples(answers, level, possible):
     assert result["possible_b12_deficiency"] is possible
 
 
+# --- the spec's edges added by issue 11 (clinical.md B11, E1, E4) -------------
+
+
+@pytest.mark.parametrize(
+    ("labs", "status", "level"),
+    [
+        ([_lab("total_b12", 132.9, "pmol/L")], "deficiency_likely", "review_soon"),
+        ([_lab("total_b12", 258.2, "pmol/L")], "indeterminate", "routine"),
+        # Same day: the worse counts, whichever unit and order.
+        (
+            [
+                _lab("total_b12", 400, "ng/L", "2026-09-01"),
+                _lab("total_b12", 132.9, "pmol/L", "2026-09-01"),
+            ],
+            "deficiency_likely",
+            "review_soon",
+        ),
+        (
+            [
+                _lab("total_b12", 258.2, "pmol/L", "2026-09-01"),
+                _lab("total_b12", 351, "ng/L", "2026-09-01"),
+            ],
+            "indeterminate",
+            "routine",
+        ),
+        # An older low result followed by a newer indeterminate one: the newer counts.
+        (
+            [
+                _lab("total_b12", 150, "ng/L", "2025-03-01"),
+                _lab("total_b12", 250, "ng/L", "2026-09-01"),
+            ],
+            "indeterminate",
+            "routine",
+        ),
+    ],
+)
+def test_spec_edges_b12_with_tiredness(labs, status, level):
+    result = screen({"age_years": 35, "symptoms": FATIGUE, "labs": labs})
+    assert result["lab_interpretation"] == {"b12_status": status}
+    assert result["level"] == level
+    assert result["possible_b12_deficiency"] is True
+
+
+def test_spec_edge_older_low_then_newer_indeterminate_names_the_newer_result():
+    labs = [
+        _lab("total_b12", 150, "ng/L", "2025-03-01"),
+        _lab("total_b12", 250, "ng/L", "2026-09-01"),
+    ]
+    result = screen({"age_years": 35, "labs": labs})
+    assert _codes(result)[0] == "lab.total_b12.indeterminate"
+    assert _reason(result, "lab.total_b12.indeterminate")["text"].startswith(
+        "Total B12 250 ng/L on 2026-09-01 (the most recent of 2)"
+    )
+    assert "level.review_soon.deficiency_likely" not in _codes(result)
+
+
+@pytest.mark.parametrize(
+    ("value", "is_sign"), [(11.99, True), (11.99999, True), (12, False), (12.0001, False)]
+)
+def test_spec_edge_haemoglobin_in_g_per_dl(value, is_sign):
+    answers = {"age_years": 40, "sex": "female", "diet": "vegan"}
+    result = screen({**answers, "labs": [_lab("haemoglobin", value, "g/dL")]})
+    assert ("sign.haemoglobin_low" in _codes(result)) is is_sign
+    assert result["level"] == ("routine" if is_sign else "no_flag")
+
+
+@pytest.mark.parametrize(
+    ("risk", "level", "possible", "criterion"),
+    [
+        ({"diet": "vegan"}, "routine", True, "criterion.a1_met"),
+        ({}, "no_flag", False, "criterion.symptoms_without_risk_factor"),
+    ],
+)
+def test_spec_edge_high_mcv_with_and_without_a_risk_factor(risk, level, possible, criterion):
+    result = screen({"age_years": 40, **risk, "labs": [_lab("mcv", 105, "fL")]})
+    assert "sign.mcv_high" in _codes(result)
+    assert criterion in _codes(result)
+    assert result["level"] == level
+    assert result["possible_b12_deficiency"] is possible
+
+
 # --- docs/clinical-rules.md lists every code ---------------------------------
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "clinical-rules.md"
@@ -856,6 +1275,8 @@ ALL_CODES_SCENARIOS = [
     {"age_years": 30, "labs": [_lab("active_b12", 80, "pmol/L")]},
     {"age_years": 50, "medicines": ["metformin", "h2_blocker"]},
     {"age_years": 30, "pregnant": "yes", "diet": "vegan", "symptoms": FATIGUE},
+    {"age_years": 22, "medicines": ["nitrous_oxide"]},
+    {"age_years": 30, "symptoms": {"pale_or_yellow_skin": _present()}},
 ]
 
 

@@ -7,6 +7,7 @@ import datetime
 import functools
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ validate_answers = functools.partial(validation.validate_answers, today=TODAY)
 
 LEVEL_RANK = {"urgent": 3, "review_soon": 2, "routine": 1, "no_flag": 0}
 DOTTED_CODE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
+EXPONENT = re.compile(r"\d[eE][+-]?\d")
 
 
 def _unique_list(codes: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
@@ -154,3 +156,92 @@ def test_screen_is_a_pure_function_of_the_answers(answers):
     first = screen(answers)
     assert answers == before
     assert screen(copy.deepcopy(answers)) == first
+
+
+# --- E1: the unit never makes a result less cautious (issue 11) -------------
+
+NG_PER_L_PER_PMOL_PER_L = 1.355  # clinical.md E1, written here independently of the engine
+
+
+def _with_total_b12_in(answers: dict, convert, unit_from: tuple[str, ...], unit_to: str) -> dict:
+    converted = copy.deepcopy(answers)
+    for lab in converted.get("labs", []):
+        if lab["test"] == "total_b12" and lab["unit"] in unit_from:
+            lab["value"] = convert(lab["value"])
+            lab["unit"] = unit_to
+    return converted
+
+
+# Values anywhere, and values next to the E1 edges in either unit.
+EDGES = (133, 180, 350, 350 / NG_PER_L_PER_PMOL_PER_L, 180 / NG_PER_L_PER_PMOL_PER_L, 258.3)
+TOTAL_B12 = st.fixed_dictionaries(
+    {
+        "test": st.just("total_b12"),
+        "unit": st.sampled_from(contract.LAB_UNITS["total_b12"]),
+        "value": st.one_of(
+            st.floats(0, 100_000, allow_nan=False, allow_infinity=False),
+            st.builds(
+                lambda edge, delta: max(edge + delta, 0.0),
+                st.sampled_from(EDGES),
+                st.floats(-0.01, 0.01, allow_nan=False),
+            ),
+        ),
+        "date": st.sampled_from(["2025-06-01", "2026-01-01"]),
+    }
+)
+
+
+# Where the B12 status alone moves the level: a counted symptom, no risk factor, no red flag.
+STATUS_DECIDES = st.fixed_dictionaries(
+    {
+        "age_years": st.integers(contract.AGE_MIN, 74),
+        "symptoms": st.just({"fatigue": {"present": True}}),
+        "diet": st.just("omnivore"),
+    }
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(ANSWERS, STATUS_DECIDES), st.lists(TOTAL_B12, min_size=1, max_size=3))
+def test_converting_total_b12_between_ng_and_pmol_never_makes_the_level_less_cautious(
+    answers, total_b12
+):
+    """clinical.md E1: a total B12 in pmol/L is read cautiously at each edge, so the
+    same concentration is never triaged less cautiously in pmol/L than in ng/L (level
+    order urgent > review_soon > routine > no_flag), whichever unit the lab first used."""
+    answers = {**answers, "labs": [*answers.get("labs", []), *total_b12]}
+    as_ng = _with_total_b12_in(
+        answers, lambda value: value * NG_PER_L_PER_PMOL_PER_L, ("pmol/L",), "ng/L"
+    )
+    as_pmol = _with_total_b12_in(
+        answers, lambda value: value / NG_PER_L_PER_PMOL_PER_L, ("ng/L", "pg/mL"), "pmol/L"
+    )
+    # From ng/L to pmol/L, and from pmol/L to ng/L: the pmol/L reading is as cautious.
+    for ng, pmol in ((answers, as_pmol), (as_ng, answers)):
+        ng = _with_total_b12_in(ng, lambda value: value, ("pg/mL",), "ng/L")
+        if validate_answers(ng) or validate_answers(pmol):
+            continue  # a converted value out of the contract's range is not an answer
+        assert LEVEL_RANK[screen(pmol)["level"]] >= LEVEL_RANK[screen(ng)["level"]]
+
+
+@pytest.mark.parametrize(("ng_per_l", "pmol_per_l"), [(350, 350 / 1.355), (349.9, 258.2)])
+def test_the_upper_edge_is_the_same_level_in_either_unit(ng_per_l, pmol_per_l):
+    """The property's worst case, fixed: exactly 350 ng/L converted with float division."""
+    levels = [
+        screen({"age_years": 35, "symptoms": {"fatigue": {"present": True}}, "labs": [lab]})[
+            "level"
+        ]
+        for lab in (
+            {"test": "total_b12", "value": ng_per_l, "unit": "ng/L", "date": "2025-01-01"},
+            {"test": "total_b12", "value": pmol_per_l, "unit": "pmol/L", "date": "2025-01-01"},
+        )
+    ]
+    assert levels == ["routine", "routine"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANSWERS)
+def test_reason_texts_never_write_a_number_in_exponent_form(answers):
+    """clinical.md E1: numbers are written plainly, never 1.23457e+06."""
+    for reason in screen(answers)["reasons"]:
+        assert not EXPONENT.search(reason["text"]), reason["text"]

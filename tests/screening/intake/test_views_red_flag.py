@@ -51,8 +51,8 @@ def test_get_help_now_page_gives_advice_first_then_the_reference(journey):
     [
         ("bladder_or_bowel_control_loss", "Go to an emergency department now"),
         ("saddle_numbness", "Go to an emergency department now"),
-        ("rapidly_worsening_weakness_or_numbness", "Go to an emergency department today"),
-        ("new_difficulty_walking", "Go to an emergency department today"),
+        ("rapidly_worsening_weakness_or_numbness", "Get checked by a doctor now"),
+        ("new_difficulty_walking", "Get checked by a doctor now"),
         ("sudden_one_sided_weakness_or_speech_difficulty", "Think FAST:"),
         ("sudden_vision_loss", "Call 999 now"),
         ("chest_pain", "Call 999 now"),
@@ -65,6 +65,21 @@ def test_get_help_now_advice_by_flag(journey, flag, advice):
     page = journey.get(HELP_URL).content.decode()
     assert advice in page
     assert len(re.findall(r'<section class="advice', page)) == 1
+
+
+@pytest.mark.parametrize(
+    "flag", ["rapidly_worsening_weakness_or_numbness", "new_difficulty_walking"]
+)
+def test_get_help_now_f3_f4_say_be_assessed_now_not_book(journey, flag):
+    """clinical.md F3/F4: assessed now (emergency department, or the clinic's urgent line),
+    not an appointment and not "today"."""
+    _answer_urgent(journey, **{flag: "yes"})
+    page = journey.get(HELP_URL).content.decode()
+    (advice,) = re.findall(r'<section class="advice.*?</section>', page, re.S)
+    assert "Go to an emergency department now, or call 111 now" in advice
+    assert "Do not book an appointment" in advice
+    assert "call 999" in advice
+    assert "today" not in advice
 
 
 def test_get_help_now_several_flags_most_urgent_first(journey):

@@ -242,6 +242,22 @@ def test_red_flag_advice_in_spanish(spanish):
     assert Submission.objects.get().language == "es"
 
 
+def test_red_flag_f3_advice_in_spanish_says_now_not_book(spanish):
+    """clinical.md F3/F4 in Spanish: assessed now (urgencias or the urgent line), not booked."""
+    spanish.answer_all(until="urgent")
+    spanish.answer("urgent", new_difficulty_walking="yes")
+    html = _assert_spanish(
+        spanish.get(HELP_URL),
+        "Busque ayuda ahora",
+        "Necesita que un médico le revise ahora",
+        "No pida una cita",
+        "Vaya ahora a un servicio de urgencias, o llame ahora al 111",
+        "llame al 999",
+    )
+    assert "hoy por un médico" not in html
+    assert "Get checked by a doctor now" not in html
+
+
 def test_saved_page_in_spanish(spanish):
     spanish.answer("about-you")
     spanish.post(STEP_URLS["pregnancy"], {**VALID_PAGES["pregnancy"], "action": "save"})
