@@ -9,7 +9,8 @@ A POST goes through the same helper, so it writes a VIEW event (the record was o
 for that action) and, if the change succeeds, the service writes a CHANGE event as well.
 
 The audit trail records the staff member and the address the request came from
-(`client_ip`); the domain's services take both as plain values (`by`, `address`).
+(`screening.web.addresses.client_ip`); the domain's services take both as plain values
+(`by`, `address`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.http import Http404, HttpRequest
 
 from screening.domain.audit import audit_record
 from screening.models import AuditEvent, Patient, PatientTombstone, Submission
+from screening.web.addresses import client_ip
 
 CLINICAL_PERMISSION = "screening.review_submission"
 
@@ -30,13 +32,6 @@ class StaffRequest(HttpRequest):
     member, never anonymous (the type the staff views annotate, so services get a User)."""
 
     user: User
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from (REMOTE_ADDR). Behind a reverse proxy that is
-    the proxy's address unless the proxy passes the client's through the PROXY protocol
-    (docs/production.md); a client-supplied X-Forwarded-For header is never trusted here."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class PatientErased(Http404):

@@ -15,7 +15,6 @@ from django.contrib.auth.models import User
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 
-from screening.accounts.access import client_ip
 from screening.domain.audit import audit_record
 from screening.labels import LEVEL_LABELS
 from screening.models import (
@@ -30,6 +29,7 @@ from screening.models import (
     Submission,
     SymptomAnswer,
 )
+from screening.web.addresses import client_ip
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -37,8 +37,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from screening.accounts.access import client_ip
 from screening.models import AuditEvent
+from screening.web.addresses import client_ip
 
 PENDING_KEY = "staff_signin_pending"
 NEW_BACKUP_CODES_KEY = "staff_new_backup_codes"

@@ -48,6 +48,7 @@ from screening.fhir import bundle, posted_response, questionnaire, responses
 from screening.fhir.api_auth import ApiRequest, api_client_required
 from screening.fhir.outcomes import FHIR_JSON, Issue, outcome_response, problem_issue
 from screening.models import AuditEvent, LabResult, Patient, ScreeningResult, Submission
+from screening.web.addresses import client_ip
 
 # EHR pulls: reviewed or closed submissions, a page at a time.
 PULLED_STATUSES = (Submission.Status.REVIEWED, Submission.Status.CLOSED)
@@ -157,7 +158,7 @@ def staff_submission_bundle(request: HttpRequest, public_id: uuid.UUID) -> HttpR
     export = submission_bundle(submission=submission, now=timezone.now())
     audit_record(
         by=request.user,
-        address=access.client_ip(request),
+        address=client_ip(request),
         action=AuditEvent.Action.EXPORT,
         what="submission.fhir_bundle",
         object_type="submission",
@@ -251,7 +252,7 @@ def bundle_search(request: ApiRequest) -> HttpResponse:
     )
     audit_record(
         by=None,  # a system with a token, not a staff member: named in the detail
-        address=access.client_ip(request),
+        address=client_ip(request),
         action=AuditEvent.Action.EXPORT,
         what="fhir.bundle_search",
         object_type="submission",
@@ -374,7 +375,7 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
         idempotency_key=key,
         language=language,
         by=client,
-        address=access.client_ip(request),
+        address=client_ip(request),
     )
     current = submission_current_result(submission=submission)
     assert current is not None  # intake_submit stores the screening result with the submission

@@ -42,6 +42,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from screening.fhir.outcomes import outcome_response
+from screening.web.addresses import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ class RateLimitMiddleware:
         rate = rate_for(scope)
         if rate is None:
             return None
-        address = request.META.get("REMOTE_ADDR") or "unknown"
+        address = client_ip(request) or "unknown"
         try:
             result = hit(scope=scope, address=address, rate=rate, now=time.time())
         except Exception:  # the cache is down: let the patient through

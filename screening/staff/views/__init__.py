@@ -10,5 +10,5 @@ gets a patient's record only through `screening.accounts.access` (404 for anyone
 see it, and the audit event), calls one service or query of `screening.domain`, and
 renders. A service that changes or exports patient data writes its own audit event, in
 the same transaction as the change; the view passes who (`request.user`) and from where
-(`access.client_ip`), and wraps nothing in a transaction of its own.
+(`screening.web.addresses.client_ip`), and wraps nothing in a transaction of its own.
 """

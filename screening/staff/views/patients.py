@@ -25,6 +25,7 @@ from screening.staff.forms import (
     SplitForm,
     posted,
 )
+from screening.web.addresses import client_ip
 
 # --- Patients: record, merge, split ---------------------------------------------------
 
@@ -71,7 +72,7 @@ def patient_merge(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
         )
         try:
             moved = patients.patient_merge(
-                source=source, target=target, by=request.user, address=access.client_ip(request)
+                source=source, target=target, by=request.user, address=client_ip(request)
             )
         except patients.PatientChangeNotAllowed as error:
             messages.error(request, str(error))
@@ -128,7 +129,7 @@ def patient_split(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
                 submissions=form.cleaned_data["submissions"],
                 details=form.details(),
                 by=request.user,
-                address=access.client_ip(request),
+                address=client_ip(request),
             )
         except patients.PatientChangeNotAllowed as error:
             messages.error(request, str(error))
@@ -150,7 +151,7 @@ def patient_export(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     """Everything stored about one patient record, as a JSON download; audited EXPORT."""
     patient = access.patient_for_staff(request, public_id, what="patient.export")
     record = patient_exports.patient_export(
-        patient=patient, now=timezone.now(), by=request.user, address=access.client_ip(request)
+        patient=patient, now=timezone.now(), by=request.user, address=client_ip(request)
     )
     response = JsonResponse(record, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.public_id}.json"'
@@ -170,7 +171,7 @@ def patient_erase(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
             patient=patient,
             reason=form.cleaned_data["reason"],
             by=request.user,
-            address=access.client_ip(request),
+            address=client_ip(request),
         )
         messages.success(
             request,

@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from screening import labels
-from screening.accounts.access import CLINICAL_PERMISSION, StaffRequest, client_ip
+from screening.accounts.access import CLINICAL_PERMISSION, StaffRequest
 from screening.accounts.permissions import staff_view
 from screening.domain.audit import audit_record
 from screening.domain.queries.queue import (
@@ -30,6 +30,7 @@ from screening.engine import contract
 from screening.models import AuditEvent, Submission
 from screening.staff import display, exports
 from screening.staff.forms import QueueFilterForm
+from screening.web.addresses import client_ip
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -9,11 +9,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from screening.accounts.access import StaffRequest, client_ip
+from screening.accounts.access import StaffRequest
 from screening.accounts.permissions import staff_view
 from screening.domain import retries
 from screening.domain.audit import audit_record
 from screening.models import AuditEvent, Reminder
+from screening.web.addresses import client_ip
 
 FAILED_PAGE_SIZE = 100
 

@@ -19,6 +19,7 @@ from screening.domain.queries import records
 from screening.models import Submission
 from screening.staff import display
 from screening.staff.forms import DecisionForm, LabResultForm, StatusChangeForm, posted
+from screening.web.addresses import client_ip
 
 # --- One submission's record ------------------------------------------------------
 
@@ -61,9 +62,7 @@ def submission_assign(request: StaffRequest, public_id: uuid.UUID) -> HttpRespon
     """Assign to me: a new submission moves to in review."""
     submission = access.submission_for_staff(request, public_id, what="submission.assign")
     try:
-        review.submission_assign(
-            submission=submission, by=request.user, address=access.client_ip(request)
-        )
+        review.submission_assign(submission=submission, by=request.user, address=client_ip(request))
     except review.TransitionNotAllowed as error:
         messages.error(request, str(error))
     else:
@@ -85,7 +84,7 @@ def submission_status(request: StaffRequest, public_id: uuid.UUID) -> HttpRespon
             submission=submission,
             to_status=form.cleaned_data["to_status"],
             by=request.user,
-            address=access.client_ip(request),
+            address=client_ip(request),
         )
     except review.TransitionNotAllowed as error:
         messages.error(request, str(error))
@@ -107,7 +106,7 @@ def submission_decision(request: StaffRequest, public_id: uuid.UUID) -> HttpResp
             review.review_record(
                 submission=submission,
                 by=request.user,
-                address=access.client_ip(request),
+                address=client_ip(request),
                 outcomes=form.cleaned_data["outcomes"],
                 note=form.cleaned_data["note"],
             )
@@ -142,7 +141,7 @@ def lab_add(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
         _lab, result = review.lab_result_add(
             submission=submission,
             by=request.user,
-            address=access.client_ip(request),
+            address=client_ip(request),
             **form.cleaned_data,
         )
         if result is None:
