@@ -14,7 +14,7 @@ class ScreeningConfig(AppConfig):
         # Celery tasks, in every process: a dispatch publishes `reminders_send` by its
         # name (screening.reminders.dispatch), in the web process and tests too.
         from screening import tasks  # noqa: F401
-        from screening.accounts import admin, signin  # noqa: F401
+        from screening.accounts import admin, admin_settings, admin_staff, signin  # noqa: F401
         from screening.reminders import checks  # noqa: F401
 
         signin.connect_signals()

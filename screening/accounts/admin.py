@@ -2,6 +2,8 @@
 
 Answers and screening results are read-only here: they are what the patient said and
 what the rules said at the time. Only a submission's workflow status can be changed.
+Staff accounts, roles and second factors are in `admin_staff.py`; API clients and
+schedules in `admin_settings.py`.
 """
 
 from __future__ import annotations
@@ -10,15 +12,12 @@ import uuid
 from typing import Any, ClassVar, cast
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 
 from screening.domain.audit import audit_record
 from screening.labels import LEVEL_LABELS
 from screening.models import (
-    ApiClient,
     AuditEvent,
     ConditionAnswer,
     LabResult,
@@ -325,48 +324,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         except ValueError:
             return found, may_have_duplicates
         return found | queryset.filter(patient_public_id=patient_public_id), may_have_duplicates
-
-
-# --- Users: clinic admins manage staff accounts but cannot grant themselves more ------
-
-
-class ClinicUserAdmin(UserAdmin):
-    """Django's user admin, minus the fields that would let a clinic admin (who has
-    auth.change_user) make anyone, themselves included, a superuser or give them
-    permissions directly. Roles are given by group; only superusers see the rest."""
-
-    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        hidden = {"is_superuser", "user_permissions"}
-        return [
-            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
-            for name, options in fieldsets
-        ]
-
-    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False
-        return super().has_change_permission(request, obj)
-
-
-admin.site.unregister(User)
-admin.site.register(User, ClinicUserAdmin)
-
-
-@admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
-    """EHR clients of the FHIR API. Created with `manage.py create_api_client` (the token
-    is shown once there); here a clinic admin can see them and revoke one (untick active)."""
-
-    list_display = ("name", "scopes", "active", "created_at", "last_used_at")
-    list_filter = ("active",)
-    fields = ("name", "key_id", "scopes", "active", "created_at", "last_used_at")
-    readonly_fields = ("name", "key_id", "scopes", "created_at", "last_used_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
-        return False  # revoke instead, so the audit trail keeps the client's name

@@ -1,11 +1,14 @@
-"""Staff sign-in forms: they only check the shape of what was typed. Whether a password or
-code is right is decided in the views through `authenticate` and `screening.accounts.signin`."""
+"""Staff sign-in and account forms. The sign-in forms only check the shape of what was
+typed: whether a password or code is right is decided in the views through `authenticate`
+and `screening.accounts.signin`. The password forms are Django's, with the validators of
+AUTH_PASSWORD_VALIDATORS."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 
 from screening.accounts.signin import normalise_code
 
@@ -43,3 +46,38 @@ class CodeForm(forms.Form):
                 )
             raise forms.ValidationError("Enter the 6-digit code from your authenticator app.")
         return code
+
+
+class NewPasswordForm(SetPasswordForm):
+    """The password chosen at the sign-in after an admin reset: never the one the admin
+    set (or the old one), which someone else knows."""
+
+    def clean_new_password1(self) -> str:
+        password: str = self.cleaned_data["new_password1"]
+        if self.user.check_password(password):
+            raise forms.ValidationError(
+                "Choose a new password, not the one you signed in with.", code="password_reused"
+            )
+        return password
+
+
+class StaffPasswordChangeForm(PasswordChangeForm):
+    """A signed-in staff member's own password change: the current password first."""
+
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """The current password again, before a change that matters (new backup codes)."""
+
+    password = forms.CharField(
+        label="Your password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -5,7 +5,9 @@
 - receptionist: sees the queue (names, contact details, status), never answers, results
   or notes.
 - clinic_admin: Django's admin (users, their authenticators and lockouts, schedules) and
-  the audit log; nothing clinical. Cannot make anyone a superuser (screening/accounts/admin.py).
+  the audit log; nothing clinical. Cannot make anyone a superuser, grant or remove a
+  clinical role, or reset the password or second factor of anyone who holds one
+  (`may_change_roles`, `may_reset_credentials`; screening/accounts/admin_staff.py).
 - on_duty: no permissions of its own; clinicians in it receive urgent escalations.
 
 The initial migration (screening/migrations/) creates the groups and gives them their
@@ -15,8 +17,10 @@ again (idempotent) to keep them in step.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission, User
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
@@ -24,6 +28,11 @@ CLINICIAN = "clinician"
 RECEPTIONIST = "receptionist"
 CLINIC_ADMIN = "clinic_admin"
 ON_DUTY = "on_duty"
+
+# Roles that open patient data. Only a superuser grants or removes them, and only a
+# superuser resets the password or second factor of someone who holds one: otherwise a
+# clinic admin could make themselves a clinician, or take a clinician's account over.
+CLINICAL_ROLES = frozenset({CLINICIAN})
 
 # group -> permission codenames (app_label.codename)
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -58,6 +67,29 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     ON_DUTY: (),
 }
+
+
+def holds_clinical_role(user: User) -> bool:
+    """A superuser, a member of a clinical role, or anyone given permissions one by one
+    (only a superuser can give those)."""
+    return (
+        user.is_superuser
+        or user.groups.filter(name__in=CLINICAL_ROLES).exists()
+        or user.user_permissions.exists()
+    )
+
+
+def may_reset_credentials(actor: AbstractBaseUser | AnonymousUser, target: User) -> bool:
+    """May `actor` set `target`'s password or remove their second factor?"""
+    return bool(getattr(actor, "is_superuser", False)) or not holds_clinical_role(target)
+
+
+def may_change_roles(
+    actor: AbstractBaseUser | AnonymousUser, before: Iterable[str], after: Iterable[str]
+) -> bool:
+    """May `actor` change someone's roles (group names) from `before` to `after`?"""
+    changed = set(before) ^ set(after)
+    return bool(getattr(actor, "is_superuser", False)) or not changed & CLINICAL_ROLES
 
 
 def roles_sync(group_model: type[Group], permission_model: type[Permission]) -> None:

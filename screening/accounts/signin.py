@@ -18,6 +18,12 @@ Audit events (no password, code or unknown username is ever written):
 - LOGOUT         "account.logout"       any logout (Django's signal); detail.reason
 - CHANGE         "account.totp"         an authenticator enrolled
 - CHANGE         "account.backup_codes" backup codes issued
+- CHANGE         "account.password"     a password chosen by its owner (domain.staff_accounts)
+- CHANGE         "account.reset"        a reset completed (a new authenticator after a reset)
+
+After an admin reset (a `CredentialReset`, screening.domain.staff_accounts) the pending
+sign-in goes through two more steps before anything opens: a new password, then a new
+authenticator (`signin_next_step`); `signin_complete` refuses while a reset is open.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,6 +44,11 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from screening.domain.staff_accounts import (
+    credential_reset_complete,
+    credential_reset_pending,
+    password_set,
+)
 from screening.models import AuditEvent
 from screening.web.addresses import client_ip
 
@@ -110,6 +122,43 @@ def has_authenticator(user: AbstractBaseUser) -> bool:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 
 
+def signin_next_step(user: User) -> str:
+    """The page (URL name) that comes after the password for this user: after an admin
+    reset, a new password and then a new authenticator; otherwise enrolment for someone
+    without an authenticator, or their code."""
+    reset = credential_reset_pending(user=user)
+    if reset is not None:
+        if reset.password_changed_at is None:
+            return "staff_account:new_password"
+        return "staff_account:enrol"
+    return "staff_account:verify" if has_authenticator(user) else "staff_account:enrol"
+
+
+def reset_password_chosen(request: HttpRequest, *, user: User, password: str) -> None:
+    """The first step after a reset: the staff member's own new password (audited)."""
+    password_set(user=user, raw_password=password, address=client_ip(request), how="after_reset")
+
+
+def password_change_own(request: HttpRequest, *, user: User, password: str) -> None:
+    """A signed-in staff member changed their password, having typed the current one
+    (audited). Their other sessions end; this one is kept (update_session_auth_hash)."""
+    password_set(user=user, raw_password=password, address=client_ip(request), how="own")
+    auth.update_session_auth_hash(request, user)
+
+
+def password_confirm_failed(request: HttpRequest, *, user: User) -> bool:
+    """A wrong current password on a signed-in page (changing the password, new backup
+    codes) counts like a wrong password at sign-in. True when the account is now locked
+    out: the caller signs the user out."""
+    user_login_failed.send(
+        sender=__name__,
+        credentials={"username": user.get_username()},
+        request=request,
+        stage="password_confirm",
+    )
+    return bool(getattr(request, "axes_locked_out", False))
+
+
 # --- second factor ---------------------------------------------------------------------
 
 
@@ -155,7 +204,10 @@ def second_factor_failed(request: HttpRequest, *, user: User) -> bool:
 
 
 def signin_complete(request: HttpRequest, *, user: User, device: Device) -> str:
-    """Both factors passed: log in, mark the session verified, audit. Returns `next`."""
+    """Both factors passed: log in, mark the session verified, audit. Returns `next`.
+    Never while an admin reset is open (the new password and authenticator come first)."""
+    if credential_reset_pending(user=user) is not None:
+        raise PermissionDenied("A credential reset is still open.")
     pending = request.session.pop(PENDING_KEY)
     auth.login(request, user, backend=pending["backend"])
     otp_login(request, device)
@@ -199,6 +251,7 @@ def totp_enrolment_confirm(
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    credential_reset_complete(user=user, device=device, address=client_ip(request))
     _event(
         request,
         actor=user,

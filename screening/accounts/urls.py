@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", account_views.login, name="login"),
     path("verify/", account_views.verify, name="verify"),
     path("enrol/", account_views.enrol, name="enrol"),
+    path("new-password/", account_views.new_password, name="new_password"),
+    path("password/", account_views.password_change, name="password_change"),
     path("backup-codes/", account_views.backup_codes, name="backup_codes"),
     path("logout/", account_views.logout, name="logout"),
 ]

@@ -1,4 +1,5 @@
-"""Staff sign-in pages: password, authenticator enrolment or code, backup codes, sign-out.
+"""Staff sign-in pages: password, authenticator enrolment or code, backup codes, sign-out;
+a new password after an admin reset, and a signed-in staff member's own password change.
 
 Plain function views: they parse the request, call `screening.accounts.signin` and render. The
 flow and its audit events are described in `screening.accounts.signin` and docs/staff-access.md.
@@ -28,13 +29,20 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from screening.accounts import signin
-from screening.accounts.forms import CodeForm, LoginForm
+from screening.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordConfirmForm,
+    StaffPasswordChangeForm,
+)
 from screening.accounts.permissions import is_verified
 
 GENERIC_LOGIN_ERROR = (
     "That username and password do not match an account. Check both and try again."
 )
 WRONG_CODE_ERROR = "That code did not work. Check it and try again."
+WRONG_PASSWORD_ERROR = "That is not your current password."  # noqa: S105 (a message)
 
 
 def locked_out(
@@ -92,9 +100,7 @@ def login(request: HttpRequest) -> HttpResponse:
             )
             if user is not None:
                 signin.signin_pending_start(request, user=user, next_url=form.cleaned_data["next"])
-                if signin.has_authenticator(user):
-                    return redirect("staff_account:verify")
-                return redirect("staff_account:enrol")
+                return redirect(signin.signin_next_step(user))
             form.add_error(None, GENERIC_LOGIN_ERROR)
     else:
         form = LoginForm(initial={"next": request.GET.get("next", "")})
@@ -108,8 +114,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     user = signin.signin_pending_user(request)
     if user is None:
         return redirect("staff_account:login")
-    if not signin.has_authenticator(user):
-        return redirect("staff_account:enrol")
+    if (step := signin.signin_next_step(user)) != "staff_account:verify":
+        return redirect(step)
     if (lockout := _locked_out(request, user)) is not None:
         return lockout
     form = CodeForm(request.POST or None)
@@ -134,8 +140,10 @@ def enrol(request: HttpRequest) -> HttpResponse:
     user = signin.signin_pending_user(request)
     if user is None:
         return redirect("staff_account:login")
-    if signin.has_authenticator(user):  # never a second authenticator on a password alone
-        return redirect("staff_account:verify")
+    # Never a second authenticator on a password alone, except after an admin reset
+    # (which removed the old ones), and then only once a new password is chosen.
+    if (step := signin.signin_next_step(user)) != "staff_account:enrol":
+        return redirect(step)
     if (lockout := _locked_out(request, user)) is not None:
         return lockout
     device = signin.totp_enrolment_device(request, user=user)
@@ -169,19 +177,83 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
-def backup_codes(request: HttpRequest) -> HttpResponse:
-    """Backup codes: shown once right after they are made; POST makes a new set."""
+def new_password(request: HttpRequest) -> HttpResponse:
+    """After an admin reset: the staff member chooses their own password (the one the
+    admin set stops working), then enrols a new authenticator."""
+    user = signin.signin_pending_user(request)
+    if user is None:
+        return redirect("staff_account:login")
+    if (step := signin.signin_next_step(user)) != "staff_account:new_password":
+        return redirect(step)
+    if (lockout := _locked_out(request, user)) is not None:
+        return lockout
+    form = NewPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        signin.reset_password_chosen(
+            request, user=user, password=form.cleaned_data["new_password1"]
+        )
+        return redirect("staff_account:enrol")
+    context = {"form": form, "title": "Choose a new password"}
+    return render(request, "staff/account/new_password.html", context)
+
+
+def _password_refused(request: HttpRequest, user: User) -> HttpResponse | None:
+    """A wrong current password was typed on a signed-in page: counted like a wrong
+    password at sign-in. At the lockout limit the user is signed out (the lockout page)."""
+    if signin.password_confirm_failed(request, user=user):
+        signin.logout(request, reason="locked_out")
+        return locked_out(request)
+    return None
+
+
+@never_cache
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """A signed-in staff member changes their own password, typing the current one."""
     if not is_verified(request):
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     user = cast(User, request.user)  # signed in: is_verified says so
+    form = StaffPasswordChangeForm(user, request.POST or None)
     if request.method == "POST":
-        codes = signin.backup_codes_replace(request, user=user)
-        request.session[signin.NEW_BACKUP_CODES_KEY] = {"codes": codes, "next": None}
-        return redirect("staff_account:backup_codes")
+        if form.is_valid():
+            signin.password_change_own(
+                request, user=user, password=form.cleaned_data["new_password1"]
+            )
+            messages.success(request, "Your password has been changed.")
+            return redirect("staff_account:password_change")
+        if form.has_error("old_password", "password_incorrect") and (
+            refused := _password_refused(request, user)
+        ):
+            return refused
+    context = {"form": form, "title": "Change your password"}
+    return render(request, "staff/account/password_change.html", context)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """Backup codes: shown once right after they are made; POST (with the password
+    again: a signed-in session alone must not mint codes) makes a new set."""
+    if not is_verified(request):
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    user = cast(User, request.user)  # signed in: is_verified says so
+    form = PasswordConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if user.check_password(form.cleaned_data["password"]):
+            codes = signin.backup_codes_replace(request, user=user)
+            request.session[signin.NEW_BACKUP_CODES_KEY] = {"codes": codes, "next": None}
+            return redirect("staff_account:backup_codes")
+        if (refused := _password_refused(request, user)) is not None:
+            return refused
+        form.add_error("password", WRONG_PASSWORD_ERROR)
     new = request.session.pop(signin.NEW_BACKUP_CODES_KEY, None)
     context = {
         "title": "Backup codes",
+        "form": form,
         "new_codes": new["codes"] if new else None,
         "continue_url": (new or {}).get("next") or signin.DASHBOARD_URL,
         "remaining": signin.backup_codes_remaining(user=user),

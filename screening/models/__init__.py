@@ -8,6 +8,7 @@
 - `reminders`: the reminder outbox and email opt-outs
 - `drafts`: intakes saved to finish later
 - `system`: FHIR API clients and the periodic jobs' heartbeat
+- `staff`: a pending reset of a staff member's password and second factor
 
 Django finds the models of a models package only through this module, so every model is
 imported here (with the names the rest of the app uses): import them from `screening.models`.
@@ -19,6 +20,7 @@ from screening.models.patients import Patient, PatientTombstone
 from screening.models.reminders import EmailOptOut, Reminder
 from screening.models.results import LabResult, ScreeningResult
 from screening.models.review import Review, StatusChange
+from screening.models.staff import CredentialReset
 from screening.models.submissions import (
     OPEN_STATUSES,
     REFERENCE_ALPHABET,
@@ -39,6 +41,7 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "ConditionAnswer",
+    "CredentialReset",
     "EmailOptOut",
     "Heartbeat",
     "IntakeDraft",

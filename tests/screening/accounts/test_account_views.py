@@ -508,7 +508,7 @@ def test_backup_codes_page_needs_a_verified_sign_in(client, clinician):
 
 def test_backup_codes_regenerate_replaces_old_codes_and_is_audited(clinician_client, clinician):
     old = enrol_backup_codes(clinician)
-    response = clinician_client.post(BACKUP_CODES_URL)
+    response = clinician_client.post(BACKUP_CODES_URL, {"password": STAFF_PASSWORD})
     assert response["Location"] == BACKUP_CODES_URL
     page = clinician_client.get(BACKUP_CODES_URL).content.decode()
     new = list(StaticToken.objects.filter(device__user=clinician).values_list("token", flat=True))
@@ -528,7 +528,9 @@ def test_backup_codes_regenerate_keeps_a_backup_code_session_verified(client, cl
     codes = enrol_backup_codes(clinician)
     password_step(client, "clinician")
     client.post(VERIFY_URL, {"code": codes[1]})
-    client.post(BACKUP_CODES_URL)
+    response = client.post(BACKUP_CODES_URL, {"password": STAFF_PASSWORD})
+    assert response["Location"] == BACKUP_CODES_URL
+    assert not StaticToken.objects.filter(token__in=codes).exists()
     assert is_verified(client)
 
 
