@@ -31,7 +31,7 @@ ResetReason = Literal["password", "totp", "backup_codes", "new_account"]
 
 
 def credentials_reset(
-    *, user: User, by: User, address: str | None, reason: ResetReason
+    *, user: User, by: User | None, address: str | None, reason: ResetReason
 ) -> CredentialReset:
     """Remove `user`'s authenticators and backup codes and require a new password and a
     new authenticator at their next sign-in. Any session of theirs stops being verified

@@ -43,6 +43,7 @@ FOCUS_ON_SUMMARY = "document.activeElement.classList.contains('staff-error-summa
 CORE_PAGES = {
     "staff_account:login",
     "staff_account:backup_codes",
+    "staff_account:password_change",
     "staff:queue",
     "staff:submission",
     "staff:submission_decision",

@@ -39,10 +39,19 @@ ADMIN_LOGIN_PATH = "/admin/login/"
 ADMIN_INDEX_PATH = "/admin/"
 
 # How a user gets verified: these pages cannot ask for a verified user.
-SIGN_IN_PAGES = {"staff_account:login", "staff_account:verify", "staff_account:enrol"}
+SIGN_IN_PAGES = {
+    "staff_account:login",
+    "staff_account:verify",
+    "staff_account:enrol",
+    "staff_account:new_password",  # the first step after an admin reset
+}
 # Account pages that check the user themselves rather than through `staff_view`
 # (they need no role, only a verified sign-in; the refusal tests still cover them).
-ACCOUNT_VIEWS = SIGN_IN_PAGES | {"staff_account:logout", "staff_account:backup_codes"}
+ACCOUNT_VIEWS = SIGN_IN_PAGES | {
+    "staff_account:logout",
+    "staff_account:backup_codes",
+    "staff_account:password_change",
+}
 CLINICAL_PERMISSIONS = {
     "screening.review_submission",
     "screening.export_queue",
