@@ -25,9 +25,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from screening.domain.audit import audit_record
 from screening.fhir.outcomes import outcome_response
-from screening.models import ApiClient, AuditEvent
+from screening.models import ApiClient
 
 KEY_ID_BYTES = 6  # 8 URL-safe characters
 SECRET_BYTES = 32
@@ -61,15 +60,6 @@ def api_client_create(*, name: str, scopes: list[str]) -> tuple[ApiClient, str]:
             key_id=secrets.token_urlsafe(KEY_ID_BYTES),
             token_hash=token_hash(secret),
             scopes=list(dict.fromkeys(scopes)),
-        )
-        # On the server's command line: no staff member, no address (docs/staff-access.md).
-        audit_record(
-            by=None,
-            action=AuditEvent.Action.CHANGE,
-            what="api_client",
-            object_type="api_client",
-            object_id=client.key_id,
-            detail={"added": True, "scopes": client.scopes},
         )
     return client, f"{client.key_id}.{secret}"
 

@@ -5,7 +5,8 @@
 
 The token (`<key id>.<secret>`) is printed on standard output and never again: only a
 SHA-256 hash of the secret is stored. Hand it to the EHR over a secure channel; to revoke
-it, set the client inactive (`ApiClient.active`). Client names are unique.
+it, set the client inactive (`ApiClient.active`). Client names are unique. The creation
+is audited ("api_client", no staff member and no address: the server's command line).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from screening.domain.audit import audit_record
 from screening.fhir.api_auth import api_client_create
-from screening.models import ApiClient
+from screening.models import ApiClient, AuditEvent
 
 
 class Command(BaseCommand):
@@ -37,7 +40,16 @@ class Command(BaseCommand):
             raise CommandError("The client needs a name.")
         if ApiClient.objects.filter(name=name).exists():
             raise CommandError(f"An API client named {name!r} already exists.")
-        client, token = api_client_create(name=name, scopes=options["scopes"] or ["read"])
+        with transaction.atomic():
+            client, token = api_client_create(name=name, scopes=options["scopes"] or ["read"])
+            audit_record(
+                by=None,
+                action=AuditEvent.Action.CHANGE,
+                what="api_client",
+                object_type="api_client",
+                object_id=client.key_id,
+                detail={"added": True, "scopes": client.scopes},
+            )
         self.stderr.write(
             f"Created API client {client.name!r} with scopes {', '.join(client.scopes)}. "
             "The token below is shown once; store it now."
