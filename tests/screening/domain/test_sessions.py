@@ -4,7 +4,6 @@ deleted on a schedule, and erasing a patient deletes the sessions that mention t
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -144,6 +143,11 @@ def test_erasing_through_the_staff_page_deletes_the_sessions(browsers, clinician
     assert _left(browsers["keys"]) == {"bea", "clinician"}
 
 
+def test_the_erase_page_says_forms_under_way_go_too(clinician_client, browsers):
+    page = clinician_client.get(f"/staff/patients/{browsers['patient'].public_id}/erase/")
+    assert "any form the patient is filling in now" in page.content.decode()
+
+
 def test_a_follow_up_in_progress_is_found_by_its_reminder(browsers, clinician):
     """The follow-up's session holds no name or email, only the reminder's id and answers."""
     key = browsers["keys"]["ann_follow_up"]
@@ -177,9 +181,9 @@ def test_a_session_that_cannot_be_read_is_left_alone(db, clinician):
     assert Session.objects.count() == 1
 
 
-def test_finding_the_sessions_of_a_patient_reads_every_row_quickly(db):
-    """Measured: the erasure decodes every session row (signed JSON, not searchable in
-    SQL); the scheduled clearing keeps the table to live sessions."""
+def test_the_one_session_among_many_is_found(db):
+    """The erasure decodes every row (signed JSON, not searchable in SQL), in chunks;
+    measured at about 0.2 ms a row on an idle core (docs/security.md, "Data hygiene")."""
     expire = timezone.now() + datetime.timedelta(hours=1)
     store = SessionStore()
     rows = [
@@ -190,15 +194,13 @@ def test_finding_the_sessions_of_a_patient_reads_every_row_quickly(db):
             ),
             expire_date=expire,
         )
-        for n in range(2000)
+        for n in range(1200)
     ]
     Session.objects.bulk_create(rows)
-    started = time.perf_counter()
 
-    deleted = sessions.sessions_mentioning_delete(values={"p1999@example.com"})
-
-    assert deleted == 1
-    assert time.perf_counter() - started < 5  # about 0.1 s on a developer laptop
+    assert sessions.sessions_mentioning_delete(values={"P1199@example.com"}) == 1
+    assert sessions.sessions_mentioning_delete(values={"p1@example.com"}) == 1  # not p10, p11
+    assert Session.objects.count() == 1198
 
 
 def test_a_session_is_found_by_any_key_or_value_in_it(db):
