@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "screening.web.logging.RequestLogMiddleware",  # first: the request id, one log line a request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store on every response, no-referrer on email-link pages; after
+    # SecurityMiddleware (which sets Referrer-Policy only where none is set) and whitenoise
+    "screening.web.headers.PrivateResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -320,6 +323,8 @@ FOLLOW_UP_WEEKS_BY_OUTCOME = env.dict("FOLLOW_UP_WEEKS_BY_OUTCOME", cast={"value
 BLOOD_TEST_REMINDER_DAYS = env.int("BLOOD_TEST_REMINDER_DAYS", default=14)
 UNFINISHED_INTAKE_REMINDER_HOURS = env.int("UNFINISHED_INTAKE_REMINDER_HOURS", default=24)
 INTAKE_DRAFT_DAYS = env.int("INTAKE_DRAFT_DAYS", default=14)
+# An intake in progress stays in its session at most this long, however active the session.
+INTAKE_SESSION_DRAFT_HOURS = env.int("INTAKE_SESSION_DRAFT_HOURS", default=12)
 ESCALATION_AFTER_MINUTES = env.int("ESCALATION_AFTER_MINUTES", default=60)
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 PATIENT_EMAIL_HOURS = env("PATIENT_EMAIL_HOURS", default="08:00-20:00")

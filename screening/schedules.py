@@ -11,6 +11,7 @@ or run them at another time. Times are clinic time (settings.TIME_ZONE).
 | Daily queue digest           | screening.tasks.reminders_schedule_digest | daily at DIGEST_HOUR |
 | Beat heartbeat               | screening.health.beat_heartbeat          | every minute          |
 | Erase records past retention | screening.retention.retention_run        | daily at 03:30        |
+| Clear expired sessions       | screening.tasks.sessions_clear           | every 15 minutes      |
 """
 
 from __future__ import annotations
@@ -80,6 +81,15 @@ def periodic_tasks() -> list[Periodic]:
             description=(
                 "Erases patient records RETENTION_DAYS after their last submission "
                 f"({settings.RETENTION_DAYS} days), in batches, and long-expired saved intakes."
+            ),
+        ),
+        Periodic(
+            name="Clear expired sessions",
+            task="screening.tasks.sessions_clear",
+            schedule=Every(minutes=15),
+            description=(
+                "Deletes sessions past their expiry (SESSION_COOKIE_AGE without a request): "
+                "they may hold an abandoned intake's name, date of birth and symptoms."
             ),
         ),
     ]

@@ -14,7 +14,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from screening.domain import retention
+from screening.domain import retention, sessions
 from screening.reminders import delivery, dispatch, scheduling
 from screening.web import health
 
@@ -83,3 +83,10 @@ def retention_run() -> dict[str, int]:
     rest follow on the next days) and delete long-expired saved intakes."""
     run = retention.retention_apply(now=timezone.now(), limit=settings.RETENTION_BATCH_SIZE)
     return {"erased": len(run.erased), "saved_intakes_deleted": run.drafts_deleted}
+
+
+@shared_task(name="screening.tasks.sessions_clear")
+def sessions_clear() -> int:
+    """Every 15 minutes: delete expired sessions, which may still hold an abandoned
+    intake draft (name, date of birth, symptoms). Idempotent."""
+    return sessions.sessions_clear_expired(now=timezone.now())

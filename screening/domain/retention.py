@@ -3,16 +3,19 @@ has passed.
 
 - `patient_erase`: deletes the record, the records merged into it, their submissions
   with every answer, result, status change and review, their lab results, reminders,
-  saved intakes and email opt-out; leaves a `PatientTombstone` per record (the opaque
-  public id, when, why) and the audit trail, whose personal fields are redacted
-  (`audit_events_redact`). It writes its audit event (CHANGE, with the reason) in the
-  same transaction.
+  saved intakes, email opt-out and the sessions that mention them (an intake or
+  follow-up in progress, `screening.domain.sessions`); leaves a `PatientTombstone` per
+  record (the opaque public id, when, why) and the audit trail, whose personal fields are
+  redacted (`audit_events_redact`). It writes its audit event (CHANGE, with the reason)
+  in the same transaction.
 - `retention_apply`: erases every record whose last submission (or, without one, its
   creation) is more than RETENTION_DAYS old, and deletes saved intakes long expired.
   Run daily by beat (`retention_run`, screening/schedules.py) and by hand with
   `manage.py retention_apply --dry-run`. The default, 2922 days (8 years), is a common
   minimum for adult health records in England; each clinic must set RETENTION_DAYS to
-  what its own law and policy require (docs/production.md).
+  what its own law and policy require (docs/production.md). It leaves sessions alone:
+  they live hours (their own clearing, `sessions_clear`), and one naming the email of a
+  record years old is that person's new visit, not the old record.
 
 The export of everything stored about a patient is in `screening.domain.exports`.
 
@@ -38,6 +41,7 @@ from django.db.models.functions import Coalesce
 
 from screening.domain.audit import audit_record
 from screening.domain.patients import merged_records
+from screening.domain.sessions import sessions_mentioning_delete
 from screening.models import (
     AuditEvent,
     EmailOptOut,
@@ -92,6 +96,7 @@ class Erased:
     reminders: int
     saved_intakes: int
     audit_events_redacted: int = 0
+    sessions: int = 0
     references: list[str] = field(default_factory=list)
 
 
@@ -128,7 +133,7 @@ def patient_erase(*, patient: Patient, reason: str, by: User, address: str | Non
     decided when merging); leave a tombstone for each. One transaction, with the audit
     event of the staff member `by` (CHANGE "patient.erase", after the trail is redacted)."""
     with transaction.atomic():
-        erased = _erase(patient, reason=reason)
+        erased = _erase(patient, reason=reason, sessions=True)
         audit_record(
             by=by,
             address=address,
@@ -147,9 +152,10 @@ def patient_erase(*, patient: Patient, reason: str, by: User, address: str | Non
     return erased
 
 
-def _erase(patient: Patient, *, reason: str) -> Erased:
+def _erase(patient: Patient, *, reason: str, sessions: bool = False) -> Erased:
     """The erasure itself, inside the caller's transaction (`patient_erase` for a staff
-    member, `retention_apply` for the retention period), which writes the audit event."""
+    member, `retention_apply` for the retention period), which writes the audit event.
+    `sessions`: also delete the sessions that mention the records (erasure on request)."""
     if reason not in PatientTombstone.Reason.values:
         raise ValueError(f"Unknown erasure reason: {reason!r}")
     with transaction.atomic():
@@ -180,6 +186,13 @@ def _erase(patient: Patient, *, reason: str) -> Erased:
         _total, deleted = drafts.delete()
         draft_count = deleted.get(IntakeDraft._meta.label, 0)
         EmailOptOut.objects.filter(email__in=emails).delete()
+        session_count = (
+            sessions_mentioning_delete(
+                values={*emails, *object_ids, *(str(record.public_id) for record in records)}
+            )
+            if sessions
+            else 0
+        )
         for record in reversed(records):  # a merged record before the one it points at
             record.delete()
         PatientTombstone.objects.bulk_create(
@@ -194,6 +207,7 @@ def _erase(patient: Patient, *, reason: str) -> Erased:
         reminders=reminder_count,
         saved_intakes=draft_count,
         audit_events_redacted=redacted,
+        sessions=session_count,
         references=references,
     )
 

@@ -4,9 +4,12 @@ the pages' answers become the contract's answers dict.
 Read top to bottom:
 1. STEPS: the question pages, in order (the version is engine.questionnaire's).
 2. Draft: what the session holds while a patient fills the form in (nothing is in the
-   database until they send it, answer yes to an urgent symptom, or choose "Save and
-   come back later", which copies the draft to an IntakeDraft row; draft_restore puts
-   it back in a session when they follow the link in the reminder email).
+   database but the session row until they send it, answer yes to an urgent symptom, or
+   choose "Save and come back later", which copies the draft to an IntakeDraft row;
+   draft_restore puts it back in a session when they follow the link in the reminder
+   email). The session row itself is made by the first page sent, never by looking at a
+   page (`draft_new` is not saved), and a draft older than INTAKE_SESSION_DRAFT_HOURS is
+   dropped when next loaded, however active the session (docs/security.md, "Data hygiene").
 3. answers_from_steps / patient_details_from_steps: draft -> contract answers (and
    follow_up_answers for the follow-up check-in's two pages).
 What the "check your answers" and "get help now" pages show is in
@@ -26,8 +29,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from screening.engine import contract
@@ -138,6 +143,9 @@ class Draft:
     urgent_submission: str | None = None
     # The public_id of the IntakeDraft row ("Save and come back later"), if saved.
     saved_draft: str | None = None
+    # When this draft started in this session (made, or restored from a saved intake):
+    # it is dropped INTAKE_SESSION_DRAFT_HOURS later.
+    started_at: datetime.datetime = field(default_factory=timezone.now)
 
     def as_data(self) -> dict[str, Any]:
         """The draft as JSON-safe values: what the session and an IntakeDraft row hold."""
@@ -147,6 +155,7 @@ class Draft:
             "steps": self.steps,
             "urgent_submission": self.urgent_submission,
             "saved_draft": self.saved_draft,
+            "started_at": self.started_at.isoformat(),
         }
 
     def save(self, session: SessionBase) -> None:
@@ -158,20 +167,35 @@ class Draft:
 
 
 def _draft_from_data(data: dict[str, Any]) -> Draft:
+    intake_date = datetime.date.fromisoformat(data["intake_date"])
+    started_at = data.get("started_at")
     return Draft(
         idempotency_key=data["idempotency_key"],
-        intake_date=datetime.date.fromisoformat(data["intake_date"]),
+        intake_date=intake_date,
         steps=data["steps"],
         urgent_submission=data["urgent_submission"],
         saved_draft=data.get("saved_draft"),
+        # A draft written before started_at was kept counts from the start of its day.
+        started_at=(
+            datetime.datetime.fromisoformat(started_at)
+            if started_at
+            else timezone.make_aware(datetime.datetime.combine(intake_date, datetime.time()))
+        ),
     )
 
 
 def draft_load(session: SessionBase) -> Draft | None:
+    """The draft in the session, if any; one older than INTAKE_SESSION_DRAFT_HOURS is
+    removed from the session (the row is saved without it) and None returned."""
     data = session.get(SESSION_KEY)
     if not data:
         return None
-    return _draft_from_data(data)
+    draft = _draft_from_data(data)
+    max_age = datetime.timedelta(hours=settings.INTAKE_SESSION_DRAFT_HOURS)
+    if timezone.now() - draft.started_at > max_age:
+        draft_clear(session)
+        return None
+    return draft
 
 
 def draft_restore(
@@ -186,6 +210,7 @@ def draft_restore(
     draft = _draft_from_data(data)
     draft.intake_date = today
     draft.saved_draft = saved_draft
+    draft.started_at = timezone.now()
     about = draft.steps.get("about-you")
     if about is not None:
         date_of_birth = datetime.date.fromisoformat(about["date_of_birth"])
@@ -194,11 +219,10 @@ def draft_restore(
     return draft
 
 
-def draft_start(session: SessionBase, *, today: datetime.date) -> Draft:
-    """A new draft with its own idempotency key (sent with the final POST as well)."""
-    draft = Draft(idempotency_key=secrets.token_urlsafe(32), intake_date=today)
-    draft.save(session)
-    return draft
+def draft_new(*, today: datetime.date) -> Draft:
+    """A new draft with its own idempotency key (sent with the final POST as well), not
+    in the session yet: `Draft.save` puts it there once a page is sent."""
+    return Draft(idempotency_key=secrets.token_urlsafe(32), intake_date=today)
 
 
 def draft_clear(session: SessionBase) -> None:

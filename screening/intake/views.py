@@ -79,7 +79,9 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
             if request.method == "POST":
                 messages.warning(request, _("Your session has ended. Please start again."))
             return redirect("screening:about_you")
-        draft = intake.draft_start(request.session, today=timezone.localdate())
+        # Not in the session until "About you" is sent without mistakes: looking at the
+        # page keeps nothing (no session row).
+        draft = intake.draft_new(today=timezone.localdate())
 
     if not step.applies(draft):
         return redirect(_next_url(draft, step, returning_to_check=False))

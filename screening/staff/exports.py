@@ -8,12 +8,21 @@ formula (and a leading tab or carriage return can hide one), so a patient who ty
 `=HYPERLINK(...)` as their name could run it on a clinician's computer. Every such cell
 gets a leading apostrophe (`'=cmd...`), which spreadsheets show as text (OWASP's advice).
 Numbers we write ourselves (age, minutes) never start with those characters.
+
+The file is comma-separated, but a spreadsheet set up for `;` (most of Europe) or tab
+splits each line there instead, and a cell then starts wherever a `;` inside a name
+left it: `Ann;=cmd...` is two cells, the second a formula. So the apostrophe also goes
+after every separator a spreadsheet may split on (`,`, `;`, tab, and line breaks), where
+a formula character follows it, after any spaces or double quotes (which a spreadsheet
+may trim): `Ann;'=cmd...`. The text is otherwise as typed
+(tests/screening/staff/test_csv_formulas.py reads the file splitting on each separator).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.utils import timezone
@@ -21,13 +30,18 @@ from django.utils import timezone
 from screening.domain.queries.queue import queue_rows
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The start of the cell, or just after a separator some spreadsheet splits on, where a
+# formula character follows (after spaces and double quotes). Linear: the lookahead only
+# scans the run of spaces and quotes after each separator.
+_FORMULA_AT_A_CELL_START = re.compile(r'(^|[,;\t\r\n])(?=[ "]*[=+\-@\t\r])')
 CHUNK_SIZE = 500
 
 
 def csv_safe(value: object) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet could run it."""
+    """The cell as text, with an apostrophe wherever a spreadsheet could start a formula:
+    at its start and after a separator (see the module docstring)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return _FORMULA_AT_A_CELL_START.sub(r"\1'", text)
 
 
 def queue_csv_header(*, clinical: bool) -> list[str]:

@@ -173,7 +173,8 @@ def test_advice_groups_cover_every_red_flag_once():
 
 def test_draft_survives_the_session_round_trip():
     session = {}
-    draft = intake.draft_start(session, today=INTAKE_DAY)
+    draft = intake.draft_new(today=INTAKE_DAY)
+    draft.save(session)
     draft.steps["about-you"] = copy.deepcopy(_draft().steps["about-you"])
     draft.save(session)
     loaded = intake.draft_load(session)
