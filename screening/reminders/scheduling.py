@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from screening.accounts import roles
@@ -148,8 +148,9 @@ def _waiting_urgent(now: datetime.datetime) -> QuerySet[Submission]:
     )
 
 
-def waiting_from_client(tag: str) -> QuerySet[Submission]:
-    """Urgent submissions nobody has picked up yet from one client (`client_tag`)."""
+def waiting_from_client(tag: str | OuterRef) -> QuerySet[Submission]:
+    """Urgent submissions nobody has picked up yet from one client (`client_tag`; an
+    OuterRef in the re-check's subquery)."""
     return Submission.objects.filter(client_tag=tag, level="urgent", status=Submission.Status.NEW)
 
 

@@ -237,9 +237,7 @@ def _refusal(
             scope,
             address_key(address)[:12],
         )
-    return too_many_response(
-        request, scope=scope, retry_after=result.retry_after, context=context
-    )
+    return too_many_response(request, scope=scope, retry_after=result.retry_after, context=context)
 
 
 def intake_store_refused(

@@ -15,7 +15,7 @@ from django.test import Client
 
 from screening.models import Submission
 from screening.web import ratelimit
-from tests.conftest import ALL_NO_RED_FLAGS, INTAKE_MOMENT, STEP_URLS, VALID_PAGES, Journey
+from tests.conftest import ALL_NO_RED_FLAGS, INTAKE_MOMENT, STEP_URLS, Journey
 
 pytestmark = pytest.mark.django_db
 
