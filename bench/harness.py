@@ -150,6 +150,7 @@ def app_env(database: str, redis_url: str = SHARED_REDIS, **extra: str) -> dict[
             # patient comes from 127.0.0.1, so the limit is set high rather than off: its
             # counting in Redis stays in the measured path, as in production.
             "INTAKE_RATE_LIMIT": os.environ.get("INTAKE_RATE_LIMIT", "1000000/h"),
+            "INTAKE_SUBMIT_RATE_LIMIT": os.environ.get("INTAKE_SUBMIT_RATE_LIMIT", "1000000/h"),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -310,6 +310,8 @@ else:
 # "<count>/<window>" with the window in s, m or h, or "off".
 INTAKE_RATE_LIMIT = env("INTAKE_RATE_LIMIT", default="60/10m")  # patient pages
 FHIR_RATE_LIMIT = env("FHIR_RATE_LIMIT", default="600/10m")  # POST /fhir/QuestionnaireResponse
+# Intakes stored per client address (a red flag's early store or a send; each counts once).
+INTAKE_SUBMIT_RATE_LIMIT = env("INTAKE_SUBMIT_RATE_LIMIT", default="10/h")
 
 # /health/ (screening/web/health.py): the broker check's time limit, and how old the beat
 # heartbeat (written every minute) may be before the check fails.

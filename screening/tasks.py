@@ -61,8 +61,12 @@ def reminders_dispatch() -> dict[str, int]:
 
 @shared_task(name="screening.tasks.reminders_schedule_escalations")
 def reminders_schedule_escalations() -> int:
-    """Every five minutes: urgent submissions left waiting go to the clinicians on duty."""
-    return scheduling.reminders_schedule_escalations(now=timezone.now())
+    """Every five minutes: urgent submissions left waiting go to the clinicians on duty
+    (one email for several from one client); then client tags a day old are cleared."""
+    now = timezone.now()
+    scheduled = scheduling.reminders_schedule_escalations(now=now)
+    scheduling.client_tags_clear(now=now)
+    return scheduled
 
 
 @shared_task(name="screening.tasks.reminders_schedule_digest")

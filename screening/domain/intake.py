@@ -54,20 +54,32 @@ LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
 
 
 def intake_submit(
-    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    client_tag: str = "",
 ) -> Submission:
-    """Store a complete intake and its screening result; safe to call twice with one key."""
+    """Store a complete intake and its screening result; safe to call twice with one key.
+    `client_tag`: which client sent a public intake (`Submission.client_tag`)."""
     return _intake_save(
         answers=answers,
         patient_details=patient_details,
         idempotency_key=idempotency_key,
         language=language,
         complete=True,
+        client_tag=client_tag,
     )
 
 
 def intake_store_urgent(
-    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    client_tag: str = "",
 ) -> Submission:
     """Store the answers so far of an intake with a red flag, before the rest is asked."""
     return _intake_save(
@@ -76,6 +88,7 @@ def intake_store_urgent(
         idempotency_key=idempotency_key,
         language=language,
         complete=False,
+        client_tag=client_tag,
     )
 
 
@@ -86,6 +99,7 @@ def _intake_save(
     idempotency_key: str,
     language: str,
     complete: bool,
+    client_tag: str,
 ) -> Submission:
     """Store the intake once per idempotency key.
 
@@ -109,6 +123,7 @@ def _intake_save(
                     language=language,
                     complete=complete,
                     reference=reference,
+                    client_tag=client_tag,
                 )
         except IntegrityError as error:
             conflict = error
@@ -158,6 +173,7 @@ def _submission_create(
     language: str,
     complete: bool,
     reference: str,
+    client_tag: str,
 ) -> Submission:
     # Where the answers read back as given (the usual case), they are screened before
     # anything is stored, so the submission's copy of the level goes into its INSERT
@@ -175,6 +191,7 @@ def _submission_create(
         is_complete=complete,
         idempotency_key=idempotency_key,
         age_years=answers["age_years"],
+        client_tag=client_tag,
     )
     _answer_fields_set(submission, answers)
     if screened is not None:
@@ -277,6 +294,7 @@ def intake_send(
     idempotency_key: str,
     language: str,
     saved_draft: str | None,
+    client_tag: str = "",
 ) -> Submission:
     """The check page's POST: `intake_submit`, and for an intake that was saved to finish
     later, mark its IntakeDraft sent (its reminder is then not sent, and its link says
@@ -287,6 +305,7 @@ def intake_send(
             patient_details=patient_details,
             idempotency_key=idempotency_key,
             language=language,
+            client_tag=client_tag,
         )
     with transaction.atomic():
         submission = intake_submit(
@@ -294,6 +313,7 @@ def intake_send(
             patient_details=patient_details,
             idempotency_key=idempotency_key,
             language=language,
+            client_tag=client_tag,
         )
         IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
             submitted_at=timezone.now(), data={}

@@ -24,8 +24,8 @@ import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -46,6 +46,7 @@ from screening.domain.queries.records import submission_current_result
 from screening.engine.validation import validate_answers
 from screening.fhir import bundle, posted_response, questionnaire, responses
 from screening.fhir.api_auth import ApiRequest, api_client_required
+from screening.fhir.body import posted_body
 from screening.fhir.outcomes import FHIR_JSON, Issue, outcome_response, problem_issue
 from screening.models import AuditEvent, LabResult, Patient, ScreeningResult, Submission
 from screening.web.addresses import client_ip
@@ -238,7 +239,9 @@ def bundle_search(request: ApiRequest) -> HttpResponse:
     page = list(submissions[offset : offset + count])
     now = timezone.now()
     bundles = [submission_bundle(submission=submission, now=now) for submission in page]
-    base = request.build_absolute_uri(request.path)
+    # From SITE_URL, the address EHRs are given: behind a proxy the request's own Host
+    # and port are the proxy's upstream (127.0.0.1:8000), a link no EHR can follow.
+    base = settings.SITE_URL.rstrip("/") + reverse("fhir:bundle_search")
     params = {"_since": since.isoformat(), "_count": count}
     next_url = None
     if offset + count < total:
@@ -326,19 +329,9 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
         return outcome_response(
             415, [("not-supported", "Send the resource as application/fhir+json", None)]
         )
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        return outcome_response(
-            413,
-            [
-                (
-                    "too-costly",
-                    f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes",
-                    None,
-                )
-            ],
-        )
+    body = posted_body(request)
+    if isinstance(body, HttpResponse):
+        return body  # 411 or 413, an OperationOutcome
     try:
         # pydantic parses the JSON without recursion: nesting too deep is a ValidationError.
         response = QuestionnaireResponse.model_validate_json(body)

@@ -35,7 +35,7 @@ from screening.intake.honeypot import honeypot_guard
 from screening.intake.steps import Draft, Step
 from screening.models import Reminder
 from screening.reminders import links
-from screening.web import languages
+from screening.web import languages, ratelimit
 
 
 @require_http_methods(["GET", "POST"])
@@ -253,13 +253,29 @@ def _resume(request: HttpRequest, reminder: Reminder) -> HttpResponse:
     return redirect(_continue_url(draft))
 
 
+def _store_refused(request: HttpRequest, draft: Draft) -> HttpResponse | None:
+    """An intake about to be stored as a new submission counts against the client's
+    INTAKE_SUBMIT_RATE_LIMIT: over it, the 429 page (nothing stored; the draft is kept),
+    which for a red flag answered yes says first where to get care today. A send that
+    completes the submission a red flag stored is not a new one and is not counted."""
+    if draft.urgent_submission is not None:
+        return None
+    red_flags = intake.draft_red_flags(draft)
+    context = {"title": _("Get help now"), "advice_groups": advice_groups(red_flags)}
+    return ratelimit.intake_store_refused(request, context=context if red_flags else None)
+
+
 def _urgent_store(request: HttpRequest, draft: Draft) -> HttpResponse:
     """A red flag: store what we have now, then show where to get care today."""
+    refused = _store_refused(request, draft)
+    if refused is not None:
+        return refused
     submission = intake_store_urgent(
         answers=intake.answers_from_steps(draft),
         patient_details=intake.patient_details_from_steps(draft),
         idempotency_key=draft.idempotency_key,
         language=get_language(),
+        client_tag=ratelimit.client_tag(request),
     )
     draft.urgent_submission = str(submission.public_id)
     draft.save(request.session)
@@ -316,12 +332,16 @@ def check(request: HttpRequest) -> HttpResponse:
         return _redirect_to_unfinished(request, draft, unfinished)
 
     if request.method == "POST":
+        refused = _store_refused(request, draft)
+        if refused is not None:
+            return refused
         submission = intake_send(
             answers=intake.answers_from_steps(draft),
             patient_details=intake.patient_details_from_steps(draft),
             idempotency_key=draft.idempotency_key,
             language=get_language(),
             saved_draft=draft.saved_draft,
+            client_tag=ratelimit.client_tag(request),
         )
         request.session[intake.DONE_SESSION_KEY] = {
             "idempotency_key": draft.idempotency_key,

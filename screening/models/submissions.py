@@ -122,6 +122,11 @@ class Submission(models.Model):
         verbose_name=_("assignee"),
     )
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    # Which client sent a public intake, within one clock hour: a keyed hash of its address
+    # and the hour (`screening.web.ratelimit.client_tag`), never the address; "" for an
+    # EHR's or a follow-up. Urgent escalations from one tag go out as one email
+    # (`screening.reminders.scheduling`), which clears tags a day old.
+    client_tag = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         indexes = [
@@ -144,6 +149,12 @@ class Submission(models.Model):
             # (level_rank first): a page and the queue's bounded count walk the index.
             models.Index(
                 fields=["level_rank", "submitted_at", "id"], name="submission_queue_order_idx"
+            ),
+            # The few submissions that still carry a client tag (a day's worth at most).
+            models.Index(
+                fields=["client_tag", "submitted_at"],
+                condition=~models.Q(client_tag=""),
+                name="submission_client_tag_idx",
             ),
         ]
         permissions = [

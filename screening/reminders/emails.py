@@ -31,6 +31,7 @@ from screening import labels
 from screening.engine import contract
 from screening.models import Reminder
 from screening.reminders.links import reminder_link_url
+from screening.reminders.recheck import client_waiting
 from screening.reminders.unsubscribe import unsubscribe_url
 
 Kind = Reminder.Kind
@@ -130,10 +131,13 @@ def unfinished_intake(reminder: Reminder) -> EmailMultiAlternatives:
 
 
 def escalation(reminder: Reminder) -> EmailMultiAlternatives:
-    """An urgent submission waits unreviewed: to the clinicians on duty."""
+    """An urgent submission waits unreviewed: to the clinicians on duty. Several from
+    one client make one email with how many (`scheduling.reminders_schedule_escalations`);
+    a count only, never which patients or what they answered."""
     context = {
         "minutes": settings.ESCALATION_AFTER_MINUTES,
         "queue_url": _site_url("staff:queue"),
+        "count": client_waiting(reminder),
     }
     return _email(reminder, context, unsubscribe=False)
 

@@ -12,12 +12,12 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.functions import Trim
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Trim
 
 from screening.engine import contract
 from screening.models import EmailOptOut, LabResult, Reminder, Submission
-from screening.reminders.scheduling import on_duty_clinicians
+from screening.reminders.scheduling import on_duty_clinicians, waiting_from_client
 
 Kind = Reminder.Kind
 
@@ -39,6 +39,7 @@ CANCELLED_NO_ADDRESS = "no_address"
 # query per email: tests/screening/reminders/test_reminders_send.py counts them for every kind.
 SENDING_RELATED_FIELDS = (
     "submission__status",
+    "submission__client_tag",
     "submission__patient__email",
     "submission__patient__contact_consent",
     "draft__email",
@@ -74,8 +75,31 @@ def for_sending() -> QuerySet[Reminder]:
                 )
             ),
             on_duty=Exists(on_duty_clinicians().filter(pk=OuterRef("staff_user"))),
+            client_waiting=Coalesce(
+                Subquery(
+                    waiting_from_client(OuterRef("submission__client_tag"))
+                    .exclude(client_tag="")
+                    .order_by()
+                    .values("client_tag")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            ),
         )
     )
+
+
+def client_waiting(reminder: Reminder) -> int:
+    """How many urgent submissions from the client of an escalation's submission nobody
+    has picked up yet (0 for a submission without a client tag): the count its email
+    gives (`emails.escalation`). Read with the chunk (`for_sending`) or on its own."""
+    assert reminder.submission is not None  # an escalation names its submission
+    tag = reminder.submission.client_tag
+    if not tag:
+        return 0
+    value: Any = getattr(reminder, "client_waiting", None)
+    return waiting_from_client(tag).count() if value is None else int(value)
 
 
 def _opted_out(address: str) -> bool:
@@ -139,7 +163,11 @@ def _staff_reason(reminder: Reminder) -> str:
         ):
             return CANCELLED_NOT_ON_DUTY
         assert reminder.submission is not None  # an escalation names its submission
-        if reminder.submission.status != Submission.Status.NEW:
+        if reminder.submission.client_tag:
+            # One email for a client's urgent submissions: sent while any of them waits.
+            if client_waiting(reminder) == 0:
+                return CANCELLED_NO_LONGER_NEW
+        elif reminder.submission.status != Submission.Status.NEW:
             return CANCELLED_NO_LONGER_NEW
     return ""
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from screening.accounts import roles
@@ -148,14 +148,59 @@ def _waiting_urgent(now: datetime.datetime) -> QuerySet[Submission]:
     )
 
 
+def waiting_from_client(tag: str | OuterRef) -> QuerySet[Submission]:
+    """Urgent submissions nobody has picked up yet from one client (`client_tag`; an
+    OuterRef in the re-check's subquery)."""
+    return Submission.objects.filter(client_tag=tag, level="urgent", status=Submission.Status.NEW)
+
+
+# cancelled_reason of an escalation stored already cancelled: its clinician has an email
+# (sent or due) about another urgent submission from the same client that still waits,
+# which counts this one too when it is sent.
+CANCELLED_BATCHED = "batched_with_same_client"
+# A client tag is kept this long: long past its escalation (ESCALATION_AFTER_MINUTES).
+CLIENT_TAG_KEPT = datetime.timedelta(days=1)
+
+
+def _clients_told(staff: list[Any]) -> set[tuple[str, int]]:
+    """(client tag, clinician) pairs where the clinician has an escalation, sent or due,
+    about an urgent submission from that client that nobody has picked up yet."""
+    rows = (
+        Reminder.objects.filter(
+            kind=Kind.ESCALATION,
+            staff_user__in=staff,
+            submission__level="urgent",
+            submission__status=Submission.Status.NEW,
+        )
+        .exclude(submission__client_tag="")
+        .filter(
+            Q(status__in=[Status.PENDING, Status.QUEUED, Status.SENDING, Status.SENT])
+            | Q(status=Status.CANCELLED, cancelled_reason=CANCELLED_BATCHED)
+        )
+    )
+    return set(rows.values_list("submission__client_tag", "staff_user_id"))
+
+
 def reminders_schedule_escalations(*, now: datetime.datetime) -> int:
-    """One email per waiting urgent submission to each clinician on duty, once. Returns
-    how many rows were stored (0 when everything was already escalated)."""
-    stored = 0
+    """One escalation row per waiting urgent submission and clinician on duty, once.
+
+    Urgent submissions from one client (the same `client_tag`: one address within one
+    clock hour) make one email per clinician: the oldest one's row is sent and counts,
+    when it is sent, all of that client's that still wait; the others' rows are stored
+    already cancelled (CANCELLED_BATCHED) while the clinician has that email about one
+    still waiting. One that comes after the clinic picked all the earlier ones up gets
+    an email of its own. Without a tag (an EHR's, a follow-up) each has its own email.
+    Returns how many emails were scheduled (0 when everything was already escalated)."""
+    scheduled = 0
     staff = list(on_duty_clinicians())
     with transaction.atomic():
-        for submission in _waiting_urgent(now).only("pk", "public_id"):
+        told = _clients_told(staff)
+        waiting = _waiting_urgent(now).only("pk", "public_id", "client_tag")
+        for submission in waiting.order_by("submitted_at", "pk"):
+            tag = submission.client_tag
             for user in staff:
+                batched = bool(tag) and (tag, user.pk) in told
+                cancelled = {"status": Status.CANCELLED, "cancelled_reason": CANCELLED_BATCHED}
                 _reminder, created = _reminder_store(
                     key=f"escalation:{submission.public_id}:{user.pk}",
                     kind=Kind.ESCALATION,
@@ -163,9 +208,23 @@ def reminders_schedule_escalations(*, now: datetime.datetime) -> int:
                     submission=submission,
                     staff_user=user,
                     language=settings.LANGUAGE_CODE,
+                    **(cancelled if batched else {}),
                 )
-                stored += created
-    return stored
+                scheduled += created and not batched
+                if tag:
+                    told.add((tag, user.pk))
+    return scheduled
+
+
+def client_tags_clear(*, now: datetime.datetime) -> int:
+    """Clear the client tags older than CLIENT_TAG_KEPT (each escalation has been stored
+    by then): a tag links one client's submissions and is kept no longer than batching
+    their escalations needs. Returns how many were cleared."""
+    return (
+        Submission.objects.exclude(client_tag="")
+        .filter(submitted_at__lt=now - CLIENT_TAG_KEPT)
+        .update(client_tag="")
+    )
 
 
 def reminders_schedule_digest(*, now: datetime.datetime) -> int:

@@ -3,7 +3,11 @@
 What is counted: every POST to a patient page (the `screening` URL namespace: the intake
 steps, check and send, start again, resume, follow-up; and `reminders`: unsubscribe) against
 INTAKE_RATE_LIMIT, and every `POST /fhir/QuestionnaireResponse` against FHIR_RATE_LIMIT.
-GETs and the staff pages are not counted (staff sign-in has django-axes).
+GETs and the staff pages are not counted (staff sign-in has django-axes). The intake views
+also count every intake about to be *stored* (a red flag's early store, or a send that is
+not completing one) against INTAKE_SUBMIT_RATE_LIMIT (`intake_store_refused`): a red-flag
+intake is stored after a few POSTs, so the POST limit alone let one address store (and
+escalate) over a hundred urgent submissions an hour.
 
 How: a fixed window. The counter's key is the scope, a keyed hash of the client's address
 (so the cache holds no address) and the window's start; `cache.add` creates it, then
@@ -53,7 +57,12 @@ UNIT_SECONDS = {"s": 1, "m": 60, "h": 60 * 60}
 RATE_PATTERN = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)?([smh])")
 INTAKE = "intake"
 FHIR = "fhir"
-SETTING_NAMES = {INTAKE: "INTAKE_RATE_LIMIT", FHIR: "FHIR_RATE_LIMIT"}
+INTAKE_SUBMIT = "intake_submit"  # intakes stored, counted by the intake views
+SETTING_NAMES = {
+    INTAKE: "INTAKE_RATE_LIMIT",
+    FHIR: "FHIR_RATE_LIMIT",
+    INTAKE_SUBMIT: "INTAKE_SUBMIT_RATE_LIMIT",
+}
 
 
 @dataclass(frozen=True)
@@ -97,20 +106,37 @@ def scope_for(request: HttpRequest, match: ResolverMatch | None) -> str | None:
     return None
 
 
-def address_key(address: str) -> str:
-    """A keyed hash of the client's address (an IPv6 address as its /64 network)."""
+def _network(address: str) -> str:
+    """What one client is: the address, an IPv6 address as its /64 network."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        network = address  # not an IP (a unix socket, a test): counted as it is
-    else:
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped  # ::ffff:203.0.113.5 is 203.0.113.5
-        if isinstance(ip, ipaddress.IPv6Address):
-            network = str(ipaddress.IPv6Network((ip, 64), strict=False))
-        else:
-            network = str(ip)
-    return salted_hmac(HASH_SALT, network).hexdigest()[:32]
+        return address  # not an IP (a unix socket, a test): counted as it is
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:203.0.113.5 is 203.0.113.5
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def address_key(address: str) -> str:
+    """A keyed hash of the client's address (an IPv6 address as its /64 network)."""
+    return salted_hmac(HASH_SALT, _network(address)).hexdigest()[:32]
+
+
+TAG_SALT = "screening.client-tag"
+TAG_SECONDS = 60 * 60  # a tag links one client's submissions within one clock hour
+
+
+def client_tag(request: HttpRequest, *, now: float | None = None) -> str:
+    """Which client sent an intake, as 32 hex characters stored on the submission so that
+    urgent escalations from one client are batched into one email
+    (`reminders.scheduling`): a keyed hash of the address (as counted here) and the clock
+    hour, so it never holds the address and links a client's submissions within one
+    hour only."""
+    hour = int(time.time() if now is None else now) // TAG_SECONDS
+    address = client_ip(request) or "unknown"
+    return salted_hmac(TAG_SALT, f"{_network(address)}|{hour}").hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -137,7 +163,9 @@ def hit(*, scope: str, address: str, rate: Rate, now: float) -> Hit:
     )
 
 
-def too_many_response(request: HttpRequest, *, scope: str, retry_after: int) -> HttpResponse:
+def too_many_response(
+    request: HttpRequest, *, scope: str, retry_after: int, context: dict[str, Any] | None = None
+) -> HttpResponse:
     if scope == FHIR:
         response = outcome_response(
             429,
@@ -151,11 +179,9 @@ def too_many_response(request: HttpRequest, *, scope: str, retry_after: int) -> 
         )
     else:
         minutes = max(1, -(-retry_after // 60))
+        page = {"title": _("Too many attempts from your connection"), "minutes": minutes}
         response = render(
-            request,
-            "screening/too_many_attempts.html",
-            {"title": _("Too many attempts from your connection"), "minutes": minutes},
-            status=429,
+            request, "screening/too_many_attempts.html", {**page, **(context or {})}, status=429
         )
     response["Retry-After"] = str(retry_after)
     return response
@@ -185,23 +211,41 @@ class RateLimitMiddleware:
         scope = scope_for(request, request.resolver_match)
         if not scope:
             return None
-        rate = rate_for(scope)
-        if rate is None:
-            return None
-        address = client_ip(request) or "unknown"
-        try:
-            result = hit(scope=scope, address=address, rate=rate, now=time.time())
-        except Exception:  # the cache is down: let the patient through
-            logger.exception("Rate limit not checked: the cache did not answer")
-            return None
-        if result.allowed:
-            return None
-        if result.count == rate.count + 1:  # once a window, not once a request
-            logger.warning(
-                "Rate limit reached: %s POSTs in %s s (%s, client %s); answering 429",
-                rate.count,
-                rate.seconds,
-                scope,
-                address_key(address)[:12],
-            )
-        return too_many_response(request, scope=scope, retry_after=result.retry_after)
+        return _refusal(request, scope=scope)
+
+
+def _refusal(
+    request: HttpRequest, *, scope: str, context: dict[str, Any] | None = None
+) -> HttpResponse | None:
+    """Count the request against `scope`'s limit: the 429 response over it, else None."""
+    rate = rate_for(scope)
+    if rate is None:
+        return None
+    address = client_ip(request) or "unknown"
+    try:
+        result = hit(scope=scope, address=address, rate=rate, now=time.time())
+    except Exception:  # the cache is down: let the patient through
+        logger.exception("Rate limit not checked: the cache did not answer")
+        return None
+    if result.allowed:
+        return None
+    if result.count == rate.count + 1:  # once a window, not once a request
+        logger.warning(
+            "Rate limit reached: %s POSTs in %s s (%s, client %s); answering 429",
+            rate.count,
+            rate.seconds,
+            scope,
+            address_key(address)[:12],
+        )
+    return too_many_response(request, scope=scope, retry_after=result.retry_after, context=context)
+
+
+def intake_store_refused(
+    request: HttpRequest, *, context: dict[str, Any] | None = None
+) -> HttpResponse | None:
+    """Count one intake about to be stored from this client against
+    INTAKE_SUBMIT_RATE_LIMIT (a red flag's early store and a send count the same): the
+    429 page over the limit (nothing is stored then), else None. `context` adds to the
+    page's: a red-flag intake passes where to get care today, so a patient with an
+    emergency is still told where to go when their answers cannot be taken."""
+    return _refusal(request, scope=INTAKE_SUBMIT, context=context)

@@ -111,6 +111,7 @@ JSON = st.recursive(
 def _no_rate_limits(settings):
     settings.INTAKE_RATE_LIMIT = "off"
     settings.FHIR_RATE_LIMIT = "off"
+    settings.INTAKE_SUBMIT_RATE_LIMIT = "off"
 
 
 def _client_with_session(data: dict) -> Client:
