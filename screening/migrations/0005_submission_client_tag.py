@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('screening', '0001_initial_squashed_0010_queue_order_and_search_indexes'),
+        ('screening', '0002_credential_reset'),
     ]
 
     operations = [
