@@ -3,7 +3,7 @@
 The receptionist sees names, contact details and status only. Neither what a row shows nor
 where it stands may tell an urgent submission from another: the page for an urgent intake
 (stored early and never finished, or finished) is the page for a non-urgent one, once the
-opaque reference is taken out, and the rows come in the order they were sent.
+opaque reference is taken out, and the rows come in the order they were sent (newest first).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _queue_order(client) -> list[str]:
 def test_receptionist_queue_order_is_the_order_sent(
     receptionist_client, time_machine, answers, patient_details, urgent_first_sent
 ):
-    """Whichever was sent first comes first: the order says nothing about the level."""
+    """Newest first, whichever was urgent: the order says nothing about the level."""
     kinds = ["urgent_finished", "non_urgent"]
     if not urgent_first_sent:
         kinds.reverse()
@@ -111,7 +111,7 @@ def test_receptionist_queue_order_is_the_order_sent(
         sent.append(_stored(kind, answers, details, key=f"key-{kind}").reference)
     time_machine.move_to(NOW + datetime.timedelta(hours=1), tick=False)
 
-    assert _queue_order(receptionist_client) == sent
+    assert _queue_order(receptionist_client) == sent[::-1]
 
 
 def test_clinician_queue_still_puts_urgent_first(
