@@ -13,6 +13,7 @@ Every variable is listed in docs/configuration.md.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Final
 
@@ -137,9 +138,10 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
 # Two counts, one limit: a username at an address, and an address over every username it
 # tries (so spraying many usernames from one address is stopped too). django-axes 8 has a
-# single AXES_FAILURE_LIMIT for both. The per-address count needs REMOTE_ADDR to be the
-# client's: behind a proxy that hides it, everyone shares one address, so it can be turned
-# off (docs/staff-access.md).
+# single AXES_FAILURE_LIMIT for both. The address is the app's one client address (behind a
+# proxy, TRUSTED_PROXIES below), so lockouts are per real client; where even that is shared
+# the per-address count can be turned off (docs/staff-access.md).
+AXES_CLIENT_IP_CALLABLE = "screening.web.addresses.client_ip"
 AXES_LOCKOUT_PARAMETERS: list[str | list[str]] = [["username", "ip_address"]]
 if env.bool("AXES_LOCKOUT_PER_ADDRESS", default=True):
     AXES_LOCKOUT_PARAMETERS.append("ip_address")
@@ -305,6 +307,19 @@ else:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+
+# The reverse proxies in front (addresses or networks, comma-separated): only from these is
+# X-Forwarded-For read for the client's address (screening/web/addresses.py, used by the
+# audit log, the rate limits and the staff lockout). Empty: REMOTE_ADDR, the header ignored.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES holds addresses or networks (10.0.0.5, 10.0.0.0/24, "
+            f"2001:db8::/64), separated by commas; {_proxy!r} is neither."
+        ) from None
 
 # Public POSTs per client address and window (screening/web/ratelimit.py, docs/security.md):
 # "<count>/<window>" with the window in s, m or h, or "off".

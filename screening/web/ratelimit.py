@@ -18,9 +18,10 @@ Over the limit: 429 with a Retry-After header, before the view runs, so nothing 
 request is kept or stored. Patients get a translated page saying to wait and where to
 get care now; an EHR gets an OperationOutcome.
 
-The address is REMOTE_ADDR, never a client-supplied header. Behind a proxy, the proxy must
-pass the real address (docs/security.md); otherwise every patient shares one counter. An
-IPv6 address counts as its /64 network, which one household or phone usually holds.
+The address is `screening.web.addresses.client_ip`: REMOTE_ADDR, or behind the proxies named
+in TRUSTED_PROXIES the client their X-Forwarded-For names (docs/security.md); a header from
+anyone else is ignored. Behind a proxy left out of TRUSTED_PROXIES every patient shares one
+counter. An IPv6 address counts as its /64 network, which one household or phone usually holds.
 
 A cache that does not answer lets the request through (and logs it): the form stays up.
 """

@@ -77,6 +77,28 @@ def test_staff_lockout_per_address_can_be_turned_off():
     assert result.stdout.strip() == "[['username', 'ip_address']]"
 
 
+def _trusted_proxies(value: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRUSTED_"))}
+    env.update(TRUSTED_PROXIES=value, DJANGO_DEBUG="true", DJANGO_SETTINGS_MODULE="clinic.settings")
+    code = "from django.conf import settings; print(settings.TRUSTED_PROXIES)"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_trusted_proxies_are_addresses_or_networks():
+    result = _trusted_proxies("10.0.0.5, 10.1.0.0/16,2001:db8::/64,")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['10.0.0.5', '10.1.0.0/16', '2001:db8::/64']"
+
+
+def test_a_malformed_trusted_proxy_stops_the_app_at_start_up():
+    result = _trusted_proxies("10.0.0.5,*")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES holds addresses or networks" in result.stderr
+    assert "'*' is neither" in result.stderr
+
+
 # Two threads (two connections) on one SQLite file, as make run's web, worker and beat:
 # one reads then writes in a transaction while the other holds the write lock.
 CONCURRENT_SQLITE_WRITES = """

@@ -149,8 +149,11 @@ def queue_submissions(
 ) -> QuerySet[Submission]:
     """The review queue: most urgent first (Submission.level_rank), then longest waiting.
 
-    `clinical` False (a receptionist) ignores `level` and does not fetch the current
-    result's reasons, so the rows carry nothing clinical. `assignee` is "", "me",
+    `clinical` False (a receptionist) ignores `level`, does not fetch the current
+    result's reasons and orders by the time sent alone, newest first: neither the rows
+    nor their order tell an urgent submission from another. (Newest first walks the
+    index on `submitted_at` from the end, where the open submissions are; oldest first
+    would step over every decided one first: docs/performance.md.) `assignee` is "", "me",
     "unassigned" or a user's primary key. Dates are days in the clinic's time zone,
     both ends included. `q` is a reference or a part of one, or else a part of the
     patient's name or email (`_queue_search`).
@@ -173,8 +176,9 @@ def queue_submissions(
     q = q.strip()
     if q:
         submissions = submissions.filter(_queue_search(q))
-    if clinical:
-        submissions = submissions.annotate(current_reasons=_current_result("reasons"))
+    if not clinical:
+        return submissions.order_by("-submitted_at", "-id")
+    submissions = submissions.annotate(current_reasons=_current_result("reasons"))
     return submissions.order_by("level_rank", "submitted_at", "id")
 
 
