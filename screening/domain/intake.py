@@ -12,6 +12,11 @@ INSERT of a new submission is the check), replace the answer rows, and screen th
 *as stored*, adding a ScreeningResult next to earlier ones (results are never overwritten,
 `screening.domain.results`). An EHR's intake (`intake_submit_from_ehr`) is audited; a
 patient's own writes are not staff actions and are not.
+
+Who the patient is: the details given with the intake are stored on the submission.
+They make a new patient record when the email and date of birth are new; otherwise the
+submission is filed on the existing record as a possible match, which it does not change
+(`screening.domain.patients.patient_for_intake`; docs/security.md, "Patient identity").
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from screening.domain.audit import audit_record
-from screening.domain.patients import patient_for_intake
+from screening.domain.patients import intake_details, patient_for_intake
 from screening.domain.queries.answers import submission_answers
 from screening.domain.results import (
     level_copy,
@@ -132,7 +137,9 @@ def _intake_save(
             submission.completed_at = timezone.now()
             submission.language = language
             submission.save(update_fields=["is_complete", "completed_at", "language"])
-            Patient.objects.filter(pk=submission.patient_id).update(language=language)
+            if submission.identity_status == Submission.IdentityStatus.CONFIRMED:
+                # The record this intake made; a record it only matched is not changed.
+                Patient.objects.filter(pk=submission.patient_id).update(language=language)
         _result_add(submission)
         return submission
 
@@ -165,9 +172,18 @@ def _submission_create(
     # back and screened after storing (`screening_result_add`).
     screened = screen_answers(answers) if _reads_back_as_given(answers) else None
     now = timezone.now()
+    filed = patient_for_intake(details=patient_details, language=language)
+    given = intake_details(patient_details)
     submission = Submission(
         reference=reference,
-        patient_id=patient_for_intake(details=patient_details, language=language),
+        patient_id=filed.patient_id,
+        identity_status=Submission.IdentityStatus.POSSIBLE_MATCH
+        if filed.existed
+        else Submission.IdentityStatus.CONFIRMED,
+        given_full_name=given["full_name"],
+        given_email=given["email"],
+        given_phone=given["phone"],
+        given_contact_consent=given["contact_consent"],
         questionnaire_version=QUESTIONNAIRE_VERSION,
         language=language,
         submitted_at=now,
@@ -330,7 +346,13 @@ def intake_submit_from_ehr(
             object_type="submission",
             object_id=str(submission.public_id),
             patient=submission.patient,
-            detail={"client": by.name, "created": not existed},
+            detail={
+                "client": by.name,
+                "created": not existed,
+                # Filed on an existing record, unchanged, for a clinician to confirm.
+                "possible_match": submission.identity_status
+                == Submission.IdentityStatus.POSSIBLE_MATCH,
+            },
         )
     return submission, not existed
 

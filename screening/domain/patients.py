@@ -19,15 +19,17 @@ from screening.domain.audit import audit_record
 from screening.domain.text import plain_text
 from screening.models import AuditEvent, LabResult, Patient, Submission
 
-# The patient's upsert, one statement that also returns whether the record was merged
-# into another. Django's bulk_create(update_conflicts=True) returns the id only, so a
-# SELECT of the row had to follow it. Plain SQL that PostgreSQL and SQLite (3.35 or
-# later) both run; it writes every column of Patient but its id and merged_into, in the
-# order of PATIENT_UPSERT_COLUMNS, and updates PATIENT_UPSERT_UPDATES (a test in
-# tests/screening/domain/test_intake.py holds the three to the model and to each other).
-# The table is the model's own (`_meta.db_table`), filled in once here: a literal template,
-# formatted with a name, never with anything a request carries.
-PATIENT_UPSERT_COLUMNS = (
+# The patient's insert, one statement that also says whether the record existed and
+# whether it was merged into another. A new (email, date of birth) inserts a record; an
+# existing one is returned unchanged: the no-op DO UPDATE (the email it already has) is
+# there only so that RETURNING gives its row in the same statement (DO NOTHING returns
+# no row, and a SELECT would have to follow). The public id returned tells which of the
+# two happened: ours is new. Plain SQL that PostgreSQL and SQLite (3.35 or later) both
+# run; it writes every column of Patient but its id and merged_into, in the order of
+# PATIENT_INSERT_COLUMNS (a test in tests/screening/domain/test_intake.py holds them to
+# the model). The table is the model's own (`_meta.db_table`), filled in once here: a
+# literal template, formatted with a name, never with anything a request carries.
+PATIENT_INSERT_COLUMNS = (
     "public_id",
     "full_name",
     "email",
@@ -37,57 +39,78 @@ PATIENT_UPSERT_COLUMNS = (
     "language",
     "created_at",
 )
-PATIENT_UPSERT_UPDATES = ("full_name", "phone", "contact_consent", "language")
-_PATIENT_UPSERT_TEMPLATE = """
+_PATIENT_INSERT_TEMPLATE = """
     INSERT INTO {table}
         (public_id, full_name, email, phone, date_of_birth, contact_consent, language, created_at)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT (email, date_of_birth) DO UPDATE SET
-        full_name = excluded.full_name,
-        phone = excluded.phone,
-        contact_consent = excluded.contact_consent,
-        language = excluded.language
-    RETURNING id, merged_into_id
+    ON CONFLICT (email, date_of_birth) DO UPDATE SET email = {table}.email
+    RETURNING id, merged_into_id, public_id
 """
-PATIENT_UPSERT = _PATIENT_UPSERT_TEMPLATE.format(table=Patient._meta.db_table)
+PATIENT_INSERT = _PATIENT_INSERT_TEMPLATE.format(table=Patient._meta.db_table)
 
 
-def patient_for_intake(*, details: dict[str, Any], language: str) -> int:
-    """Repeat intakes by the same email and date of birth belong to the same patient;
-    returns the patient's id.
+@dataclass(frozen=True)
+class IntakePatient:
+    """The record an intake is filed on, and whether it existed before the intake (then
+    the intake is a possible match: docs/security.md, "Patient identity")."""
 
-    The latest intake's name, phone and contact consent win: consent can be withdrawn.
-    A record a clinician merged into another passes the intake on to the record it was
-    merged into (which takes the same name, phone, consent and language).
+    patient_id: int
+    existed: bool
+
+
+def intake_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The details given with an intake as they are stored (on the patient record it
+    makes, and on the submission): the email trimmed and in lower case, the name and
+    phone as plain text; contact consent True, False or None (an EHR does not say)."""
+    consent = details.get("contact_consent")
+    return {
+        "full_name": plain_text(details["full_name"]),
+        "email": details["email"].strip().lower(),
+        "phone": plain_text(details.get("phone") or ""),
+        "date_of_birth": details["date_of_birth"],
+        "contact_consent": None if consent is None else bool(consent),
+    }
+
+
+def patient_for_intake(*, details: dict[str, Any], language: str) -> IntakePatient:
+    """The patient record an intake is filed on: repeat intakes by the same email and date
+    of birth belong to the same record.
+
+    A new email and date of birth make a new record from the details given (contact
+    consent False unless given). An existing record is never changed by an intake
+    (anyone who knows someone's email and date of birth can send one): the intake keeps
+    its details on the submission, and a clinician confirms the match or splits it off
+    (`patient_match_confirm`, `patient_split`). A record a clinician merged into another
+    passes the intake on to the record it was merged into, unchanged too.
     """
-    # One INSERT ... ON CONFLICT DO UPDATE ... RETURNING (update_or_create took a
-    # savepoint, a locking SELECT and an INSERT or UPDATE: five round trips). The upsert
-    # is atomic, so two intakes of one new patient at once cannot collide.
+    # One INSERT ... ON CONFLICT ... RETURNING (update_or_create took a savepoint, a
+    # locking SELECT and an INSERT or UPDATE: five round trips). It is atomic, so two
+    # intakes of one new patient at once cannot collide: the second finds the first's
+    # record (and is a possible match of it).
+    given = intake_details(details)
     new = Patient(
-        email=details["email"].strip().lower(),
-        date_of_birth=details["date_of_birth"],
-        full_name=plain_text(details["full_name"]),
-        phone=plain_text(details.get("phone", "")),
-        contact_consent=details["contact_consent"],
+        email=given["email"],
+        date_of_birth=given["date_of_birth"],
+        full_name=given["full_name"],
+        phone=given["phone"],
+        contact_consent=bool(given["contact_consent"]),
         language=language,
     )
     fields = {field.column: field for field in Patient._meta.concrete_fields}
     params = [
         fields[column].get_db_prep_save(getattr(new, column), connection)
-        for column in PATIENT_UPSERT_COLUMNS
+        for column in PATIENT_INSERT_COLUMNS
     ]
     with connection.cursor() as cursor:
-        cursor.execute(PATIENT_UPSERT, params)
-        patient_id, merged_into_id = cursor.fetchone()
+        cursor.execute(PATIENT_INSERT, params)
+        patient_id, merged_into_id, public_id = cursor.fetchone()
+    existed = fields["public_id"].to_python(public_id) != new.public_id
     if merged_into_id is None:
-        return int(patient_id)
+        return IntakePatient(patient_id=int(patient_id), existed=existed)
     patient = Patient.objects.get(pk=merged_into_id)
     while patient.merged_into is not None:
         patient = patient.merged_into
-    for field in PATIENT_UPSERT_UPDATES:
-        setattr(patient, field, getattr(new, field))
-    patient.save(update_fields=PATIENT_UPSERT_UPDATES)
-    return patient.pk
+    return IntakePatient(patient_id=patient.pk, existed=True)
 
 
 def merged_records(patient: Patient) -> list[Patient]:
