@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from screening.domain import intake, patients
+from screening.domain import exports, intake, patients
 from screening.domain.review import review_record
 from screening.models import AuditEvent, Patient, Reminder, Review, Submission
 from screening.reminders import recheck
@@ -339,3 +339,23 @@ def test_splitting_a_possible_match_off_makes_a_record_from_what_it_was_given(
     assert follow_up.patient == new_patient
     event = AuditEvent.objects.get(what="patient.split")
     assert event.detail["possible_matches"] == [possible_match.reference]
+
+
+def test_the_patients_export_lists_what_each_intake_gave_and_whether_it_is_confirmed(
+    possible_match, clinician
+):
+    record = exports.patient_export(
+        patient=possible_match.patient, now=timezone.now(), by=clinician
+    )
+    [(first_status, first_given), (match_status, match_given)] = [
+        (submission["identity_status"], submission["given_details"])
+        for submission in record["submissions"]
+    ]
+    assert (first_status, match_status) == ("confirmed", "possible_match")
+    assert first_given["full_name"] == "Ann Example"
+    assert match_given == {
+        "full_name": "Ann Other",
+        "email": "ann.example@example.com",
+        "phone": "07700 900 999",
+        "contact_consent": False,
+    }

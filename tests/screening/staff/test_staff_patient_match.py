@@ -146,3 +146,9 @@ def test_splitting_the_match_off_through_the_pages(clinician_client, match):
     assert match.patient != record
     assert match.identity_status == "confirmed"
     assert (match.patient.email, match.patient.contact_consent) == ("someone@example.com", False)
+
+
+def test_the_decision_page_says_a_possible_match_is_unconfirmed(clinician_client, match):
+    page = clinician_client.get(f"/staff/submissions/{match.public_id}/decision/")
+    assert "not yet confirmed" in page.content.decode()
+    assert match_url(match) in page.content.decode()
