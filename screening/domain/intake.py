@@ -13,10 +13,8 @@ INSERT of a new submission is the check), replace the answer rows, and screen th
 `screening.domain.results`). An EHR's intake (`intake_submit_from_ehr`) is audited; a
 patient's own writes are not staff actions and are not.
 
-Who the patient is: the details given with the intake are stored on the submission.
-They make a new patient record when the email and date of birth are new; otherwise the
-submission is filed on the existing record as a possible match, which it does not change
-(`screening.domain.patients.patient_for_intake`; docs/security.md, "Patient identity").
+The details given with an intake are stored on its submission; an existing record they
+match is never changed (`patients.patient_for_intake`; docs/security.md, "Patient identity").
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from screening.domain.audit import audit_record
-from screening.domain.patients import intake_details, patient_for_intake
+from screening.domain.patients import patient_for_intake
 from screening.domain.queries.answers import submission_answers
 from screening.domain.results import (
     level_copy,
@@ -173,17 +171,11 @@ def _submission_create(
     screened = screen_answers(answers) if _reads_back_as_given(answers) else None
     now = timezone.now()
     filed = patient_for_intake(details=patient_details, language=language)
-    given = intake_details(patient_details)
     submission = Submission(
         reference=reference,
         patient_id=filed.patient_id,
-        identity_status=Submission.IdentityStatus.POSSIBLE_MATCH
-        if filed.existed
-        else Submission.IdentityStatus.CONFIRMED,
-        given_full_name=given["full_name"],
-        given_email=given["email"],
-        given_phone=given["phone"],
-        given_contact_consent=given["contact_consent"],
+        identity_status=filed.identity_status,
+        **{f"given_{name}": value for name, value in filed.given.items()},
         questionnaire_version=QUESTIONNAIRE_VERSION,
         language=language,
         submitted_at=now,
@@ -338,6 +330,7 @@ def intake_submit_from_ehr(
             idempotency_key=idempotency_key,
             language=language,
         )
+        matched = submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH
         audit_record(
             by=None,  # a system with a token, not a staff member: named in the detail
             address=address,
@@ -346,13 +339,8 @@ def intake_submit_from_ehr(
             object_type="submission",
             object_id=str(submission.public_id),
             patient=submission.patient,
-            detail={
-                "client": by.name,
-                "created": not existed,
-                # Filed on an existing record, unchanged, for a clinician to confirm.
-                "possible_match": submission.identity_status
-                == Submission.IdentityStatus.POSSIBLE_MATCH,
-            },
+            # possible_match: filed on an existing record, unchanged, for a clinician.
+            detail={"client": by.name, "created": not existed, "possible_match": matched},
         )
     return submission, not existed
 

@@ -31,15 +31,13 @@ from screening.reminders import scheduling
 IdentityStatus = Submission.IdentityStatus
 
 # The patient's insert, one statement that also says whether the record existed and
-# whether it was merged into another. A new (email, date of birth) inserts a record; an
-# existing one is returned unchanged: the no-op DO UPDATE (the email it already has) is
-# there only so that RETURNING gives its row in the same statement (DO NOTHING returns
-# no row, and a SELECT would have to follow). The public id returned tells which of the
-# two happened: ours is new. Plain SQL that PostgreSQL and SQLite (3.35 or later) both
-# run; it writes every column of Patient but its id and merged_into, in the order of
-# PATIENT_INSERT_COLUMNS (a test in tests/screening/domain/test_intake.py holds them to
-# the model). The table is the model's own (`_meta.db_table`), filled in once here: a
-# literal template, formatted with a name, never with anything a request carries.
+# whether it was merged into another. An existing row is returned unchanged: the no-op DO
+# UPDATE (its own email) is there so that RETURNING gives the row (DO NOTHING gives none,
+# and a SELECT would follow); the public id returned says which: ours is new. Plain SQL
+# that PostgreSQL and SQLite (3.35+) both run, writing every column of Patient but its id
+# and merged_into (tests/screening/domain/test_intake.py holds them to the model). The
+# table is the model's own, filled in once here: a literal template, formatted with a
+# name, never with anything a request carries.
 PATIENT_INSERT_COLUMNS = (
     "public_id",
     "full_name",
@@ -62,23 +60,28 @@ PATIENT_INSERT = _PATIENT_INSERT_TEMPLATE.format(table=Patient._meta.db_table)
 
 @dataclass(frozen=True)
 class IntakePatient:
-    """The record an intake is filed on, and whether it existed before the intake (then
-    the intake is a possible match: docs/security.md, "Patient identity")."""
+    """The record an intake is filed on, whether it existed before the intake (then the
+    intake is a possible match: docs/security.md, "Patient identity"), and the details
+    given with the intake, as the submission keeps them (`intake_details`)."""
 
     patient_id: int
     existed: bool
+    given: dict[str, Any]
+
+    @property
+    def identity_status(self) -> str:
+        return IdentityStatus.POSSIBLE_MATCH if self.existed else IdentityStatus.CONFIRMED
 
 
 def intake_details(details: dict[str, Any]) -> dict[str, Any]:
-    """The details given with an intake as they are stored (on the patient record it
-    makes, and on the submission): the email trimmed and in lower case, the name and
-    phone as plain text; contact consent True, False or None (an EHR does not say)."""
+    """The details given with an intake as the submission keeps them: the email trimmed
+    and in lower case, the name and phone as plain text; contact consent True, False or
+    None (an EHR does not say)."""
     consent = details.get("contact_consent")
     return {
         "full_name": plain_text(details["full_name"]),
         "email": details["email"].strip().lower(),
         "phone": plain_text(details.get("phone") or ""),
-        "date_of_birth": details["date_of_birth"],
         "contact_consent": None if consent is None else bool(consent),
     }
 
@@ -101,7 +104,7 @@ def patient_for_intake(*, details: dict[str, Any], language: str) -> IntakePatie
     given = intake_details(details)
     new = Patient(
         email=given["email"],
-        date_of_birth=given["date_of_birth"],
+        date_of_birth=details["date_of_birth"],
         full_name=given["full_name"],
         phone=given["phone"],
         contact_consent=bool(given["contact_consent"]),
@@ -117,11 +120,11 @@ def patient_for_intake(*, details: dict[str, Any], language: str) -> IntakePatie
         patient_id, merged_into_id, public_id = cursor.fetchone()
     existed = fields["public_id"].to_python(public_id) != new.public_id
     if merged_into_id is None:
-        return IntakePatient(patient_id=int(patient_id), existed=existed)
+        return IntakePatient(patient_id=int(patient_id), existed=existed, given=given)
     patient = Patient.objects.get(pk=merged_into_id)
     while patient.merged_into is not None:
         patient = patient.merged_into
-    return IntakePatient(patient_id=patient.pk, existed=True)
+    return IntakePatient(patient_id=patient.pk, existed=True, given=given)
 
 
 def merged_records(patient: Patient) -> list[Patient]:
