@@ -68,6 +68,15 @@ def _submission_export(submission: Submission) -> dict[str, Any]:
         "status": submission.status,
         "level": submission.level,
         "assignee": _username(submission.assignee),
+        # Who the intake said the patient was, and whether a clinician has confirmed it is
+        # this record's (docs/security.md, "Patient identity").
+        "identity_status": submission.identity_status,
+        "given_details": {
+            "full_name": submission.given_full_name,
+            "email": submission.given_email,
+            "phone": submission.given_phone,
+            "contact_consent": submission.given_contact_consent,
+        },
         "answers": submission_answers(submission=submission),
         "results": [
             {

@@ -12,6 +12,9 @@ INSERT of a new submission is the check), replace the answer rows, and screen th
 *as stored*, adding a ScreeningResult next to earlier ones (results are never overwritten,
 `screening.domain.results`). An EHR's intake (`intake_submit_from_ehr`) is audited; a
 patient's own writes are not staff actions and are not.
+
+The details given with an intake are stored on its submission; an existing record they
+match is never changed (`patients.patient_for_intake`; docs/security.md, "Patient identity").
 """
 
 from __future__ import annotations
@@ -147,7 +150,9 @@ def _intake_save(
             submission.completed_at = timezone.now()
             submission.language = language
             submission.save(update_fields=["is_complete", "completed_at", "language"])
-            Patient.objects.filter(pk=submission.patient_id).update(language=language)
+            if submission.identity_status == Submission.IdentityStatus.CONFIRMED:
+                # The record this intake made; a record it only matched is not changed.
+                Patient.objects.filter(pk=submission.patient_id).update(language=language)
         _result_add(submission)
         return submission
 
@@ -181,9 +186,12 @@ def _submission_create(
     # back and screened after storing (`screening_result_add`).
     screened = screen_answers(answers) if _reads_back_as_given(answers) else None
     now = timezone.now()
+    filed = patient_for_intake(details=patient_details, language=language)
     submission = Submission(
         reference=reference,
-        patient_id=patient_for_intake(details=patient_details, language=language),
+        patient_id=filed.patient_id,
+        identity_status=filed.identity_status,
+        **{f"given_{name}": value for name, value in filed.given.items()},
         questionnaire_version=QUESTIONNAIRE_VERSION,
         language=language,
         submitted_at=now,
@@ -342,6 +350,7 @@ def intake_submit_from_ehr(
             idempotency_key=idempotency_key,
             language=language,
         )
+        matched = submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH
         audit_record(
             by=None,  # a system with a token, not a staff member: named in the detail
             address=address,
@@ -350,7 +359,8 @@ def intake_submit_from_ehr(
             object_type="submission",
             object_id=str(submission.public_id),
             patient=submission.patient,
-            detail={"client": by.name, "created": not existed},
+            # possible_match: filed on an existing record, unchanged, for a clinician.
+            detail={"client": by.name, "created": not existed, "possible_match": matched},
         )
     return submission, not existed
 

@@ -62,7 +62,7 @@ def _lock(submission: Submission) -> None:
     current = (
         Submission.objects.select_for_update()
         .filter(pk=submission.pk)
-        .values("status", "assignee_id", "status_changed_at")
+        .values("status", "assignee_id", "status_changed_at", "identity_status")
         .get()
     )
     for field, value in current.items():

@@ -156,6 +156,7 @@ def risk_assessment(
     occurrence: datetime.datetime,
     final: bool = True,
     identifier: list[Identifier] | None = None,
+    contained: list[Any] | None = None,
 ) -> RiskAssessment:
     """The screening result as a RiskAssessment: the rules version as `method`, one
     prediction (possible B12 deficiency, the review level as `qualitativeRisk`, the
@@ -175,6 +176,7 @@ def risk_assessment(
     actions = "; ".join(f"{a['text']} ({a['code']})" for a in result["suggested_actions"])
     return RiskAssessment(
         id=assessment_id,
+        contained=contained or None,
         identifier=identifier,
         status="final" if final else "preliminary",
         code=CodeableConcept(

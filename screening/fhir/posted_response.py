@@ -26,6 +26,22 @@ PATIENT_EMAIL_MAX = 254
 PATIENT_PHONE_MAX = 30
 
 
+def contained_patient(response: QuestionnaireResponse) -> Patient | None:
+    """The Patient among `response.contained` that `response.subject` references
+    ("#id"), or None."""
+    reference = response.subject.reference if response.subject else None
+    if not reference or not reference.startswith("#"):
+        return None
+    return next(
+        (
+            resource
+            for resource in response.contained or []
+            if isinstance(resource, Patient) and resource.id == reference[1:]
+        ),
+        None,
+    )
+
+
 def patient_details_from_response(
     response: QuestionnaireResponse,
 ) -> tuple[dict[str, Any], list[str]]:
@@ -36,14 +52,7 @@ def patient_details_from_response(
     reference = response.subject.reference if response.subject else None
     if not reference or not reference.startswith("#"):
         return {}, ['subject: must reference a contained Patient ("#id")']
-    patient = next(
-        (
-            resource
-            for resource in response.contained or []
-            if isinstance(resource, Patient) and resource.id == reference[1:]
-        ),
-        None,
-    )
+    patient = contained_patient(response)
     if patient is None:
         return {}, [f"subject: no contained Patient with id {reference[1:]!r}"]
 

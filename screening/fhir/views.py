@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.patient import Patient as FhirPatient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.reference import Reference
 from pydantic import BaseModel, ValidationError
@@ -48,7 +49,7 @@ from screening.fhir import bundle, posted_response, questionnaire, responses
 from screening.fhir.api_auth import ApiRequest, api_client_required
 from screening.fhir.body import posted_body
 from screening.fhir.outcomes import FHIR_JSON, Issue, outcome_response, problem_issue
-from screening.models import AuditEvent, LabResult, Patient, ScreeningResult, Submission
+from screening.models import AuditEvent, LabResult, ScreeningResult, Submission
 from screening.web.addresses import client_ip
 
 # EHR pulls: reviewed or closed submissions, a page at a time.
@@ -304,20 +305,23 @@ def _authored_day(response: QuestionnaireResponse) -> datetime.date:
     return timezone.localdate()
 
 
-def _patient_details(details: dict) -> tuple[dict, str]:
-    """Details for `intake_submit_from_ehr`, and the language to store. What an EHR does
-    not send is kept from the patient's record (same email and date of birth): their own
-    email consent, phone and language are not overwritten by a post that says nothing
-    about them. A new patient has not agreed to be contacted by email."""
-    existing = Patient.objects.filter(
-        email=details["email"].strip().lower(), date_of_birth=details["date_of_birth"]
-    ).first()
-    merged = {
-        **details,
-        "contact_consent": existing.contact_consent if existing else False,
-        "phone": details.get("phone") or (existing.phone if existing else ""),
-    }
-    return merged, existing.language if existing else settings.LANGUAGE_CODE
+def _patient_details(details: dict) -> dict:
+    """Details for `intake_submit_from_ehr`: what the contained Patient says, and no
+    answer about email contact (an EHR does not say; a new patient from an EHR has not
+    agreed). Nothing is read from an existing record: an EHR's post never changes one,
+    and what it gets back must not depend on whether there was one (docs/security.md,
+    "Patient identity")."""
+    return {**details, "contact_consent": None}
+
+
+def _subject(response: QuestionnaireResponse) -> tuple[Reference, list[BaseModel]]:
+    """The RiskAssessment's subject: the patient as the EHR posted it, contained with
+    only its id and the EHR's own identifiers, never the clinic's record (whether there
+    was one is not for the response to say)."""
+    posted = posted_response.contained_patient(response)
+    assert posted is not None and posted.id  # patient_details_from_response checked it
+    patient = FhirPatient(id=posted.id, identifier=posted.identifier)
+    return Reference(reference=f"#{posted.id}", type="Patient"), [patient]
 
 
 @csrf_exempt  # token auth, no cookies (api_auth makes the request anonymous)
@@ -361,29 +365,25 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
 
     client = request.api_client
     key = idempotency_key(client_pk=client.pk, identifier=response.identifier)
-    patient_details, language = _patient_details(details)
     submission, created = intake_submit_from_ehr(
         answers=answers,
-        patient_details=patient_details,
+        patient_details=_patient_details(details),
         idempotency_key=key,
-        language=language,
+        language=settings.LANGUAGE_CODE,
         by=client,
         address=client_ip(request),
     )
     current = submission_current_result(submission=submission)
     assert current is not None  # intake_submit stores the screening result with the submission
+    subject, contained = _subject(response)
     identifiers = [bundle.submission_identifier(submission.public_id)]
     if response.identifier is not None:
         identifiers.append(response.identifier)
     assessment = bundle.risk_assessment(
         _result_dict(current),
         assessment_id=bundle.resource_id(submission.public_id, f"RiskAssessment/{current.pk}"),
-        subject=Reference(
-            type="Patient",
-            identifier=Identifier(
-                system=bundle.PATIENT_SYSTEM, value=str(submission.patient.public_id)
-            ),
-        ),
+        subject=subject,
+        contained=contained,
         basis=[
             Reference(
                 type="QuestionnaireResponse",

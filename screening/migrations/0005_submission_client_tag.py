@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('screening', '0002_credential_reset'),
+        ('screening', '0003_submission_given_details_identity'),
     ]
 
     operations = [

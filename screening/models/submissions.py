@@ -44,6 +44,14 @@ class Submission(models.Model):
         REVIEWED = "reviewed", _("Reviewed")
         CLOSED = "closed", _("Closed")
 
+    class IdentityStatus(models.TextChoices):
+        """Whether the submission is known to belong to the patient record it is on."""
+
+        # A new record made from it, a clinician's confirmation or split, the patient's
+        # own follow-up link, or stored before possible matches were held.
+        CONFIRMED = "confirmed", _("Confirmed")
+        POSSIBLE_MATCH = "possible_match", _("Possible match")
+
     reference = models.CharField(_("reference"), max_length=13, unique=True, editable=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="submissions")
@@ -67,6 +75,27 @@ class Submission(models.Model):
     )
     # The same key for every POST of one intake: a replayed POST finds this row.
     idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
+
+    # Who the intake says the patient is, as given with it (the form, or an EHR's
+    # contained Patient): kept here, because an intake never changes an existing
+    # patient's stored details. "" / NULL: not given (an EHR says nothing of consent; a
+    # follow-up check-in and rows stored before these columns give nothing).
+    given_full_name = models.CharField(_("name given"), max_length=200, blank=True)
+    given_email = models.EmailField(_("email given"), max_length=254, blank=True)
+    given_phone = models.CharField(_("phone given"), max_length=30, blank=True)
+    given_contact_consent = models.BooleanField(
+        _("email contact agreed on this intake"), null=True, blank=True
+    )
+    # POSSIBLE_MATCH: the intake gave the email and date of birth of a patient who
+    # already had a record, so it was filed on that record without changing it, until a
+    # clinician confirms the match (applying the details they choose) or splits it off
+    # (`screening.domain.patients`, docs/security.md "Patient identity").
+    identity_status = models.CharField(
+        _("patient identity"),
+        max_length=20,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.CONFIRMED,
+    )
 
     # Answers (contract keys). NULL or "" means not asked / not answered.
     age_years = models.PositiveSmallIntegerField(_("age (years)"))

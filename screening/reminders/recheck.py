@@ -32,6 +32,7 @@ CANCELLED_DRAFT_EXPIRED = "draft_expired"
 CANCELLED_NO_LONGER_NEW = "no_longer_waiting"
 CANCELLED_NOT_ON_DUTY = "not_on_duty"
 CANCELLED_NO_ADDRESS = "no_address"
+CANCELLED_POSSIBLE_MATCH = "possible_match"
 
 
 # What the re-check and the emails read of the related rows (the rest is not loaded: a
@@ -40,6 +41,7 @@ CANCELLED_NO_ADDRESS = "no_address"
 SENDING_RELATED_FIELDS = (
     "submission__status",
     "submission__client_tag",
+    "submission__identity_status",
     "submission__patient__email",
     "submission__patient__contact_consent",
     "draft__email",
@@ -119,6 +121,9 @@ def _patient_reason(reminder: Reminder) -> str:
     submission = reminder.submission
     assert submission is not None  # a follow-up or blood test row has its submission
     patient = submission.patient
+    if submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH:
+        # Not known to be this patient's (none is scheduled for one; a backstop).
+        return CANCELLED_POSSIBLE_MATCH
     if not patient.contact_consent:
         return CANCELLED_NO_CONSENT
     if _looked_up(reminder, "patient_opted_out", lambda: _opted_out(patient.email)):

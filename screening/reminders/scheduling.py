@@ -97,7 +97,13 @@ def reminder_schedule_blood_test(*, submission: Submission, review: Review) -> R
 
 def reminders_schedule_for_review(*, submission: Submission, review: Review) -> None:
     """Everything a decision schedules; `services.review_record` calls this in its
-    transaction."""
+    transaction.
+
+    Nothing for a possible match (an intake filed on a record it may not belong to): its
+    patient emails wait until a clinician confirms the match or splits it off, which
+    schedules them from the latest decision (`screening.domain.patients`)."""
+    if submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH:
+        return
     reminder_schedule_follow_up(submission=submission, review=review)
     reminder_schedule_blood_test(submission=submission, review=review)
 

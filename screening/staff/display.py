@@ -13,12 +13,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from screening import labels
+from screening.domain.patients import MatchDetail, match_details
 from screening.domain.queries.answers import lab_b12_status
 from screening.domain.queries.queue import QueueRow
 from screening.domain.queries.records import HistoryRow, SubmissionRecord
 from screening.engine import contract
-from screening.models import LabResult, Review, Submission
+from screening.models import LabResult, Patient, Review, Submission
 from screening.staff import charts
 
 NOT_ANSWERED = "Not answered"
@@ -199,9 +202,82 @@ def severity_chart(history: list[HistoryRow]) -> charts.SeverityChart:
     )
 
 
+# --- Patient identity: a possible match, side by side -------------------------------------
+
+MATCH_LABELS = {
+    "full_name": "Name",
+    "email": "Email",
+    "phone": "Phone",
+    "date_of_birth": "Born",
+    "contact_consent": "Email contact",
+    "language": "Language",
+}
+NOT_GIVEN = "Not given"
+
+
+@dataclass(frozen=True)
+class MatchLine:
+    """One detail of a possible match: on the record, and as given with the intake."""
+
+    label: str
+    on_record: str
+    given: str
+    differs: bool
+
+
+def _detail_text(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return NOT_GIVEN if name != "phone" else "–"
+    if name == "contact_consent":
+        return "Agreed" if value else "Not agreed"
+    if name == "language":
+        return dict(settings.LANGUAGES).get(value, value)
+    if name == "date_of_birth":
+        return f"{value.day} {value:%b %Y}"
+    return str(value)
+
+
+def match_lines(*, submission: Submission, patient: Patient) -> list[MatchLine]:
+    """The record's details next to those given with a possible match's intake (its date
+    of birth is the record's: that, with the email, is how it matched)."""
+    given = {
+        "full_name": submission.given_full_name,
+        "email": submission.given_email,
+        "phone": submission.given_phone,
+        "date_of_birth": patient.date_of_birth,
+        "contact_consent": submission.given_contact_consent,
+        "language": submission.language,
+    }
+    differing = {detail.name for detail in match_details(submission=submission, patient=patient)}
+    if given["email"] and given["email"] != patient.email:
+        differing.add("email")  # a record merged into this one had the email given
+    return [
+        MatchLine(
+            label=label,
+            on_record=_detail_text(name, getattr(patient, name)),
+            given=NOT_GIVEN if given[name] in (None, "") else _detail_text(name, given[name]),
+            differs=name in differing,
+        )
+        for name, label in MATCH_LABELS.items()
+    ]
+
+
+def match_choice_label(detail: MatchDetail) -> str:
+    """A detail the clinician may take onto the record, as its checkbox says it."""
+    label = MATCH_LABELS[detail.name]
+    given, on_record = (_detail_text(detail.name, v) for v in (detail.given, detail.on_record))
+    return f"{label}: use “{given}” from this intake (the record has “{on_record}”)"
+
+
 def record_page(record: SubmissionRecord) -> dict[str, object]:
     """The record page's context: the submission's record, in words."""
+    submission = record.submission
+    possible_match = submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH
     return {
+        "possible_match": possible_match,
+        "match_lines": match_lines(submission=submission, patient=submission.patient)
+        if possible_match
+        else [],
         "submission": record.submission,
         "answers": submission_answer_rows(submission=record.submission),
         "current_result": record.results[0] if record.results else None,

@@ -258,6 +258,23 @@ class MergeTargetForm(StaffForm):
         return cleaned
 
 
+class MatchConfirmForm(StaffForm):
+    """Confirming a possible match: which details given with the intake the record takes
+    (`choices`: the differing ones a clinician may choose; a withdrawal of consent is
+    applied without asking)."""
+
+    apply = forms.MultipleChoiceField(
+        label="Details to take from this intake onto the record",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave a detail unticked to keep what the record has.",
+    )
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["apply"]).choices = choices
+
+
 class MergeConfirmForm(forms.Form):
     target = forms.UUIDField(widget=forms.HiddenInput)
 

@@ -26,6 +26,7 @@ urlpatterns = [
         name="submission_decision",
     ),
     path("submissions/<uuid:public_id>/labs/add/", submissions.lab_add, name="lab_add"),
+    path("submissions/<uuid:public_id>/match/", patients.submission_match, name="submission_match"),
     path("patients/<uuid:public_id>/", patients.patient_detail, name="patient"),
     path("patients/<uuid:public_id>/merge/", patients.patient_merge, name="patient_merge"),
     path("patients/<uuid:public_id>/split/", patients.patient_split, name="patient_split"),

@@ -47,6 +47,7 @@ CORE_PAGES = {
     "staff:queue",
     "staff:submission",
     "staff:submission_decision",
+    "staff:submission_match",  # the second intake is a possible match of the first's record
     "staff:lab_add",
     "staff:patient",
     "staff:patient_merge",

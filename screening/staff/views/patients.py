@@ -1,4 +1,4 @@
-"""One patient's record: merge, split, export, erase."""
+"""One patient's record: a possible match confirmed, merge, split, export, erase."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from screening.accounts.permissions import staff_view
 from screening.domain import exports as patient_exports
 from screening.domain import patients, retention
 from screening.domain.queries import records
-from screening.models import Patient
+from screening.models import Patient, Submission
+from screening.staff import display
 from screening.staff.forms import (
+    MatchConfirmForm,
     MergeConfirmForm,
     MergeTargetForm,
     PatientEraseForm,
@@ -51,6 +53,55 @@ def patient_detail(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
         and patient.merged_into_id is None,
     }
     return render(request, "staff/patient_detail.html", context)
+
+
+@staff_view("screening.merge_patients")
+@require_http_methods(["GET", "POST"])
+def submission_match(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A possible match: the record and the intake's details side by side; confirm it
+    (taking the details chosen onto the record), or go on to split it off."""
+    submission = access.submission_for_staff(request, public_id, what="submission.match")
+    submission_url = reverse("staff:submission", args=[submission.public_id])
+    if submission.identity_status != Submission.IdentityStatus.POSSIBLE_MATCH:
+        messages.info(request, "This submission's patient is confirmed: nothing to do.")
+        return redirect(submission_url)
+    patient = submission.patient
+    differences = patients.match_details(submission=submission, patient=patient)
+    form = MatchConfirmForm(
+        posted(request),
+        choices=[
+            (detail.name, display.match_choice_label(detail))
+            for detail in differences
+            if not detail.withdraws
+        ],
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            applied = patients.patient_match_confirm(
+                submission=submission,
+                apply=form.cleaned_data["apply"],
+                by=request.user,
+                address=client_ip(request),
+            )
+        except patients.PatientChangeNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            taken = ", ".join(display.MATCH_LABELS[name].lower() for name in applied)
+            messages.success(
+                request,
+                f"Confirmed: {submission.reference} belongs to this patient's record. "
+                + (f"Taken onto the record: {taken}." if taken else "The record is unchanged."),
+            )
+        return redirect(submission_url)
+    context = {
+        "title": f"Possible match: {submission.reference}",
+        "submission": submission,
+        "patient": patient,
+        "match_lines": display.match_lines(submission=submission, patient=patient),
+        "withdraws": any(detail.withdraws for detail in differences),
+        "form": form,
+    }
+    return render(request, "staff/submission_match.html", context)
 
 
 @staff_view("screening.merge_patients")
@@ -114,10 +165,12 @@ def patient_split(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
     if patient.merged_into_id is not None:
         messages.error(request, "This record has been merged into another; split that one.")
         return redirect(_patient_url(patient))
+    submissions = list(records.patient_submissions(patient=patient))
     form = SplitForm(
         posted(request),
         patient=patient,
-        submissions=list(records.patient_submissions(patient=patient)),
+        submissions=submissions,
+        **_split_initial(patient, submissions, request.GET.get("submission", "")),
     )
     if request.method == "POST" and form.is_valid():
         if "confirm" not in request.POST:
@@ -140,6 +193,31 @@ def patient_split(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect(_patient_url(new_patient))
     context = {"title": "Split a patient record", "patient": patient, "form": form}
     return render(request, "staff/patient_split.html", context)
+
+
+def _split_initial(patient: Patient, submissions: list[Submission], chosen: str) -> dict:
+    """Splitting off a possible match (its page links here with ?submission=): start
+    with it chosen and the details given with it."""
+    match = next(
+        (
+            submission
+            for submission in submissions
+            if str(submission.public_id) == chosen
+            and submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH
+        ),
+        None,
+    )
+    if match is None:
+        return {}
+    return {
+        "initial": {
+            "submissions": [chosen],
+            "full_name": match.given_full_name,
+            "email": match.given_email,
+            "phone": match.given_phone,
+            "date_of_birth": patient.date_of_birth,
+        }
+    }
 
 
 # --- Patients: export and erase (screening.domain.retention) -----------------------------------

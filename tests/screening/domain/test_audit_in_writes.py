@@ -286,4 +286,4 @@ def test_ehr_intake_and_its_event_are_stored_together():
     first, second = AuditEvent.objects.filter(what="fhir.questionnaire_response").order_by("id")
     assert (first.action, second.action) == ("change", "export")
     assert (first.actor, first.actor_username, first.ip_address) == (None, "", ADDRESS)
-    assert first.detail == {"client": "EHR", "created": True}
+    assert first.detail == {"client": "EHR", "created": True, "possible_match": False}

@@ -202,13 +202,17 @@ def test_intake_submit_other_integrity_error_is_raised(answers, patient_details,
 
 
 def test_intake_submit_same_email_and_birth_date_is_the_same_patient(answers, patient_details):
+    """A repeat intake is filed on the same record, which it does not change: it keeps
+    what it was given, as a possible match (docs/security.md, "Patient identity")."""
     first = _submit(answers, patient_details, key="one")
     again = {**patient_details, "email": "  ANN.example@EXAMPLE.com", "contact_consent": False}
     second = _submit(answers, again, key="two")
     assert second.patient_id == first.patient_id
     patient = Patient.objects.get()
-    assert (patient.email, patient.contact_consent) == ("ann.example@example.com", False)
+    assert (patient.email, patient.contact_consent) == ("ann.example@example.com", True)
     assert patient.submissions.count() == 2
+    assert (first.identity_status, second.identity_status) == ("confirmed", "possible_match")
+    assert (second.given_email, second.given_contact_consent) == ("ann.example@example.com", False)
 
 
 def test_intake_submit_repeat_intake_is_the_existing_patient_among_others(answers, patient_details):
@@ -217,23 +221,22 @@ def test_intake_submit_repeat_intake_is_the_existing_patient_among_others(answer
     again = _submit(answers, {**patient_details, "full_name": "Ann Other"}, key="three")
     assert again.patient_id == first.patient_id != other.patient_id
     assert again.patient == Patient.objects.get(email="ann.example@example.com")
-    assert again.patient.full_name == "Ann Other"
+    assert (again.patient.full_name, again.given_full_name) == ("Ann Example", "Ann Other")
     assert LabResult.objects.filter(submission=again).get(test="total_b12").patient_id == (
         first.patient_id
     )
 
 
-def test_patient_upsert_writes_every_column_but_the_id_and_the_merge():
-    """The upsert is plain SQL: a column added to Patient must be added to it too."""
+def test_patient_insert_writes_every_column_but_the_id_and_the_merge():
+    """The insert is plain SQL: a column added to Patient must be added to it too; on a
+    conflict it changes nothing (the email it sets is the one the row has)."""
     columns = {field.column for field in Patient._meta.concrete_fields}
-    assert set(patients.PATIENT_UPSERT_COLUMNS) == columns - {"id", "merged_into_id"}
-    sql = " ".join(patients.PATIENT_UPSERT.split())
+    assert set(patients.PATIENT_INSERT_COLUMNS) == columns - {"id", "merged_into_id"}
+    sql = " ".join(patients.PATIENT_INSERT.split())
     inserted = re.search(r"screening_patient \(([^)]*)\) VALUES", sql).group(1)
-    assert inserted.split(", ") == list(patients.PATIENT_UPSERT_COLUMNS)
+    assert inserted.split(", ") == list(patients.PATIENT_INSERT_COLUMNS)
     updated = re.search(r"DO UPDATE SET (.*) RETURNING", sql).group(1)
-    assert updated.split(", ") == [
-        f"{column} = excluded.{column}" for column in patients.PATIENT_UPSERT_UPDATES
-    ]
+    assert updated == "email = screening_patient.email"
 
 
 def test_intake_submit_other_birth_date_is_another_patient(answers, patient_details):

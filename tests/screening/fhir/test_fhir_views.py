@@ -411,10 +411,12 @@ def test_post_creates_a_submission_and_returns_its_risk_assessment(client, write
         ("urn:b12-clinic:submission", str(submission.public_id)),
         ("urn:practice-ehr:qr", "qr-1"),
     ]
-    assert (assessment.subject.type, assessment.subject.identifier.value) == (
-        "Patient",
-        str(submission.patient.public_id),
-    )
+    # The subject is the patient as posted (its id and any identifiers the EHR gave it),
+    # never the clinic's record: docs/security.md, "Patient identity".
+    assert (assessment.subject.type, assessment.subject.reference) == ("Patient", "#p1")
+    assert [resource.model_dump() for resource in assessment.contained] == [
+        {"resourceType": "Patient", "id": "p1"}
+    ]
     assert assessment.basis[0].identifier.value == str(submission.public_id)
 
     patient = submission.patient
@@ -429,7 +431,7 @@ def test_post_creates_a_submission_and_returns_its_risk_assessment(client, write
         "change",
         "fhir.questionnaire_response",
         str(submission.public_id),
-        {"client": "Practice EHR", "created": True},
+        {"client": "Practice EHR", "created": True, "possible_match": False},
     )
 
 
@@ -465,8 +467,9 @@ def test_post_with_red_flag_is_urgent_and_with_little_is_not_met(client, writer)
     assert little.prediction[0].outcome.coding[0].code == "test_criteria_not_met"
 
 
-def test_post_keeps_an_existing_patients_consent_phone_and_language(client, writer):
+def test_post_for_an_existing_patient_changes_nothing_and_is_a_possible_match(client, writer):
     existing = PatientFactory(
+        full_name="Ann Original",
         email="ann.example@example.com",
         date_of_birth=datetime.date(1990, 4, 3),
         contact_consent=True,
@@ -475,13 +478,20 @@ def test_post_keeps_an_existing_patients_consent_phone_and_language(client, writ
     )
     assert _post(client, writer, _payload()).status_code == 201
     existing.refresh_from_db()
-    assert (existing.contact_consent, existing.phone, existing.language) == (
+    assert (existing.full_name, existing.contact_consent, existing.phone, existing.language) == (
+        "Ann Original",
         True,
         "01632 960 001",
         "es",
     )
-    assert existing.full_name == "Ann Example"
-    assert Submission.objects.get().patient == existing
+    submission = Submission.objects.get()
+    assert submission.patient == existing
+    assert submission.identity_status == "possible_match"
+    # What the EHR sent stays with the submission; it says nothing of email contact.
+    assert (submission.given_full_name, submission.given_phone) == ("Ann Example", "")
+    assert submission.given_contact_consent is None
+    event = AuditEvent.objects.get()
+    assert event.detail == {"client": "Practice EHR", "created": True, "possible_match": True}
 
 
 def test_post_is_csrf_exempt(writer):
