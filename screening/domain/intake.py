@@ -17,12 +17,14 @@ patient's own writes are not staff actions and are not.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from screening.domain.audit import audit_record
+from screening.domain.consent import CareConsent, care_consent_keep, care_consent_set
 from screening.domain.patients import patient_for_intake
 from screening.domain.queries.answers import submission_answers
 from screening.domain.results import (
@@ -47,7 +49,7 @@ from screening.models import (
     SymptomAnswer,
     new_reference,
 )
-from screening.reminders import links
+from screening.reminders import links, scheduling
 
 REFERENCE_ATTEMPTS = 10
 LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
@@ -67,7 +69,12 @@ def intake_submit(
 
 
 def intake_store_urgent(
-    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    care_consent: CareConsent | None = None,
 ) -> Submission:
     """Store the answers so far of an intake with a red flag, before the rest is asked."""
     return _intake_save(
@@ -76,6 +83,7 @@ def intake_store_urgent(
         idempotency_key=idempotency_key,
         language=language,
         complete=False,
+        care_consent=care_consent,
     )
 
 
@@ -86,6 +94,8 @@ def _intake_save(
     idempotency_key: str,
     language: str,
     complete: bool,
+    care_consent: CareConsent | None = None,
+    confirmation: bool = False,
 ) -> Submission:
     """Store the intake once per idempotency key.
 
@@ -109,6 +119,8 @@ def _intake_save(
                     language=language,
                     complete=complete,
                     reference=reference,
+                    care_consent=care_consent,
+                    confirmation=confirmation,
                 )
         except IntegrityError as error:
             conflict = error
@@ -124,6 +136,7 @@ def _intake_save(
             return submission  # a replayed or double-clicked final POST
         if submission_answers(submission=submission) == answers and not complete:
             return submission  # the urgent page posted twice: nothing new to store
+        care_consent_keep(submission, care_consent)  # if the urgent store had none
         _answers_replace(submission, answers)
         if complete:
             # The patient may have switched language after the urgent store: the one
@@ -133,6 +146,8 @@ def _intake_save(
             submission.language = language
             submission.save(update_fields=["is_complete", "completed_at", "language"])
             Patient.objects.filter(pk=submission.patient_id).update(language=language)
+            if confirmation:
+                scheduling.reminder_schedule_confirmation(submission=submission)
         _result_add(submission)
         return submission
 
@@ -158,6 +173,8 @@ def _submission_create(
     language: str,
     complete: bool,
     reference: str,
+    care_consent: CareConsent | None,
+    confirmation: bool,
 ) -> Submission:
     # Where the answers read back as given (the usual case), they are screened before
     # anything is stored, so the submission's copy of the level goes into its INSERT
@@ -177,6 +194,7 @@ def _submission_create(
         age_years=answers["age_years"],
     )
     _answer_fields_set(submission, answers)
+    care_consent_set(submission, care_consent)
     if screened is not None:
         level_copy(submission, screened["level"])
     submission.save()
@@ -185,6 +203,8 @@ def _submission_create(
         _result_add(submission)
     else:
         result_row_create(submission, screened, trigger=ScreeningResult.Trigger.INTAKE)
+    if complete and confirmation:
+        scheduling.reminder_schedule_confirmation(submission=submission, new=True)
     return submission
 
 
@@ -277,24 +297,26 @@ def intake_send(
     idempotency_key: str,
     language: str,
     saved_draft: str | None,
+    care_consent: CareConsent | None = None,
 ) -> Submission:
-    """The check page's POST: `intake_submit`, and for an intake that was saved to finish
-    later, mark its IntakeDraft sent (its reminder is then not sent, and its link says
-    the form was sent) and drop the copy of the answers it held. One transaction."""
-    if not saved_draft:  # intake_submit is one transaction of its own
-        return intake_submit(
-            answers=answers,
-            patient_details=patient_details,
-            idempotency_key=idempotency_key,
-            language=language,
-        )
+    """The check page's POST: `intake_submit` with the patient's agreement, and their
+    confirmation email if they gave an email and agreed to be emailed; for an intake saved
+    to finish later, mark its IntakeDraft sent (its reminder is then not sent, its link
+    says the form was sent) and drop the answers it held. One transaction."""
+    send = partial(
+        _intake_save,
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=idempotency_key,
+        language=language,
+        complete=True,
+        care_consent=care_consent,
+        confirmation=bool(patient_details["contact_consent"] and patient_details["email"]),
+    )
+    if not saved_draft:  # _intake_save is one transaction of its own
+        return send()
     with transaction.atomic():
-        submission = intake_submit(
-            answers=answers,
-            patient_details=patient_details,
-            idempotency_key=idempotency_key,
-            language=language,
-        )
+        submission = send()
         IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
             submitted_at=timezone.now(), data={}
         )

@@ -138,6 +138,10 @@ class Draft:
     urgent_submission: str | None = None
     # The public_id of the IntakeDraft row ("Save and come back later"), if saved.
     saved_draft: str | None = None
+    # The patient's agreement to the use of their answers for their care, given before
+    # the first question: {"version": the privacy notice's, "at": ISO time}
+    # (`screening.intake.privacy`). None: not given yet; no question is asked without it.
+    care_consent: dict[str, str] | None = None
 
     def as_data(self) -> dict[str, Any]:
         """The draft as JSON-safe values: what the session and an IntakeDraft row hold."""
@@ -147,6 +151,7 @@ class Draft:
             "steps": self.steps,
             "urgent_submission": self.urgent_submission,
             "saved_draft": self.saved_draft,
+            "care_consent": self.care_consent,
         }
 
     def save(self, session: SessionBase) -> None:
@@ -164,6 +169,7 @@ def _draft_from_data(data: dict[str, Any]) -> Draft:
         steps=data["steps"],
         urgent_submission=data["urgent_submission"],
         saved_draft=data.get("saved_draft"),
+        care_consent=data.get("care_consent"),
     )
 
 

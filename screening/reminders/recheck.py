@@ -39,6 +39,7 @@ CANCELLED_NO_ADDRESS = "no_address"
 # query per email: tests/screening/reminders/test_reminders_send.py counts them for every kind.
 SENDING_RELATED_FIELDS = (
     "submission__status",
+    "submission__reference",
     "submission__patient__email",
     "submission__patient__contact_consent",
     "draft__email",
@@ -91,9 +92,11 @@ def _looked_up(reminder: Reminder, name: str, query: Callable[[], bool]) -> bool
 
 
 def _patient_reason(reminder: Reminder) -> str:
-    """Why a follow-up or blood test reminder must not go out any more ("" if it may)."""
+    """Why a follow-up, blood test or confirmation email must not go out any more ("" if
+    it may): the patient withdrew their consent to emails, or unsubscribed, or the case
+    is closed (the check-in or the reminder no longer applies)."""
     submission = reminder.submission
-    assert submission is not None  # a follow-up or blood test row has its submission
+    assert submission is not None  # a follow-up, blood test or confirmation row has one
     patient = submission.patient
     if not patient.contact_consent:
         return CANCELLED_NO_CONSENT
@@ -147,7 +150,7 @@ def _staff_reason(reminder: Reminder) -> str:
 def cancel_reason(reminder: Reminder, now: datetime.datetime) -> str:
     """Re-check, at send time, that the reason for the reminder still holds. Returns the
     cancelled_reason, or "" when it should be sent."""
-    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST):
+    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.CONFIRMATION):
         return _patient_reason(reminder)
     if reminder.kind == Kind.UNFINISHED_INTAKE:
         return _draft_reason(reminder, now)
