@@ -99,8 +99,14 @@ def reminders_send_soon(reminder_ids: list[int]) -> None:
     row a dispatch took first is left to it; a broker that refuses puts the row back in
     pending (`_publish`), and anything else going wrong here is logged, not raised
     (robust): the submission is stored, and the next dispatch sends the row."""
-    if reminder_ids:
-        transaction.on_commit(partial(_claim_and_publish, list(reminder_ids)), robust=True)
+    if not reminder_ids:
+        return
+    ids = list(reminder_ids)
+
+    def hand_over() -> None:  # not a partial: a robust callback's error names its __qualname__
+        _claim_and_publish(ids)
+
+    transaction.on_commit(hand_over, robust=True)
 
 
 def _claim_and_publish(reminder_ids: list[int]) -> None:

@@ -10,8 +10,8 @@ clinic's name and contact (phone numbers as `tel:` links in the HTML part), a li
 the privacy notice, and a one-click unsubscribe link (also in the List-Unsubscribe
 headers, RFC 8058). The confirmation adds the form's reference, when the clinic aims to
 reply, and the same general advice the confirmation page gives if symptoms get worse:
-never the answers, the level or anything about the patient's health. Staff emails carry no patient data: a count, a
-wait, and a link to /staff/.
+never the answers, the level or anything about the patient's health. Staff emails carry
+no patient data: a count, a wait, and a link to /staff/.
 
 The Message-ID is derived from the reminder's key, so a receiving system can spot a
 duplicate of the same reminder.

@@ -15,8 +15,7 @@ class ConsentForm(IntakeForm):
         _("Do you agree to the clinic using your answers for your care?"),
         _("Select yes if you agree to the clinic using your answers for your care"),
         help_text=_(
-            "Whether the clinic can contact you by email is a separate question, "
-            "asked later."
+            "Whether the clinic can contact you by email is a separate question, asked later."
         ),
     )
 
