@@ -124,18 +124,17 @@ def reminder_schedule_confirmation(*, submission: Submission, new: bool = False)
     transaction commits (`dispatch.reminders_send_soon`), at any hour: the patient is
     waiting for it. `new`: the submission was created in this transaction, so its row
     cannot exist yet and is inserted without a lookup."""
-    fields = {
-        "key": f"confirmation:{submission.public_id}",
+    key, due_at = f"confirmation:{submission.public_id}", timezone.now()
+    fields: dict[str, Any] = {
         "kind": Kind.CONFIRMATION,
-        "due_at": timezone.now(),
         "patient_id": submission.patient_id,
         "submission": submission,
         "language": submission.language,
     }
     if new:
-        reminder, created = Reminder.objects.create(**fields), True
+        reminder, created = Reminder.objects.create(key=key, due_at=due_at, **fields), True
     else:
-        reminder, created = _reminder_store(**fields)
+        reminder, created = _reminder_store(key=key, due_at=due_at, **fields)
     if created:
         reminders_send_soon([reminder.pk])
     return reminder
