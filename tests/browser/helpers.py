@@ -44,7 +44,7 @@ def answer(page, slug: str, **changes) -> None:
 
 
 def agree(page) -> None:
-    """"Before you start": agree to the use of the answers for care (no question before it)."""
+    """ "Before you start": agree to the use of the answers for care (no question before it)."""
     page.goto(CONSENT_URL)
     page.check("input[name='care_consent'][value='yes']")
     submit(page)

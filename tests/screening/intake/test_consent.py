@@ -164,3 +164,25 @@ def test_email_contact_is_still_asked_separately(journey):
     journey.consent()
     page = journey.get(STEP_URLS["about-you"]).content.decode()
     assert "Can the clinic contact you by email about your answers?" in page
+
+
+def test_the_clinician_sees_when_the_patient_agreed(journey, clinician_client):
+    journey.answer_all()
+    journey.submit()
+    submission = Submission.objects.get()
+    page = clinician_client.get(f"/staff/submissions/{submission.public_id}/").content.decode()
+    assert "<dt>Agreed to use for care</dt>" in page
+    assert f"(privacy notice {submission.care_consent_version})" in page
+    assert "15 Jun 2025 12:00" in page
+
+
+def test_the_patients_export_carries_the_agreement(journey, clinician_client):
+    journey.answer_all()
+    journey.submit()
+    submission = Submission.objects.get()
+    response = clinician_client.get(f"/staff/patients/{submission.patient.public_id}/export.json")
+    (exported,) = response.json()["submissions"]
+    assert exported["care_consent"] == {
+        "version": submission.care_consent_version,
+        "at": INTAKE_MOMENT.astimezone(datetime.UTC).isoformat(),
+    }
