@@ -368,6 +368,16 @@ CLINIC_PHONE = env("CLINIC_PHONE", default="")
 CLINIC_EMERGENCY_NUMBER = env("CLINIC_EMERGENCY_NUMBER", default="999")
 CLINIC_URGENT_ADVICE_NUMBER = env("CLINIC_URGENT_ADVICE_NUMBER", default="111")
 CLINIC_CRISIS_LINE = env("CLINIC_CRISIS_LINE", default="Samaritans on 116 123")
+# Where patients write about their data or the site's accessibility ("" shows the phone only).
+CLINIC_CONTACT_EMAIL = env("CLINIC_CONTACT_EMAIL", default="")
+# The start and confirmation pages and the confirmation email: "aims to reply within N
+# working days" (docs/intake.md, "Trust and information").
+CLINIC_REPLY_WORKING_DAYS = env.int("CLINIC_REPLY_WORKING_DAYS", default=2)
+# The clinic's own privacy notice: a text file, "{language}" in the path for one per
+# language (screening/intake/privacy.py); "" shows the default notice. Its version is
+# recorded with each patient's agreement; "" derives one from the text.
+PRIVACY_NOTICE_FILE = env("PRIVACY_NOTICE_FILE", default="")
+PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", default="")
 
 # Lab limits for screening rule B11 (clinical.md B11: "use the limits the clinic configures").
 # Defaults are the WHO haemoglobin cut-offs and MCV above 100 fL; see docs/clinical-rules.md.

@@ -15,6 +15,7 @@ class ScreeningConfig(AppConfig):
         # name (screening.reminders.dispatch), in the web process and tests too.
         from screening import tasks  # noqa: F401
         from screening.accounts import admin, admin_settings, admin_staff, signin  # noqa: F401
+        from screening.intake import privacy  # noqa: F401  (its start-up check)
         from screening.reminders import checks  # noqa: F401
 
         signin.connect_signals()

@@ -115,9 +115,17 @@ STEP_URLS = {
     "risk-factors": "/intake/risk-factors/",
     "blood-tests": "/intake/blood-tests/",
 }
+CONSENT_URL = "/intake/before-you-start/"
 CHECK_URL = "/intake/check/"
 DONE_URL = "/intake/done/"
+ANSWERS_COPY_URL = "/intake/done/your-answers/"
 HELP_URL = "/intake/get-help-now/"
+
+
+def page_text(html: str) -> str:
+    """A page's words without its markup, spaces run together: what a patient reads,
+    whatever is a link (a phone number is a tel: link) or bold."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace(" .", ".").replace(" ,", ",")
 
 
 POSTGRESQL_ENGINE = "django.db.backends.postgresql"
@@ -227,12 +235,26 @@ class Journey:
     def post(self, url: str, data: dict):
         return self._record(self.client.post(url, data))
 
+    def consent(self):
+        """Agree to the use of the answers for care ("Before you start"): no question is
+        asked before it."""
+        return self.post(CONSENT_URL, {"care_consent": "yes"})
+
+    def consented(self) -> bool:
+        return bool(self.client.session.get("intake", {}).get("care_consent"))
+
     def answer(self, slug: str, **changes):
-        """POST a page with the valid answers, changed by `changes`."""
+        """POST a page with the valid answers, changed by `changes` (agreeing first, as
+        "Start now" leads to, when this browser has not)."""
+        if slug == "about-you" and not self.consented():
+            self.consent()
         return self.post(STEP_URLS[slug], {**VALID_PAGES[slug], **changes})
 
     def answer_all(self, *, until: str | None = None):
-        """Answer every page in order (stopping before `until`); return the last response."""
+        """Answer every page in order (stopping before `until`), having agreed first;
+        return the last response."""
+        if not self.consented():
+            self.consent()
         response = None
         for slug in STEP_URLS:
             if slug == until:

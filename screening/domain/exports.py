@@ -65,6 +65,11 @@ def _submission_export(submission: Submission) -> dict[str, Any]:
         "submitted_at": _when(submission.submitted_at),
         "completed_at": _when(submission.completed_at),
         "is_complete": submission.is_complete,
+        "care_consent": (
+            {"version": submission.care_consent_version, "at": _when(submission.care_consent_at)}
+            if submission.care_consent_at
+            else None
+        ),
         "status": submission.status,
         "level": submission.level,
         "assignee": _username(submission.assignee),

@@ -20,12 +20,14 @@ match is never changed (`patients.patient_for_intake`; docs/security.md, "Patien
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from screening.domain.audit import audit_record
+from screening.domain.consent import CareConsent, care_consent_keep, care_consent_set
 from screening.domain.patients import patient_for_intake
 from screening.domain.queries.answers import submission_answers
 from screening.domain.results import (
@@ -50,7 +52,7 @@ from screening.models import (
     SymptomAnswer,
     new_reference,
 )
-from screening.reminders import links
+from screening.reminders import links, scheduling
 
 REFERENCE_ATTEMPTS = 10
 LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
@@ -83,6 +85,7 @@ def intake_store_urgent(
     idempotency_key: str,
     language: str,
     client_tag: str = "",
+    care_consent: CareConsent | None = None,
 ) -> Submission:
     """Store the answers so far of an intake with a red flag, before the rest is asked."""
     return _intake_save(
@@ -92,6 +95,7 @@ def intake_store_urgent(
         language=language,
         complete=False,
         client_tag=client_tag,
+        care_consent=care_consent,
     )
 
 
@@ -103,6 +107,8 @@ def _intake_save(
     language: str,
     complete: bool,
     client_tag: str,
+    care_consent: CareConsent | None = None,
+    confirmation: bool = False,
 ) -> Submission:
     """Store the intake once per idempotency key.
 
@@ -127,6 +133,8 @@ def _intake_save(
                     complete=complete,
                     reference=reference,
                     client_tag=client_tag,
+                    care_consent=care_consent,
+                    confirmation=confirmation,
                 )
         except IntegrityError as error:
             conflict = error
@@ -142,6 +150,7 @@ def _intake_save(
             return submission  # a replayed or double-clicked final POST
         if submission_answers(submission=submission) == answers and not complete:
             return submission  # the urgent page posted twice: nothing new to store
+        care_consent_keep(submission, care_consent)  # if the urgent store had none
         _answers_replace(submission, answers)
         if complete:
             # The patient may have switched language after the urgent store: the one
@@ -153,6 +162,8 @@ def _intake_save(
             if submission.identity_status == Submission.IdentityStatus.CONFIRMED:
                 # The record this intake made; a record it only matched is not changed.
                 Patient.objects.filter(pk=submission.patient_id).update(language=language)
+            if confirmation:
+                scheduling.reminder_schedule_confirmation(submission=submission)
         _result_add(submission)
         return submission
 
@@ -179,6 +190,8 @@ def _submission_create(
     complete: bool,
     reference: str,
     client_tag: str,
+    care_consent: CareConsent | None,
+    confirmation: bool,
 ) -> Submission:
     # Where the answers read back as given (the usual case), they are screened before
     # anything is stored, so the submission's copy of the level goes into its INSERT
@@ -202,6 +215,7 @@ def _submission_create(
         client_tag=client_tag,
     )
     _answer_fields_set(submission, answers)
+    care_consent_set(submission, care_consent)
     if screened is not None:
         level_copy(submission, screened["level"])
     submission.save()
@@ -210,6 +224,8 @@ def _submission_create(
         _result_add(submission)
     else:
         result_row_create(submission, screened, trigger=ScreeningResult.Trigger.INTAKE)
+    if complete and confirmation:
+        scheduling.reminder_schedule_confirmation(submission=submission, new=True)
     return submission
 
 
@@ -303,26 +319,27 @@ def intake_send(
     language: str,
     saved_draft: str | None,
     client_tag: str = "",
+    care_consent: CareConsent | None = None,
 ) -> Submission:
-    """The check page's POST: `intake_submit`, and for an intake that was saved to finish
-    later, mark its IntakeDraft sent (its reminder is then not sent, and its link says
-    the form was sent) and drop the copy of the answers it held. One transaction."""
-    if not saved_draft:  # intake_submit is one transaction of its own
-        return intake_submit(
-            answers=answers,
-            patient_details=patient_details,
-            idempotency_key=idempotency_key,
-            language=language,
-            client_tag=client_tag,
-        )
+    """The check page's POST: `intake_submit` with the patient's agreement, and their
+    confirmation email if they gave an email and agreed to be emailed; for an intake saved
+    to finish later, mark its IntakeDraft sent (its reminder is then not sent, its link
+    says the form was sent) and drop the answers it held. One transaction."""
+    send = partial(
+        _intake_save,
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=idempotency_key,
+        language=language,
+        complete=True,
+        client_tag=client_tag,
+        care_consent=care_consent,
+        confirmation=bool(patient_details["contact_consent"] and patient_details["email"]),
+    )
+    if not saved_draft:  # _intake_save is one transaction of its own
+        return send()
     with transaction.atomic():
-        submission = intake_submit(
-            answers=answers,
-            patient_details=patient_details,
-            idempotency_key=idempotency_key,
-            language=language,
-            client_tag=client_tag,
-        )
+        submission = send()
         IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
             submitted_at=timezone.now(), data={}
         )

@@ -146,6 +146,10 @@ class Draft:
     # When this draft started in this session (made, or restored from a saved intake):
     # it is dropped INTAKE_SESSION_DRAFT_HOURS later.
     started_at: datetime.datetime = field(default_factory=timezone.now)
+    # The patient's agreement to the use of their answers for their care, given before
+    # the first question: {"version": the privacy notice's, "at": ISO time}
+    # (`screening.intake.privacy`). None: not given yet; no question is asked without it.
+    care_consent: dict[str, str] | None = None
 
     def as_data(self) -> dict[str, Any]:
         """The draft as JSON-safe values: what the session and an IntakeDraft row hold."""
@@ -156,6 +160,7 @@ class Draft:
             "urgent_submission": self.urgent_submission,
             "saved_draft": self.saved_draft,
             "started_at": self.started_at.isoformat(),
+            "care_consent": self.care_consent,
         }
 
     def save(self, session: SessionBase) -> None:
@@ -181,6 +186,7 @@ def _draft_from_data(data: dict[str, Any]) -> Draft:
             if started_at
             else timezone.make_aware(datetime.datetime.combine(intake_date, datetime.time()))
         ),
+        care_consent=data.get("care_consent"),
     )
 
 

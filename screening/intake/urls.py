@@ -2,12 +2,16 @@
 
 from django.urls import path
 
-from screening.intake import follow_up_views, views
+from screening.intake import answers_copy, follow_up_views, info_views, views
 
 app_name = "screening"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("privacy/", info_views.privacy_notice, name="privacy"),
+    path("accessibility/", info_views.accessibility, name="accessibility"),
+    path("intake/before-you-start/", info_views.consent, name="consent"),
+    path("intake/contact-the-clinic/", info_views.consent_declined, name="consent_declined"),
     path("intake/about-you/", views.question, {"slug": "about-you"}, name="about_you"),
     path("intake/pregnancy/", views.question, {"slug": "pregnancy"}, name="pregnancy"),
     path("intake/symptoms/", views.question, {"slug": "symptoms"}, name="symptoms"),
@@ -16,6 +20,7 @@ urlpatterns = [
     path("intake/blood-tests/", views.question, {"slug": "blood-tests"}, name="blood_tests"),
     path("intake/check/", views.check, name="check"),
     path("intake/done/", views.done, name="done"),
+    path("intake/done/your-answers/", answers_copy.answers_copy, name="answers_copy"),
     path("intake/get-help-now/", views.get_help_now, name="get_help_now"),
     path("intake/saved/", views.saved, name="saved"),
     path("intake/resume/<str:token>/", views.resume, name="intake_resume"),

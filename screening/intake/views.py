@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 from screening.domain import drafts
 from screening.domain.intake import intake_send, intake_store_urgent
 from screening.domain.queries import records
+from screening.intake import answers_copy, privacy
 from screening.intake import steps as intake
 from screening.intake.display import advice_groups, check_sections
 from screening.intake.honeypot import honeypot_guard
@@ -74,14 +75,10 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
     """One question page of the intake (the step named by `slug` in the URL conf)."""
     step = intake.STEPS_BY_SLUG[slug]
     draft = intake.draft_load(request.session)
-    if draft is None:
-        if step.slug != "about-you":
-            if request.method == "POST":
-                messages.warning(request, _("Your session has ended. Please start again."))
-            return redirect("screening:about_you")
-        # Not in the session until "About you" is sent without mistakes: looking at the
-        # page keeps nothing (no session row).
-        draft = intake.draft_new(today=timezone.localdate())
+    if draft is None or draft.care_consent is None:  # no question before the agreement
+        if draft is None and request.method == "POST":
+            messages.warning(request, _("Your session has ended. Please start again."))
+        return redirect("screening:consent")
 
     if not step.applies(draft):
         return redirect(_next_url(draft, step, returning_to_check=False))
@@ -276,6 +273,7 @@ def _urgent_store(request: HttpRequest, draft: Draft) -> HttpResponse:
         idempotency_key=draft.idempotency_key,
         language=get_language(),
         client_tag=ratelimit.client_tag(request),
+        care_consent=privacy.care_consent(draft),
     )
     draft.urgent_submission = str(submission.public_id)
     draft.save(request.session)
@@ -326,6 +324,8 @@ def check(request: HttpRequest) -> HttpResponse:
             return redirect("screening:check")
     elif draft is None:
         return redirect("screening:start")
+    if draft.care_consent is None:
+        return redirect("screening:consent")
 
     unfinished = intake.first_unfinished_step(draft)
     if unfinished is not None:
@@ -342,12 +342,14 @@ def check(request: HttpRequest) -> HttpResponse:
             language=get_language(),
             saved_draft=draft.saved_draft,
             client_tag=ratelimit.client_tag(request),
+            care_consent=privacy.care_consent(draft),
         )
         request.session[intake.DONE_SESSION_KEY] = {
             "idempotency_key": draft.idempotency_key,
             "submission": str(submission.public_id),
             "urgent_submission": draft.urgent_submission,
         }
+        answers_copy.copy_keep(request.session, draft, str(submission.public_id))
         intake.draft_clear(request.session)
         return redirect("screening:done")
 
@@ -368,7 +370,12 @@ def done(request: HttpRequest) -> HttpResponse:
     submission = records.submission_by_public_id(public_id=public_id) if public_id else None
     if submission is None:
         return redirect("screening:start")
-    context = {"title": _("Your answers have been sent"), "submission": submission}
+    context = {
+        "title": _("Your answers have been sent"),
+        "submission": submission,
+        "answers_copy": answers_copy.copy_load(request.session, public_id) is not None,
+        "copy_minutes": answers_copy.COPY_MINUTES,
+    }
     return render(request, "screening/done.html", context)
 
 

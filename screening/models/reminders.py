@@ -30,6 +30,7 @@ class Reminder(models.Model):
         UNFINISHED_INTAKE = "unfinished_intake", _("Unfinished intake")
         ESCALATION = "escalation", _("Urgent escalation")
         DIGEST = "digest", _("Daily queue digest")
+        CONFIRMATION = "confirmation", _("Form received")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

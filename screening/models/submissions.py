@@ -75,6 +75,15 @@ class Submission(models.Model):
     )
     # The same key for every POST of one intake: a replayed POST finds this row.
     idempotency_key = models.CharField(max_length=64, unique=True, editable=False)
+    # The patient agreed, before the first question, to the use of their answers for their
+    # care: under this version of the privacy notice, at this time (screening/intake/privacy.py).
+    # Empty for a follow-up check-in and an EHR's intake, which are not asked.
+    care_consent_version = models.CharField(
+        _("privacy notice version agreed to"), max_length=64, blank=True, editable=False
+    )
+    care_consent_at = models.DateTimeField(
+        _("agreed to the use of answers for care"), null=True, blank=True, editable=False
+    )
 
     # Who the intake says the patient is, as given with it (the form, or an EHR's
     # contained Patient): kept here, because an intake never changes an existing

@@ -146,6 +146,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
         Kind.FOLLOW_UP: emails.follow_up,
         Kind.BLOOD_TEST: emails.blood_test,
         Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
+        Kind.CONFIRMATION: emails.confirmation,
         Kind.ESCALATION: emails.escalation,
     }
     return builders[reminder.kind](reminder)

@@ -92,6 +92,36 @@ def _publish(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
             return
 
 
+def reminders_send_soon(reminder_ids: list[int]) -> None:
+    """Hand these pending rows to a worker as soon as the caller's transaction commits,
+    instead of at the next dispatch: for an email the patient is waiting for (the
+    confirmation). The claim is the dispatch's compare-and-set (pending -> queued), so a
+    row a dispatch took first is left to it; a broker that refuses puts the row back in
+    pending (`_publish`), and anything else going wrong here is logged, not raised
+    (robust): the submission is stored, and the next dispatch sends the row."""
+    if not reminder_ids:
+        return
+    ids = list(reminder_ids)
+
+    def hand_over() -> None:  # not a partial: a robust callback's error names its __qualname__
+        _claim_and_publish(ids)
+
+    transaction.on_commit(hand_over, robust=True)
+
+
+def _claim_and_publish(reminder_ids: list[int]) -> None:
+    now = timezone.now()
+    won = [
+        pk
+        for pk in reminder_ids
+        if Reminder.objects.filter(pk=pk, status=Status.PENDING).update(
+            status=Status.QUEUED, queued_at=now
+        )
+    ]
+    if won:
+        _publish(won, now)
+
+
 def sending_stale_after() -> datetime.timedelta:
     """A row in sending for longer than the task's hard time limit: its worker is gone."""
     return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)

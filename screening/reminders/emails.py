@@ -6,9 +6,12 @@ Each renders the template trio `templates/emails/<kind>/subject.txt`, `body.txt`
 
 What the emails may say: patient emails carry no health information and no name (an
 email can be read by someone else): only that the clinic has a message, the link, the
-clinic's name and contact, and a one-click unsubscribe link (also in the
-List-Unsubscribe headers, RFC 8058). Staff emails carry no patient data: a count, a
-wait, and a link to /staff/.
+clinic's name and contact (phone numbers as `tel:` links in the HTML part), a link to
+the privacy notice, and a one-click unsubscribe link (also in the List-Unsubscribe
+headers, RFC 8058). The confirmation adds the form's reference, when the clinic aims to
+reply, and the same general advice the confirmation page gives if symptoms get worse:
+never the answers, the level or anything about the patient's health. Staff emails carry
+no patient data: a count, a wait, and a link to /staff/.
 
 The Message-ID is derived from the reminder's key, so a receiving system can spot a
 duplicate of the same reminder.
@@ -33,6 +36,7 @@ from screening.models import Reminder
 from screening.reminders.links import reminder_link_url
 from screening.reminders.recheck import client_waiting
 from screening.reminders.unsubscribe import unsubscribe_url
+from screening.web.phones import tel_links
 
 Kind = Reminder.Kind
 
@@ -41,7 +45,7 @@ def recipient(reminder: Reminder) -> str:
     """The address a reminder goes to. A follow-up or blood test reminder follows its
     submission to the patient record it belongs to now (records can be merged)."""
     # Each kind's row names its recipient's row (scheduling stores it; CASCADE keeps it).
-    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST):
+    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.CONFIRMATION):
         assert reminder.submission is not None
         return reminder.submission.patient.email
     if reminder.kind == Kind.UNFINISHED_INTAKE:
@@ -65,9 +69,17 @@ def _site_url(route: str) -> str:
 def _email(
     reminder: Reminder, context: dict[str, Any], *, unsubscribe: bool
 ) -> EmailMultiAlternatives:
+    numbers = {
+        "clinic_phone": settings.CLINIC_PHONE,
+        "emergency_number": settings.CLINIC_EMERGENCY_NUMBER,
+        "urgent_advice_number": settings.CLINIC_URGENT_ADVICE_NUMBER,
+    }
     context = {
         "clinic_name": settings.CLINIC_NAME,
-        "clinic_phone": settings.CLINIC_PHONE,
+        **numbers,
+        # The HTML part's numbers as tel: links (the text part shows them as they are).
+        "tel": {name: tel_links(number) for name, number in numbers.items()},
+        "privacy_url": _site_url("screening:privacy"),
         **context,
     }
     headers = {"Message-ID": message_id(reminder), "Auto-Submitted": "auto-generated"}
@@ -123,6 +135,17 @@ def unfinished_intake(reminder: Reminder) -> EmailMultiAlternatives:
                 (reminder.draft.expires_at - timezone.now()).days,
             ),
         ),
+    }
+    return _email(reminder, context, unsubscribe=True)
+
+
+def confirmation(reminder: Reminder) -> EmailMultiAlternatives:
+    """The patient sent their form: its reference, what happens next, when the clinic
+    aims to reply, and what to do if they feel worse. Nothing about their answers."""
+    assert reminder.submission is not None  # a confirmation row names its submission
+    context = {
+        "reference": reminder.submission.reference,
+        "reply_working_days": settings.CLINIC_REPLY_WORKING_DAYS,
     }
     return _email(reminder, context, unsubscribe=True)
 

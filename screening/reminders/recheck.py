@@ -42,6 +42,7 @@ SENDING_RELATED_FIELDS = (
     "submission__status",
     "submission__client_tag",
     "submission__identity_status",
+    "submission__reference",
     "submission__patient__email",
     "submission__patient__contact_consent",
     "draft__email",
@@ -117,9 +118,11 @@ def _looked_up(reminder: Reminder, name: str, query: Callable[[], bool]) -> bool
 
 
 def _patient_reason(reminder: Reminder) -> str:
-    """Why a follow-up or blood test reminder must not go out any more ("" if it may)."""
+    """Why a follow-up, blood test or confirmation email must not go out any more ("" if
+    it may): the patient withdrew their consent to emails, or unsubscribed, or the case
+    is closed (the check-in or the reminder no longer applies)."""
     submission = reminder.submission
-    assert submission is not None  # a follow-up or blood test row has its submission
+    assert submission is not None  # a follow-up, blood test or confirmation row has one
     patient = submission.patient
     if submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH:
         # Not known to be this patient's (none is scheduled for one; a backstop).
@@ -180,7 +183,7 @@ def _staff_reason(reminder: Reminder) -> str:
 def cancel_reason(reminder: Reminder, now: datetime.datetime) -> str:
     """Re-check, at send time, that the reason for the reminder still holds. Returns the
     cancelled_reason, or "" when it should be sent."""
-    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST):
+    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.CONFIRMATION):
         return _patient_reason(reminder)
     if reminder.kind == Kind.UNFINISHED_INTAKE:
         return _draft_reason(reminder, now)

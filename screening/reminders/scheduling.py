@@ -4,6 +4,7 @@ Call inside the transaction of the event that causes the reminder:
 - `reminder_schedule_follow_up`, `reminder_schedule_blood_test` (together:
   `reminders_schedule_for_review`): from `review_record`.
 - `reminder_schedule_unfinished_intake`: when a patient saves an intake to finish later.
+- `reminder_schedule_confirmation`: when a patient sends an intake (sent at once).
 - `reminders_schedule_escalations`, `reminders_schedule_digest`: periodic, for staff.
 
 Each row's `key` is unique per cause, so scheduling twice stores once. The domain calls
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from screening.accounts import roles
 from screening.models import IntakeDraft, Reminder, Review, Submission
+from screening.reminders.dispatch import reminders_send_soon
 from screening.reminders.hours import clinic_zone
 
 Kind = Reminder.Kind
@@ -119,6 +121,28 @@ def reminder_schedule_unfinished_intake(*, draft: IntakeDraft) -> Reminder:
         draft=draft,
         language=draft.language,
     )
+    return reminder
+
+
+def reminder_schedule_confirmation(*, submission: Submission, new: bool = False) -> Reminder:
+    """The patient's confirmation that their form was sent, once per submission (a
+    double submit stores it once), due now and handed to a worker as soon as the
+    transaction commits (`dispatch.reminders_send_soon`), at any hour: the patient is
+    waiting for it. `new`: the submission was created in this transaction, so its row
+    cannot exist yet and is inserted without a lookup."""
+    key, due_at = f"confirmation:{submission.public_id}", timezone.now()
+    fields: dict[str, Any] = {
+        "kind": Kind.CONFIRMATION,
+        "patient_id": submission.patient_id,
+        "submission": submission,
+        "language": submission.language,
+    }
+    if new:
+        reminder, created = Reminder.objects.create(key=key, due_at=due_at, **fields), True
+    else:
+        reminder, created = _reminder_store(key=key, due_at=due_at, **fields)
+    if created:
+        reminders_send_soon([reminder.pk])
     return reminder
 
 

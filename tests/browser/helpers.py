@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import ALL_NO_RED_FLAGS, STEP_URLS, VALID_PAGES
+from tests.conftest import ALL_NO_RED_FLAGS, CONSENT_URL, STEP_URLS, VALID_PAGES
 
 CONTINUE = "main form button[type=submit]:not([name=action])"
 SAVE = "main form button[name=action][value=save]"
@@ -43,9 +43,17 @@ def answer(page, slug: str, **changes) -> None:
     submit(page)
 
 
+def agree(page) -> None:
+    """ "Before you start": agree to the use of the answers for care (no question before it)."""
+    page.goto(CONSENT_URL)
+    page.check("input[name='care_consent'][value='yes']")
+    submit(page)
+    assert page.url.endswith(STEP_URLS["about-you"]), page.url
+
+
 def answer_until(page, stop: str | None = None) -> None:
-    """From the start, answer every page in order, stopping before `stop`."""
-    page.goto(STEP_URLS["about-you"])
+    """From the start, agree, then answer every page in order, stopping before `stop`."""
+    agree(page)
     for slug in STEP_URLS:
         if slug == stop:
             return

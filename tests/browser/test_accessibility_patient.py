@@ -13,8 +13,16 @@ from screening.models import Reminder
 from screening.reminders import links
 from screening.reminders.unsubscribe import unsubscribe_token
 from tests.browser.conftest import NARROW, check_page
-from tests.browser.helpers import SAVE, answer, answer_until, fill, red_flag_answers, submit
-from tests.conftest import STEP_URLS, VALID_PAGES
+from tests.browser.helpers import (
+    SAVE,
+    agree,
+    answer,
+    answer_until,
+    fill,
+    red_flag_answers,
+    submit,
+)
+from tests.conftest import CONSENT_URL, STEP_URLS, VALID_PAGES
 from tests.factories import ReminderFactory
 
 pytestmark = [
@@ -32,6 +40,12 @@ FOCUS_ON_SUMMARY = "document.activeElement.classList.contains('error-summary')"
 def test_intake_pages_empty_and_with_errors(narrow):
     narrow.goto("/")
     check_page(narrow, "patient-start")
+    narrow.goto(CONSENT_URL)
+    check_page(narrow, "patient-before-you-start")
+    submit(narrow)
+    assert narrow.evaluate(FOCUS_ON_SUMMARY), "before you start: the error summary has no focus"
+    check_page(narrow, "patient-before-you-start-errors")
+    agree(narrow)
     for slug, url in STEP_URLS.items():
         narrow.goto(url)
         assert narrow.url.endswith(url), f"{slug}: sent to {narrow.url}"
@@ -131,7 +145,7 @@ def test_unsubscribe_pages(narrow):
 
 def test_too_many_attempts_page(narrow, settings):
     settings.INTAKE_RATE_LIMIT = "1/10m"
-    narrow.goto(STEP_URLS["about-you"])
+    narrow.goto(CONSENT_URL)
     submit(narrow)  # the one POST allowed
     submit(narrow)
     assert narrow.locator("h1").inner_text() == "Too many attempts from your connection"
@@ -139,7 +153,7 @@ def test_too_many_attempts_page(narrow, settings):
 
 
 def test_form_not_accepted_page(narrow):
-    narrow.goto(STEP_URLS["about-you"])
+    agree(narrow)
     fill(narrow, VALID_PAGES["about-you"])
     narrow.evaluate("document.getElementById('id_website').value = 'https://spam.example'")
     submit(narrow)

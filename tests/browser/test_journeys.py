@@ -30,7 +30,14 @@ from tests.browser.helpers import (
     sign_in,
     submit,
 )
-from tests.conftest import PATIENT_DETAILS, STAFF_PASSWORD, STEP_URLS, VALID_ANSWERS, VALID_PAGES
+from tests.conftest import (
+    CONSENT_URL,
+    PATIENT_DETAILS,
+    STAFF_PASSWORD,
+    STEP_URLS,
+    VALID_ANSWERS,
+    VALID_PAGES,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,7 +49,10 @@ def complete_intake(phone, prefix: str, look=screenshot) -> str:
     """From the start page: every question page, check, send; the reference shown.
     `look(page, name)` is called on each page (a screenshot, or check_page)."""
     with phone.expect_navigation():
-        phone.locator(f"main a[href='{STEP_URLS['about-you']}']").click()  # Start now
+        phone.locator(f"main a[href='{CONSENT_URL}']").click()  # Start now
+    look(phone, f"{prefix}-before-you-start")
+    phone.check("input[name='care_consent'][value='yes']")
+    submit(phone)
     for slug, url in STEP_URLS.items():
         assert phone.url.endswith(url), f"expected {slug}, at {phone.url}"
         fill(phone, VALID_PAGES[slug])

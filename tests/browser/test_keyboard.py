@@ -12,7 +12,7 @@ import pytest
 
 from screening.models import Submission
 from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
-from tests.conftest import STEP_URLS, VALID_PAGES
+from tests.conftest import ANSWERS_COPY_URL, CONSENT_URL, STEP_URLS, VALID_PAGES
 
 pytestmark = [
     pytest.mark.browser,
@@ -116,6 +116,9 @@ def test_the_intake_by_keyboard_alone_at_200_percent_zoom(zoomed):
     tab_to(zoomed, lambda el: el["text"] == "Start now")
     with zoomed.expect_navigation():
         zoomed.keyboard.press("Enter")
+    assert zoomed.url.endswith(CONSENT_URL)
+    # Before you start: the agreement, by keyboard too (the arrow keys choose in the group).
+    answer_page(zoomed, {"care_consent": "yes"})
     assert zoomed.url.endswith(STEP_URLS["about-you"])
 
     # Continue with nothing answered: the focus goes to the error summary.
@@ -139,6 +142,14 @@ def test_the_intake_by_keyboard_alone_at_200_percent_zoom(zoomed):
     assert zoomed.url.endswith("/intake/done/")
     assert_no_horizontal_scroll(zoomed)
     screenshot(zoomed, "keyboard-zoom-200-done")
+    # The printable copy of the answers, from the confirmation page.
+    tab_to(zoomed, lambda el: el["text"] == "Print your answers")
+    with zoomed.expect_navigation():
+        zoomed.keyboard.press("Enter")
+    assert zoomed.url.endswith(ANSWERS_COPY_URL)
+    assert_no_horizontal_scroll(zoomed)
+    tab_to(zoomed, lambda el: el["text"] == "Privacy notice")  # the footer, by Tab
+    screenshot(zoomed, "keyboard-zoom-200-your-answers")
 
     submission = Submission.objects.get()
     assert submission.is_complete

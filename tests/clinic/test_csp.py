@@ -17,7 +17,15 @@ from django.test import Client
 
 from screening.models import IntakeDraft, Patient, Reminder, Submission
 from screening.reminders import links, unsubscribe
-from tests.conftest import CHECK_URL, DONE_URL, HELP_URL, STEP_URLS, signed_in
+from tests.conftest import (
+    ANSWERS_COPY_URL,
+    CHECK_URL,
+    CONSENT_URL,
+    DONE_URL,
+    HELP_URL,
+    STEP_URLS,
+    signed_in,
+)
 from tests.factories import IntakeDraftFactory, ReminderFactory, SubmissionFactory
 from tests.screening.staff.test_url_permissions import ROUTES
 
@@ -154,12 +162,16 @@ def assert_page_is_clean(response, url: str) -> str:
 def test_patient_intake_pages(journey):
     client = journey.client
     assert_page_is_clean(client.get("/"), "/")
+    for url in (CONSENT_URL, "/privacy/", "/accessibility/"):
+        assert_page_is_clean(client.get(url), url)
+    journey.consent()
     for slug, url in STEP_URLS.items():
         assert_page_is_clean(client.get(url), url)
         journey.answer(slug)
     assert_page_is_clean(client.get(CHECK_URL), CHECK_URL)
     journey.submit()
     assert_page_is_clean(client.get(DONE_URL), DONE_URL)
+    assert_page_is_clean(client.get(ANSWERS_COPY_URL), ANSWERS_COPY_URL)
     assert Submission.objects.count() == 1
 
 

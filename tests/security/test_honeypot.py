@@ -23,6 +23,7 @@ HONEYPOT = (
 
 
 def test_about_you_and_check_your_answers_carry_the_field(journey):
+    journey.consent()
     assert journey.get(ABOUT_YOU).content.decode().count(HONEYPOT) == 1
     journey.answer_all()
     assert journey.get(CHECK_URL).content.decode().count(HONEYPOT) == 1
@@ -48,6 +49,7 @@ def test_the_field_is_hidden_by_a_class_off_screen_not_by_display_none():
 
 
 def test_the_label_is_translated(journey):
+    journey.consent()
     page = journey.client.get(ABOUT_YOU, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<label for="id_website">Deje esto en blanco</label>' in page
 
@@ -72,7 +74,8 @@ def test_about_you_with_the_field_filled_gets_a_neutral_page_and_keeps_nothing(j
     assert "Something in the form stopped it from being sent, and nothing was saved." in page
     assert 'href="/"' in page
     assert "Ann Example" not in page
-    assert "intake" not in journey.client.session
+    # The session holds the agreement given before the question, and no answer.
+    assert journey.client.session["intake"]["steps"] == {}
     assert IntakeDraft.objects.count() == 0
     warnings = [r.getMessage() for r in caplog.records if r.name == "screening.intake.honeypot"]
     assert warnings == [

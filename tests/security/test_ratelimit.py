@@ -13,13 +13,14 @@ from django.test import Client
 
 from screening.models import EmailOptOut, IntakeDraft, Submission
 from screening.web import ratelimit
-from tests.conftest import INTAKE_MOMENT, STEP_URLS, VALID_PAGES
+from tests.conftest import CONSENT_URL, INTAKE_MOMENT, STEP_URLS, VALID_PAGES, page_text
 from tests.factories import SubmissionFactory
 from tests.security.support import FHIR_JSON, FHIR_POST_URL, api_token, bearer, fhir_payload
 
 ABOUT_YOU = STEP_URLS["about-you"]
 PUBLIC_POST_URLS = [
     "/",
+    CONSENT_URL,
     ABOUT_YOU,
     STEP_URLS["symptoms"],
     "/intake/check/",
@@ -82,8 +83,8 @@ def test_the_production_defaults():
 
 
 def test_over_the_limit_the_send_is_refused_with_a_clear_page_and_stores_nothing(journey, limit):
-    limit("6/10m")
-    journey.answer_all()  # six pages: six POSTs
+    limit("7/10m")
+    journey.answer_all()  # the agreement and six pages: seven POSTs
     key = journey.idempotency_key()
 
     response = journey.submit(key)
@@ -94,13 +95,13 @@ def test_over_the_limit_the_send_is_refused_with_a_clear_page_and_stores_nothing
     assert "<title>Too many attempts from your connection – Your clinic</title>" in page
     assert "Nothing from it was saved." in page
     assert "Please wait 10 minutes and try again." in page
-    assert "call 999 now" in page
+    assert "call 999 now" in page_text(page)
     assert Submission.objects.count() == 0
     assert journey.client.session["intake"]["idempotency_key"] == key  # the draft is kept
 
 
 def test_after_the_window_the_same_send_goes_through(journey, limit, time_machine):
-    limit("6/10m")
+    limit("7/10m")
     journey.answer_all()
     key = journey.idempotency_key()
     assert journey.submit(key).status_code == 429
@@ -132,7 +133,7 @@ def test_the_page_names_the_clinics_phone_when_there_is_one(client, db, limit, s
     settings.CLINIC_PHONE = "01632 960 000"
     client.post("/")
     page = client.post("/").content.decode()
-    assert "If you need to speak to the clinic now, call 01632 960 000." in page
+    assert "If you need to speak to the clinic now, call 01632 960 000." in page_text(page)
 
 
 def test_the_page_is_in_the_patients_language(client, db, limit):
@@ -194,7 +195,7 @@ def test_unsubscribe_over_the_limit_records_no_opt_out(db, limit):
 
 def test_gets_are_not_counted(client, db, limit):
     limit("1/10m")
-    assert {client.get(ABOUT_YOU).status_code for _ in range(5)} == {200}
+    assert {client.get(CONSENT_URL).status_code for _ in range(5)} == {200}
     assert client.post("/").status_code == 302
 
 

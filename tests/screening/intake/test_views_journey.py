@@ -6,7 +6,7 @@ import pytest
 
 from screening.domain.queries.answers import submission_answers
 from screening.models import Submission
-from tests.conftest import CHECK_URL, DONE_URL, STEP_URLS, VALID_ANSWERS, VALID_PAGES
+from tests.conftest import CHECK_URL, CONSENT_URL, DONE_URL, STEP_URLS, VALID_ANSWERS, VALID_PAGES
 
 
 def _reference(response) -> str:
@@ -17,7 +17,7 @@ def test_start_page_is_public_and_starts_the_intake(client, db):
     response = client.get("/")
     page = response.content.decode()
     assert response.status_code == 200
-    assert 'href="/intake/about-you/"' in page
+    assert 'href="/intake/before-you-start/"' in page  # agree first (test_consent.py)
     assert "Start now" in page
 
 
@@ -73,9 +73,10 @@ def test_check_before_every_page_is_answered_goes_to_the_first_unfinished(journe
 
 
 def test_later_page_in_a_new_session_goes_to_the_start_of_the_form(journey):
+    """The start of the form is the agreement before the first question."""
     response = journey.answer("symptoms")
-    assert (response.status_code, response["Location"]) == (302, STEP_URLS["about-you"])
-    assert journey.get(STEP_URLS["urgent"])["Location"] == STEP_URLS["about-you"]
+    assert (response.status_code, response["Location"]) == (302, CONSENT_URL)
+    assert journey.get(STEP_URLS["urgent"])["Location"] == CONSENT_URL
 
 
 def test_pregnancy_page_is_skipped_for_a_man(journey):

@@ -114,12 +114,14 @@ def test_step_page_keeps_earlier_answers_when_revisited(journey, slug):
 
 
 def test_about_you_marks_optional_fields(journey):
+    journey.consent()
     page = journey.get(STEP_URLS["about-you"]).content.decode()
     assert "Phone number (optional)" in page
     assert "Full name (optional)" not in page
 
 
 def test_radio_groups_are_fieldsets_with_legends(journey):
+    journey.consent()
     page = journey.get(STEP_URLS["about-you"]).content.decode()
     assert re.search(
         r"<fieldset[^>]*>\s*<legend[^>]*>\s*What sex were you registered at birth\?", page

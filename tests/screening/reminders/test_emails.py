@@ -58,6 +58,7 @@ def decided_intake(clock, clinic, answers, patient_details, clinician):
 def _patient_reminders(submission, language: str) -> list[Reminder]:
     draft = support.draft_saved(email=submission.patient.email, language=language)
     scheduling.reminder_schedule_unfinished_intake(draft=draft)
+    scheduling.reminder_schedule_confirmation(submission=submission)
     Reminder.objects.update(language=language)
     return list(Reminder.objects.select_related("submission__patient", "draft").order_by("kind"))
 
@@ -67,6 +68,7 @@ def _build(reminder: Reminder):
         Reminder.Kind.FOLLOW_UP: emails.follow_up,
         Reminder.Kind.BLOOD_TEST: emails.blood_test,
         Reminder.Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
+        Reminder.Kind.CONFIRMATION: emails.confirmation,
     }[reminder.kind]
     return builder(reminder)
 
@@ -120,10 +122,21 @@ def _forbidden(submission) -> list[str]:
 def test_patient_emails_carry_no_health_information_and_no_name(decided_intake, language):
     forbidden = _forbidden(decided_intake)
     built = _patient_reminders(decided_intake, language)
-    assert [reminder.kind for reminder in built] == ["blood_test", "follow_up", "unfinished_intake"]
+    assert [reminder.kind for reminder in built] == [
+        "blood_test",
+        "confirmation",
+        "follow_up",
+        "unfinished_intake",
+    ]
 
     for reminder in built:
         for part, text in _texts(_build(reminder)).items():
+            if reminder.kind == "confirmation" and part != "subject":
+                # The one thing the confirmation adds (issue 13): the form's reference,
+                # once; nothing else the patient said, not even "B12" around it.
+                assert _without_urls(text).count(decided_intake.reference) == 1
+                text = text.replace(decided_intake.reference, "<reference>")
+                text = re.sub(r"\breferencia\b|\breference\b", "<word>", text, flags=re.I)
             found = [word for word in forbidden if word.lower() in _without_urls(text).lower()]
             assert found == [], f"{reminder.kind} {part} ({language}) mentions {found}"
 
@@ -158,11 +171,14 @@ def test_patient_email_links_to_its_page_with_a_working_single_use_token(
     assert links.reminder_from_token(match.kwargs["token"], kind=kind) == reminder
 
 
-def test_blood_test_email_has_no_link_but_the_unsubscribe_one(decided_intake):
+def test_blood_test_email_has_no_link_but_the_privacy_and_unsubscribe_ones(decided_intake):
     reminder = Reminder.objects.get(kind=Reminder.Kind.BLOOD_TEST)
     message = emails.blood_test(reminder)
 
-    assert URL.findall(message.body) == [message.extra_headers["List-Unsubscribe"][1:-1]]
+    assert URL.findall(message.body) == [
+        "https://intake.example.org/privacy/",
+        message.extra_headers["List-Unsubscribe"][1:-1],
+    ]
     assert "Please contact the clinic on 01632 960 999." in message.body
 
 
