@@ -31,6 +31,7 @@ from screening.domain.results import (
     screen_answers,
     screening_result_add,
 )
+from screening.domain.text import free_text_clean, free_text_set
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
 from screening.models import (
     ApiClient,
@@ -54,7 +55,12 @@ LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
 
 
 def intake_submit(
-    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    free_text: dict[str, str] | None = None,
 ) -> Submission:
     """Store a complete intake and its screening result; safe to call twice with one key."""
     return _intake_save(
@@ -63,11 +69,17 @@ def intake_submit(
         idempotency_key=idempotency_key,
         language=language,
         complete=True,
+        free_text=free_text,
     )
 
 
 def intake_store_urgent(
-    *, answers: dict[str, Any], patient_details: dict[str, Any], idempotency_key: str, language: str
+    *,
+    answers: dict[str, Any],
+    patient_details: dict[str, Any],
+    idempotency_key: str,
+    language: str,
+    free_text: dict[str, str] | None = None,
 ) -> Submission:
     """Store the answers so far of an intake with a red flag, before the rest is asked."""
     return _intake_save(
@@ -76,6 +88,7 @@ def intake_store_urgent(
         idempotency_key=idempotency_key,
         language=language,
         complete=False,
+        free_text=free_text,
     )
 
 
@@ -86,6 +99,7 @@ def _intake_save(
     idempotency_key: str,
     language: str,
     complete: bool,
+    free_text: dict[str, str] | None,
 ) -> Submission:
     """Store the intake once per idempotency key.
 
@@ -98,6 +112,7 @@ def _intake_save(
     and completed, or returned as it is. A reference already taken (with n submissions
     stored, n chances in 30^8) is tried again with another.
     """
+    free_text = free_text_clean(free_text)  # the patient's own words: stored, never screened
     for _attempt in range(REFERENCE_ATTEMPTS):
         reference = new_reference()
         try:
@@ -109,6 +124,7 @@ def _intake_save(
                     language=language,
                     complete=complete,
                     reference=reference,
+                    free_text=free_text,
                 )
         except IntegrityError as error:
             conflict = error
@@ -124,6 +140,7 @@ def _intake_save(
             return submission  # a replayed or double-clicked final POST
         if submission_answers(submission=submission) == answers and not complete:
             return submission  # the urgent page posted twice: nothing new to store
+        free_text_set(submission, free_text)
         _answers_replace(submission, answers)
         if complete:
             # The patient may have switched language after the urgent store: the one
@@ -158,6 +175,7 @@ def _submission_create(
     language: str,
     complete: bool,
     reference: str,
+    free_text: dict[str, str],
 ) -> Submission:
     # Where the answers read back as given (the usual case), they are screened before
     # anything is stored, so the submission's copy of the level goes into its INSERT
@@ -177,6 +195,7 @@ def _submission_create(
         age_years=answers["age_years"],
     )
     _answer_fields_set(submission, answers)
+    free_text_set(submission, free_text)
     if screened is not None:
         level_copy(submission, screened["level"])
     submission.save()
@@ -277,6 +296,7 @@ def intake_send(
     idempotency_key: str,
     language: str,
     saved_draft: str | None,
+    free_text: dict[str, str] | None = None,
 ) -> Submission:
     """The check page's POST: `intake_submit`, and for an intake that was saved to finish
     later, mark its IntakeDraft sent (its reminder is then not sent, and its link says
@@ -287,6 +307,7 @@ def intake_send(
             patient_details=patient_details,
             idempotency_key=idempotency_key,
             language=language,
+            free_text=free_text,
         )
     with transaction.atomic():
         submission = intake_submit(
@@ -294,6 +315,7 @@ def intake_send(
             patient_details=patient_details,
             idempotency_key=idempotency_key,
             language=language,
+            free_text=free_text,
         )
         IntakeDraft.objects.filter(public_id=saved_draft, submitted_at__isnull=True).update(
             submitted_at=timezone.now(), data={}
@@ -309,6 +331,7 @@ def intake_submit_from_ehr(
     language: str,
     by: ApiClient,
     address: str | None = None,
+    free_text: dict[str, str] | None = None,
 ) -> tuple[Submission, bool]:
     """An EHR's QuestionnaireResponse (`screening.fhir.views`): `intake_submit` and its
     audit event in one transaction, so the event commits with the submission or not at
@@ -321,6 +344,7 @@ def intake_submit_from_ehr(
             patient_details=patient_details,
             idempotency_key=idempotency_key,
             language=language,
+            free_text=free_text,
         )
         audit_record(
             by=None,  # a system with a token, not a staff member: named in the detail

@@ -14,6 +14,7 @@ urlpatterns = [
     path("intake/urgent/", views.question, {"slug": "urgent"}, name="urgent"),
     path("intake/risk-factors/", views.question, {"slug": "risk-factors"}, name="risk_factors"),
     path("intake/blood-tests/", views.question, {"slug": "blood-tests"}, name="blood_tests"),
+    path("intake/anything-else/", views.question, {"slug": "anything-else"}, name="anything_else"),
     path("intake/check/", views.check, name="check"),
     path("intake/done/", views.done, name="done"),
     path("intake/get-help-now/", views.get_help_now, name="get_help_now"),

@@ -20,6 +20,7 @@ from screening.models.reminders import EmailOptOut, Reminder
 from screening.models.results import LabResult, ScreeningResult
 from screening.models.review import Review, StatusChange
 from screening.models.submissions import (
+    FREE_TEXT_MAX_LENGTHS,
     OPEN_STATUSES,
     REFERENCE_ALPHABET,
     REFERENCE_PREFIX,
@@ -33,6 +34,7 @@ from screening.models.submissions import (
 from screening.models.system import ApiClient, Heartbeat
 
 __all__ = [
+    "FREE_TEXT_MAX_LENGTHS",
     "OPEN_STATUSES",
     "REFERENCE_ALPHABET",
     "REFERENCE_PREFIX",

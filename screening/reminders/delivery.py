@@ -146,6 +146,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
         Kind.FOLLOW_UP: emails.follow_up,
         Kind.BLOOD_TEST: emails.blood_test,
         Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
+        Kind.INTAKE_SAVED: emails.unfinished_intake,  # its own templates, the same link
         Kind.ESCALATION: emails.escalation,
     }
     return builders[reminder.kind](reminder)

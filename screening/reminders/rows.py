@@ -9,7 +9,8 @@ from screening.models import Reminder
 
 Kind = Reminder.Kind
 
-# Sent to patients, so only inside the patient email hours (`hours`).
+# Sent to patients, so only inside the patient email hours (`hours`). Not INTAKE_SAVED:
+# the link a patient has just asked for goes at any hour.
 PATIENT_KINDS = (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.UNFINISHED_INTAKE)
 
 # last_error of a row whose send was cut short: SMTP may or may not have taken it, so it

@@ -136,7 +136,7 @@ def test_switching_keeps_the_answers_and_the_submission_records_spanish(journey)
     assert re.search(
         r'<input type="radio"[^>]* name="pregnant" value="no"[^>]* checked>', pregnancy
     )
-    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests"):
+    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
         assert journey.answer(slug).status_code == 302, slug
 
     check = _assert_spanish(
