@@ -179,6 +179,10 @@ INTAKE_TITLES = {
         "Resultados de análisis de sangre recientes",
         "Análisis de sangre 1 (opcional)",
     ),
+    "anything-else": (
+        "¿Hay algo más que quiera que sepa la clínica?",
+        "Su mensaje para la clínica (opcional)",
+    ),
 }
 
 
