@@ -49,7 +49,7 @@ class FreeTextField(forms.CharField):
 
 
 def _count(name: str) -> str:
-    """A box's bound as the request's language writes it (1,200; 1.200 in Spanish)."""
+    """A box's bound as the request's language writes it (1,200; 1 200 in Spanish)."""
     return number_format(FREE_TEXT_MAX_LENGTHS[name], force_grouping=True)
 
 

@@ -58,6 +58,7 @@ def decided_intake(clock, clinic, answers, patient_details, clinician):
 def _patient_reminders(submission, language: str) -> list[Reminder]:
     draft = support.draft_saved(email=submission.patient.email, language=language)
     scheduling.reminder_schedule_unfinished_intake(draft=draft)
+    scheduling.reminder_schedule_intake_saved(draft=draft)
     Reminder.objects.update(language=language)
     return list(Reminder.objects.select_related("submission__patient", "draft").order_by("kind"))
 
@@ -67,6 +68,7 @@ def _build(reminder: Reminder):
         Reminder.Kind.FOLLOW_UP: emails.follow_up,
         Reminder.Kind.BLOOD_TEST: emails.blood_test,
         Reminder.Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
+        Reminder.Kind.INTAKE_SAVED: emails.unfinished_intake,
     }[reminder.kind]
     return builder(reminder)
 
@@ -120,7 +122,12 @@ def _forbidden(submission) -> list[str]:
 def test_patient_emails_carry_no_health_information_and_no_name(decided_intake, language):
     forbidden = _forbidden(decided_intake)
     built = _patient_reminders(decided_intake, language)
-    assert [reminder.kind for reminder in built] == ["blood_test", "follow_up", "unfinished_intake"]
+    assert [reminder.kind for reminder in built] == [
+        "blood_test",
+        "follow_up",
+        "intake_saved",
+        "unfinished_intake",
+    ]
 
     for reminder in built:
         for part, text in _texts(_build(reminder)).items():
@@ -141,7 +148,11 @@ def test_patient_emails_name_the_clinic_and_how_to_reach_it(decided_intake, lang
 
 @pytest.mark.parametrize(
     ("kind", "route"),
-    [("follow_up", "screening:follow_up"), ("unfinished_intake", "screening:intake_resume")],
+    [
+        ("follow_up", "screening:follow_up"),
+        ("unfinished_intake", "screening:intake_resume"),
+        ("intake_saved", "screening:intake_resume"),
+    ],
 )
 def test_patient_email_links_to_its_page_with_a_working_single_use_token(
     decided_intake, kind, route

@@ -327,6 +327,10 @@ def _unfinished_intake() -> Reminder:
     return scheduling.reminder_schedule_unfinished_intake(draft=support.draft_saved())
 
 
+def _intake_saved() -> Reminder:
+    return scheduling.reminder_schedule_intake_saved(draft=support.draft_saved())
+
+
 def _escalation() -> Reminder:
     support.staff("onduty", support.CLINICIAN, support.ON_DUTY)
     SubmissionFactory(level="urgent", status="new", submitted_at=NOON - datetime.timedelta(hours=2))
@@ -346,6 +350,7 @@ def _digest() -> Reminder:
         # The read carries the re-check's lookups (opt-out, B12 result since, on duty).
         (_blood_test, 3),  # claim, read, sent
         (_unfinished_intake, 3),  # claim, read, sent
+        (_intake_saved, 3),  # claim, read, sent
         (_escalation, 3),  # claim, read, sent
         (_digest, 5),  # claim, read, counts per level, oldest new one, sent
     ],
