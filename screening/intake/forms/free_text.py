@@ -10,7 +10,7 @@ is not told it (no `maxlength`), so pasted text is never cut short without a wor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.formats import number_format
@@ -20,6 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from screening.domain.text import plain_text
 from screening.intake.forms.base import IntakeForm
 from screening.models import FREE_TEXT_MAX_LENGTHS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class FreeTextField(forms.CharField):
@@ -44,7 +47,7 @@ class FreeTextField(forms.CharField):
         return attrs
 
     def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return plain_text(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
@@ -53,14 +56,13 @@ def _count(name: str) -> str:
     return number_format(FREE_TEXT_MAX_LENGTHS[name], force_grouping=True)
 
 
-def _help(text: str, name: str) -> str:
-    return f"{text} " + str(
-        _("You can enter up to %(count)s characters.") % {"count": _count(name)}
-    )
+def _help(text: StrOrPromise, name: str) -> str:
+    up_to = str(_("You can enter up to %(count)s characters.")) % {"count": _count(name)}
+    return f"{text} {up_to}"
 
 
-def _too_long(message: str, name: str) -> str:
-    return message % {"count": _count(name)}
+def _too_long(message: StrOrPromise, name: str) -> str:
+    return str(message) % {"count": _count(name)}
 
 
 # Lazy: the fields are made once, at import; their words are the request's.
