@@ -69,6 +69,8 @@ VALID_PAGES = {
         "lab2_month": "5",
         "lab2_year": "2025",
     },
+    # Free text, optional: shown to clinicians, never screened.
+    "anything-else": {"anything_else": "Mornings are hard for me: I work nights."},
 }
 
 # The contract answers those pages mean (what answers_from_steps must produce).
@@ -114,6 +116,7 @@ STEP_URLS = {
     "urgent": "/intake/urgent/",
     "risk-factors": "/intake/risk-factors/",
     "blood-tests": "/intake/blood-tests/",
+    "anything-else": "/intake/anything-else/",
 }
 CONSENT_URL = "/intake/before-you-start/"
 CHECK_URL = "/intake/check/"

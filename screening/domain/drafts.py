@@ -25,7 +25,7 @@ def _intake_draft_reusable(public_id: str | None) -> IntakeDraft | None:
         IntakeDraft.objects.select_for_update()
         .filter(public_id=public_id, submitted_at__isnull=True)
         .exclude(
-            reminders__kind=Reminder.Kind.UNFINISHED_INTAKE,
+            reminders__kind__in=links.RESUME_KINDS,
             reminders__link_used_at__isnull=False,
         )
         .first()
@@ -35,9 +35,11 @@ def _intake_draft_reusable(public_id: str | None) -> IntakeDraft | None:
 def intake_draft_save(
     *, public_id: str | None, email: str, data: dict[str, Any], language: str
 ) -> IntakeDraft:
-    """Keep an unfinished intake (the session draft as JSON) for INTAKE_DRAFT_DAYS and
-    schedule its one reminder with the resume link. Saving again updates the same row
-    (and so the same reminder); returns the IntakeDraft."""
+    """Keep an unfinished intake (the session draft as JSON) for INTAKE_DRAFT_DAYS, send
+    the resume link at once (kind intake_saved) and schedule the one later reminder
+    (unfinished_intake). Saving again updates the same row: the link already sent opens
+    the answers saved last, so it is not sent again, and the reminder moves later.
+    Returns the IntakeDraft."""
     now = timezone.now()
     with transaction.atomic():
         draft = _intake_draft_reusable(public_id)
@@ -56,6 +58,7 @@ def intake_draft_save(
         draft.updated_at = now
         draft.expires_at = now + timedelta(days=settings.INTAKE_DRAFT_DAYS)
         draft.save()
+        scheduling.reminder_schedule_intake_saved(draft=draft)
         scheduling.reminder_schedule_unfinished_intake(draft=draft)
     return draft
 
@@ -68,6 +71,11 @@ def intake_draft_resume(*, reminder: Reminder) -> dict[str, Any]:
         raise ValueError("This reminder is not about a saved intake.")
     with transaction.atomic():
         links.reminder_link_use(reminder)
+        # The other link to this draft (sent at once, or the later reminder) is used with
+        # it: the answers are leaving the row. A pending reminder is cancelled when due.
+        Reminder.objects.filter(
+            draft_id=reminder.draft_id, kind__in=links.RESUME_KINDS, link_used_at__isnull=True
+        ).update(link_used_at=timezone.now())
         draft = IntakeDraft.objects.select_for_update().get(pk=reminder.draft_id)
         data: dict[str, Any] = draft.data
         draft.data = {}

@@ -18,6 +18,7 @@ from django.db.models import Q
 from screening.domain.audit import audit_record
 from screening.domain.patients import merged_records
 from screening.domain.queries.answers import submission_answers
+from screening.domain.text import free_text_of
 from screening.models import (
     AuditEvent,
     EmailOptOut,
@@ -83,6 +84,8 @@ def _submission_export(submission: Submission) -> dict[str, Any]:
             "contact_consent": submission.given_contact_consent,
         },
         "answers": submission_answers(submission=submission),
+        # The patient's own words ("" when not given): stored with the answers, not among them.
+        "free_text": free_text_of(submission),
         "results": [
             {
                 "created_at": _when(result.created_at),

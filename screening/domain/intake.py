@@ -36,6 +36,7 @@ from screening.domain.results import (
     screen_answers,
     screening_result_add,
 )
+from screening.domain.text import free_text_clean, free_text_set
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
 from screening.models import (
     ApiClient,
@@ -65,6 +66,7 @@ def intake_submit(
     idempotency_key: str,
     language: str,
     client_tag: str = "",
+    free_text: dict[str, str] | None = None,
 ) -> Submission:
     """Store a complete intake and its screening result; safe to call twice with one key.
     `client_tag`: which client sent a public intake (`Submission.client_tag`)."""
@@ -75,6 +77,7 @@ def intake_submit(
         language=language,
         complete=True,
         client_tag=client_tag,
+        free_text=free_text,
     )
 
 
@@ -86,6 +89,7 @@ def intake_store_urgent(
     language: str,
     client_tag: str = "",
     care_consent: CareConsent | None = None,
+    free_text: dict[str, str] | None = None,
 ) -> Submission:
     """Store the answers so far of an intake with a red flag, before the rest is asked."""
     return _intake_save(
@@ -96,6 +100,7 @@ def intake_store_urgent(
         complete=False,
         client_tag=client_tag,
         care_consent=care_consent,
+        free_text=free_text,
     )
 
 
@@ -109,6 +114,7 @@ def _intake_save(
     client_tag: str,
     care_consent: CareConsent | None = None,
     confirmation: bool = False,
+    free_text: dict[str, str] | None,
 ) -> Submission:
     """Store the intake once per idempotency key.
 
@@ -121,6 +127,7 @@ def _intake_save(
     and completed, or returned as it is. A reference already taken (with n submissions
     stored, n chances in 30^8) is tried again with another.
     """
+    free_text = free_text_clean(free_text)  # the patient's own words: stored, never screened
     for _attempt in range(REFERENCE_ATTEMPTS):
         reference = new_reference()
         try:
@@ -135,6 +142,7 @@ def _intake_save(
                     client_tag=client_tag,
                     care_consent=care_consent,
                     confirmation=confirmation,
+                    free_text=free_text,
                 )
         except IntegrityError as error:
             conflict = error
@@ -151,6 +159,7 @@ def _intake_save(
         if submission_answers(submission=submission) == answers and not complete:
             return submission  # the urgent page posted twice: nothing new to store
         care_consent_keep(submission, care_consent)  # if the urgent store had none
+        free_text_set(submission, free_text)
         _answers_replace(submission, answers)
         if complete:
             # The patient may have switched language after the urgent store: the one
@@ -192,6 +201,7 @@ def _submission_create(
     client_tag: str,
     care_consent: CareConsent | None,
     confirmation: bool,
+    free_text: dict[str, str],
 ) -> Submission:
     # Where the answers read back as given (the usual case), they are screened before
     # anything is stored, so the submission's copy of the level goes into its INSERT
@@ -216,6 +226,7 @@ def _submission_create(
     )
     _answer_fields_set(submission, answers)
     care_consent_set(submission, care_consent)
+    free_text_set(submission, free_text)
     if screened is not None:
         level_copy(submission, screened["level"])
     submission.save()
@@ -320,6 +331,7 @@ def intake_send(
     saved_draft: str | None,
     client_tag: str = "",
     care_consent: CareConsent | None = None,
+    free_text: dict[str, str] | None = None,
 ) -> Submission:
     """The check page's POST: `intake_submit` with the patient's agreement, and their
     confirmation email if they gave an email and agreed to be emailed; for an intake saved
@@ -335,6 +347,7 @@ def intake_send(
         client_tag=client_tag,
         care_consent=care_consent,
         confirmation=bool(patient_details["contact_consent"] and patient_details["email"]),
+        free_text=free_text,
     )
     if not saved_draft:  # _intake_save is one transaction of its own
         return send()
@@ -354,6 +367,7 @@ def intake_submit_from_ehr(
     language: str,
     by: ApiClient,
     address: str | None = None,
+    free_text: dict[str, str] | None = None,
 ) -> tuple[Submission, bool]:
     """An EHR's QuestionnaireResponse (`screening.fhir.views`): `intake_submit` and its
     audit event in one transaction, so the event commits with the submission or not at
@@ -366,6 +380,7 @@ def intake_submit_from_ehr(
             patient_details=patient_details,
             idempotency_key=idempotency_key,
             language=language,
+            free_text=free_text,
         )
         matched = submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH
         audit_record(

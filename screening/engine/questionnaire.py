@@ -11,7 +11,8 @@ import datetime
 
 # Bump when a question, its wording's meaning, or its choices change (docs/intake.md).
 # Stored on each submission; the FHIR Questionnaire's version.
-QUESTIONNAIRE_VERSION = "1"
+# 2: "other medicines" and "anything else" in the patient's words (free text, never screened).
+QUESTIONNAIRE_VERSION = "2"
 
 
 def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:

@@ -116,6 +116,8 @@ class SubmissionExport:
     patient: PatientData
     labs: list[LabData] = field(default_factory=list)
     result: ResultData | None = None
+    # The patient's own words (other_medicines, anything_else): exported, never screened.
+    free_text: dict[str, str] = field(default_factory=dict)
 
 
 def resource_id(submission_id: uuid.UUID, name: str) -> str:
@@ -309,6 +311,7 @@ def submission_bundle(data: SubmissionExport, *, timestamp: datetime.datetime) -
             subject=subject,
             authored=data.submitted_at,
             complete=data.is_complete,
+            free_text=data.free_text,
         ),
     ]
     observation_ids = [resource_id(data.public_id, f"Observation/{lab.key}") for lab in data.labs]

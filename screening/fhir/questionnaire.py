@@ -10,7 +10,9 @@ primitive formats and unknown keys, which the R4-only alternative does not.
 
 linkIds are the answers contract's key paths (`age_years`, `symptoms.fatigue.severity`,
 `labs.value`), so a problem found in a posted response names the same path as
-`screening.engine.validation` does.
+`screening.engine.validation` does. Two more items, of type text, carry the patient's own
+words (`other_medicines`, `anything_else`: FREE_TEXT_QUESTIONS); they are not answers and
+the screening rules never read them (docs/answers-extensions.md).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from fhir.resources.R4B.questionnaire import (
 from screening import labels
 from screening.engine import contract
 from screening.engine.questionnaire import QUESTIONNAIRE_VERSION
+from screening.models import FREE_TEXT_MAX_LENGTHS
 
 # The clinic's own systems are URNs: they name, they do not resolve (the export's are in
 # `bundle`).
@@ -115,7 +118,24 @@ CODE_LIST_QUESTIONS = {
     "medicines": "Medicines taken now, or for most of the last 4 months",
     "conditions": "Diagnosed conditions and past surgery",
 }
-# Top-level items follow the contract's order of answer keys (groups included).
+# The patient's own words: linkId -> (text, the answer key it comes after; None: last).
+FREE_TEXT_QUESTIONS: dict[str, tuple[str, str | None]] = {
+    "other_medicines": ("Other medicines, in the patient's words", "medicines"),
+    "anything_else": ("Anything else the patient wants the clinic to know", None),
+}
+# Top-level items follow the contract's order of answer keys (groups included), with each
+# free-text item after the answer it belongs with (other medicines after medicines).
+TOP_LEVEL_ORDER = (
+    *(
+        link_id
+        for key in contract.ANSWER_KEYS
+        for link_id in (
+            key,
+            *(name for name, (_text, after) in FREE_TEXT_QUESTIONS.items() if after == key),
+        )
+    ),
+    *(name for name, (_text, after) in FREE_TEXT_QUESTIONS.items() if after is None),
+)
 
 
 def symptom_details(symptom: str) -> tuple[str, ...]:
@@ -173,6 +193,10 @@ def _top_level_question(key: str) -> QuestionnaireItem:
         return _question(key, item_type, text, required=key in contract.REQUIRED_ANSWER_KEYS)
     if key in CODE_LIST_QUESTIONS:
         return _question(key, "choice", CODE_LIST_QUESTIONS[key], repeats=True)
+    if key in FREE_TEXT_QUESTIONS:
+        return _question(
+            key, "text", FREE_TEXT_QUESTIONS[key][0], maxLength=FREE_TEXT_MAX_LENGTHS[key]
+        )
     if key == "symptoms":
         return QuestionnaireItem(
             linkId="symptoms",
@@ -228,8 +252,10 @@ def questionnaire(version: str) -> Questionnaire | None:
         subjectType=["Patient"],
         publisher="B12 screening clinic",
         description=(
-            "The intake's questions, one item per key of the answers contract. linkIds are "
-            "the contract's key paths. Contains no personal data."
+            "The intake's questions, one item per key of the answers contract, and two "
+            "free-text items in the patient's words (other_medicines, anything_else) that "
+            "are never screened. linkIds are the contract's key paths. Contains no "
+            "personal data."
         ),
-        item=[_top_level_question(key) for key in contract.ANSWER_KEYS],
+        item=[_top_level_question(key) for key in TOP_LEVEL_ORDER],
     )

@@ -26,12 +26,15 @@ from screening.engine import contract
 from screening.fhir.questionnaire import (
     CHOICES,
     CODE_LIST_QUESTIONS,
+    FREE_TEXT_QUESTIONS,
     NONE_CODE,
     SCALAR_QUESTIONS,
+    TOP_LEVEL_ORDER,
     canonical,
     english,
     symptom_details,
 )
+from screening.models import FREE_TEXT_MAX_LENGTHS
 
 UCUM = "http://unitsofmeasure.org"
 
@@ -108,14 +111,23 @@ def lab_quantity(lab: dict[str, Any]) -> Quantity:
     )
 
 
-def response_items(answers: dict) -> list[QuestionnaireResponseItem]:
-    """QuestionnaireResponse items for a valid answers dict, in questionnaire order.
+def response_items(
+    answers: dict, free_text: dict[str, str] | None = None
+) -> list[QuestionnaireResponseItem]:
+    """QuestionnaireResponse items for a valid answers dict (and the patient's own words,
+    `free_text`), in questionnaire order.
 
-    Every key present becomes an item; an absent key stays absent. An empty medicines or
-    conditions list is the answer "none".
+    Every key present becomes an item; an absent key, or free text "", stays absent. An
+    empty medicines or conditions list is the answer "none".
     """
     items: list[QuestionnaireResponseItem] = []
-    for key in contract.ANSWER_KEYS:
+    for key in TOP_LEVEL_ORDER:
+        if key in FREE_TEXT_QUESTIONS:
+            text = (free_text or {}).get(key, "")
+            if text:
+                answer = QuestionnaireResponseItemAnswer(valueString=text)
+                items.append(_item(key, [answer], FREE_TEXT_QUESTIONS[key][0]))
+            continue
         if key not in answers:
             continue
         value = answers[key]
@@ -164,6 +176,7 @@ def questionnaire_response(
     subject: Reference | None = None,
     authored: datetime.datetime | None = None,
     complete: bool = True,
+    free_text: dict[str, str] | None = None,
 ) -> QuestionnaireResponse:
     return QuestionnaireResponse(
         id=response_id,
@@ -172,7 +185,7 @@ def questionnaire_response(
         status="completed" if complete else "in-progress",
         subject=subject,
         authored=authored,
-        item=response_items(answers) or None,
+        item=response_items(answers, free_text) or None,
     )
 
 
@@ -256,6 +269,8 @@ def answers_from_response(response: QuestionnaireResponse) -> tuple[dict, list[s
     for item in response.item or []:
         key = item.linkId
         assert key is not None  # required: the model rejects an item without a linkId
+        if key in FREE_TEXT_QUESTIONS:
+            continue  # not an answer: `free_text_from_response` reads it
         if key in answers and key != "labs":
             reader.problem(key, "answered more than once")
             continue
@@ -276,6 +291,31 @@ def answers_from_response(response: QuestionnaireResponse) -> tuple[dict, list[s
         else:
             reader.problem(key, "unknown question (no such linkId in the questionnaire)")
     return answers, reader.problems
+
+
+def free_text_from_response(response: QuestionnaireResponse) -> tuple[dict[str, str], list[str]]:
+    """The patient's own words a response carries (`other_medicines`, `anything_else`,
+    one valueString each, within FREE_TEXT_MAX_LENGTHS), and the problems met reading
+    them. Kept apart from the answers: the screening rules never read them."""
+    reader = _Reader()
+    free_text: dict[str, str] = {}
+    for item in response.item or []:
+        key = item.linkId
+        if key not in FREE_TEXT_QUESTIONS:
+            continue
+        if key in free_text:
+            reader.problem(key, "answered more than once")
+            continue
+        value = reader.single(item, key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            reader.problem(key, "must be a valueString")
+        elif len(value) > FREE_TEXT_MAX_LENGTHS[key]:
+            reader.problem(key, f"at most {FREE_TEXT_MAX_LENGTHS[key]} characters")
+        else:
+            free_text[key] = value
+    return free_text, reader.problems
 
 
 def _children(item: QuestionnaireResponseItem, path: str, reader: _Reader) -> list:

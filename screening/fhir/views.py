@@ -44,6 +44,7 @@ from screening.domain.audit import audit_record
 from screening.domain.intake import intake_submit_from_ehr
 from screening.domain.queries.answers import submission_answers
 from screening.domain.queries.records import submission_current_result
+from screening.domain.text import free_text_of
 from screening.engine.validation import validate_answers
 from screening.fhir import bundle, posted_response, questionnaire, responses
 from screening.fhir.api_auth import ApiRequest, api_client_required
@@ -118,6 +119,7 @@ def submission_export_data(*, submission: Submission) -> bundle.SubmissionExport
         submitted_at=submission.submitted_at,
         status_changed_at=submission.status_changed_at,
         answers=answers,
+        free_text=free_text_of(submission),
         patient=bundle.PatientData(
             public_id=patient.public_id,
             full_name=patient.full_name,
@@ -351,7 +353,8 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
 
     problems = posted_response.response_envelope_problems(response)
     answers, mapping_problems = responses.answers_from_response(response)
-    problems += mapping_problems
+    free_text, text_problems = responses.free_text_from_response(response)
+    problems += mapping_problems + text_problems
     # The day of screening is today in the clinic's time zone, as the intake will screen
     # them (`domain.results.screen_answers`): a lab dated later is refused (E4). A lab value
     # must be below contract.LAB_VALUE_MAX, which LabResult.value (12 digits, 3 decimal
@@ -372,6 +375,7 @@ def questionnaire_response_create(request: ApiRequest) -> HttpResponse:
         language=settings.LANGUAGE_CODE,
         by=client,
         address=client_ip(request),
+        free_text=free_text,
     )
     current = submission_current_result(submission=submission)
     assert current is not None  # intake_submit stores the screening result with the submission

@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from screening import labels
-from screening.intake.steps import STEPS_BY_SLUG, Draft, answers_from_steps, is_locked
+from screening.intake.steps import (
+    STEPS_BY_SLUG,
+    Draft,
+    answers_from_steps,
+    free_text_from_steps,
+    is_locked,
+)
 
 # --- 1. Check your answers -----------------------------------------------------------
 
@@ -80,9 +86,15 @@ def _codes_lines(answers: dict[str, Any], key: str, code_labels: dict[str, Any])
     return [str(code_labels[code]) for code in answers[key]]
 
 
+def _text_lines(text: str) -> list[str]:
+    """The patient's own words, line by line (the template escapes each line)."""
+    return text.split("\n") if text else [_("Not given")]
+
+
 def check_sections(draft: Draft) -> list[Section]:
     """Every answer given, in plain words, each with where to change it."""
     answers = answers_from_steps(draft)
+    free_text = free_text_from_steps(draft)
     about = draft.steps["about-you"]
     sections = [
         Section(
@@ -187,6 +199,11 @@ def check_sections(draft: Draft) -> list[Section]:
                     _change_url(draft, "risk-factors", "id_medicines_0"),
                 ),
                 Row(
+                    _("Other medicines"),
+                    _text_lines(free_text["other_medicines"]),
+                    _change_url(draft, "risk-factors", "id_other_medicines"),
+                ),
+                Row(
                     _("Conditions and treatments"),
                     _codes_lines(answers, "conditions", labels.CONDITION_LABELS),
                     _change_url(draft, "risk-factors", "id_conditions_0"),
@@ -222,6 +239,18 @@ def check_sections(draft: Draft) -> list[Section]:
                     _("Results"),
                     lab_lines or [_("None given")],
                     _change_url(draft, "blood-tests", "id_lab1_test"),
+                )
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            _("Anything else"),
+            [
+                Row(
+                    _("Your message to the clinic"),
+                    _text_lines(free_text["anything_else"]),
+                    _change_url(draft, "anything-else", "id_anything_else"),
                 )
             ],
         )

@@ -40,6 +40,7 @@ from screening.engine.questionnaire import age_on
 from screening.intake.forms.about_you import AboutYouForm, PregnancyForm
 from screening.intake.forms.base import IntakeForm
 from screening.intake.forms.blood_tests import BloodTestsForm
+from screening.intake.forms.free_text import AnythingElseForm
 from screening.intake.forms.risk_factors import DONT_KNOW, NONE_OF_THESE, RiskFactorsForm
 from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
 
@@ -123,6 +124,15 @@ STEPS = (
         intro=gettext_lazy(
             "If you have results from blood tests in the last year, you can add up to 3 here. "
             "This is optional: leave it empty and continue if you do not have any."
+        ),
+    ),
+    Step(
+        "anything-else",
+        gettext_lazy("Anything else you want the clinic to know?"),
+        AnythingElseForm,
+        intro=gettext_lazy(
+            "This is optional. The clinic reads it when it looks at your answers, not "
+            "straight away: if you feel very unwell now, get medical help today."
         ),
     ),
 )
@@ -359,6 +369,15 @@ def patient_details_from_steps(draft: Draft) -> dict[str, Any]:
         "phone": about["phone"],
         "date_of_birth": datetime.date.fromisoformat(about["date_of_birth"]),
         "contact_consent": about["contact_consent"] == "yes",
+    }
+
+
+def free_text_from_steps(draft: Draft) -> dict[str, str]:
+    """The patient's own words, for `intake_submit(free_text=...)`: kept apart from the
+    answers, which the screening rules read, and they never read these."""
+    return {
+        "other_medicines": draft.steps.get("risk-factors", {}).get("other_medicines", ""),
+        "anything_else": draft.steps.get("anything-else", {}).get("anything_else", ""),
     }
 
 

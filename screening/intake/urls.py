@@ -18,6 +18,7 @@ urlpatterns = [
     path("intake/urgent/", views.question, {"slug": "urgent"}, name="urgent"),
     path("intake/risk-factors/", views.question, {"slug": "risk-factors"}, name="risk_factors"),
     path("intake/blood-tests/", views.question, {"slug": "blood-tests"}, name="blood_tests"),
+    path("intake/anything-else/", views.question, {"slug": "anything-else"}, name="anything_else"),
     path("intake/check/", views.check, name="check"),
     path("intake/done/", views.done, name="done"),
     path("intake/done/your-answers/", answers_copy.answers_copy, name="answers_copy"),

@@ -14,6 +14,7 @@ follow-up pages (`screening.intake.follow_up_views`).
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -173,13 +174,27 @@ def saved(request: HttpRequest) -> HttpResponse:
     )
     if draft is None or saved_draft is None:
         return redirect("screening:start")
+    link = records.intake_saved_link(draft=saved_draft)
     context = {
         "title": _("Your answers are saved"),
+        "link_state": _link_state(link, saved_at=saved_draft.updated_at),
+        "link_sent_at": link.sent_at if link is not None else None,
         "expires_at": saved_draft.expires_at,
         "reminder_hours": settings.UNFINISHED_INTAKE_REMINDER_HOURS,
         "continue_url": _continue_url(draft),
     }
     return render(request, "screening/saved.html", context)
+
+
+def _link_state(link: Reminder | None, *, saved_at: datetime.datetime) -> str:
+    """What the saved page says of the email with the link: "sending" (on its way),
+    "sent" (since this save), "sent_before" (by an earlier save: its link opens the
+    answers saved now, so it is not sent again) or "not_sent" (cancelled or failed)."""
+    if link is None or link.status in (Reminder.Status.CANCELLED, Reminder.Status.FAILED):
+        return "not_sent"
+    if link.status != Reminder.Status.SENT or link.sent_at is None:
+        return "sending"
+    return "sent_before" if link.sent_at < saved_at else "sent"
 
 
 # Why a link from an email does not work, with its HTTP status.
@@ -215,7 +230,7 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     mail scanner opening the link does not use it up); POST uses the link, puts the
     saved answers back in the session and goes to the first unanswered page."""
     try:
-        reminder = links.reminder_from_token(token, kind=Reminder.Kind.UNFINISHED_INTAKE)
+        reminder = links.reminder_from_token(token, kind=links.RESUME_KINDS)
     except LINK_ERRORS as error:
         return link_problem(request, problem=link_error_problem(error), purpose="resume")
     language = languages.link_language_use(request, reminder.language)  # the email's
@@ -274,6 +289,7 @@ def _urgent_store(request: HttpRequest, draft: Draft) -> HttpResponse:
         language=get_language(),
         client_tag=ratelimit.client_tag(request),
         care_consent=privacy.care_consent(draft),
+        free_text=intake.free_text_from_steps(draft),
     )
     draft.urgent_submission = str(submission.public_id)
     draft.save(request.session)
@@ -343,6 +359,7 @@ def check(request: HttpRequest) -> HttpResponse:
             saved_draft=draft.saved_draft,
             client_tag=ratelimit.client_tag(request),
             care_consent=privacy.care_consent(draft),
+            free_text=intake.free_text_from_steps(draft),
         )
         request.session[intake.DONE_SESSION_KEY] = {
             "idempotency_key": draft.idempotency_key,

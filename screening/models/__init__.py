@@ -22,6 +22,7 @@ from screening.models.results import LabResult, ScreeningResult
 from screening.models.review import Review, StatusChange
 from screening.models.staff import CredentialReset
 from screening.models.submissions import (
+    FREE_TEXT_MAX_LENGTHS,
     OPEN_STATUSES,
     REFERENCE_ALPHABET,
     REFERENCE_PREFIX,
@@ -35,6 +36,7 @@ from screening.models.submissions import (
 from screening.models.system import ApiClient, Heartbeat
 
 __all__ = [
+    "FREE_TEXT_MAX_LENGTHS",
     "OPEN_STATUSES",
     "REFERENCE_ALPHABET",
     "REFERENCE_PREFIX",

@@ -28,6 +28,9 @@ class Reminder(models.Model):
         FOLLOW_UP = "follow_up", _("Follow-up check-in")
         BLOOD_TEST = "blood_test", _("Blood test reminder")
         UNFINISHED_INTAKE = "unfinished_intake", _("Unfinished intake")
+        # The resume link, sent at once when the patient saves (the reminder above
+        # comes later, if they have not sent the form by then).
+        INTAKE_SAVED = "intake_saved", _("Saved intake link")
         ESCALATION = "escalation", _("Urgent escalation")
         DIGEST = "digest", _("Daily queue digest")
         CONFIRMATION = "confirmation", _("Form received")

@@ -27,6 +27,16 @@ from screening.models.patients import Patient
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PREFIX = "B12"
 
+# The patient's own words (docs/answers-extensions.md, "Free text is not an answer"):
+# shown to clinicians and exported, never read by the screening rules. Bounded, so a
+# page of text cannot be pasted into a staff page or an export.
+OTHER_MEDICINES_MAX_LENGTH = 500
+ANYTHING_ELSE_MAX_LENGTH = 1200
+FREE_TEXT_MAX_LENGTHS = {
+    "other_medicines": OTHER_MEDICINES_MAX_LENGTH,
+    "anything_else": ANYTHING_ELSE_MAX_LENGTH,
+}
+
 
 def new_reference() -> str:
     """A random reference like B12-7KQ4-XM9P. Random, so it says nothing about volume."""
@@ -139,6 +149,13 @@ class Submission(models.Model):
         max_length=20,
         blank=True,
         choices=labels.choices(contract.B12_TREATMENTS, labels.B12_TREATMENT_LABELS),
+    )
+    # Free text (FREE_TEXT_MAX_LENGTHS), "" when not given; not answers: never screened.
+    other_medicines = models.CharField(
+        _("other medicines (as written)"), max_length=OTHER_MEDICINES_MAX_LENGTH, blank=True
+    )
+    anything_else = models.CharField(
+        _("anything else (as written)"), max_length=ANYTHING_ELSE_MAX_LENGTH, blank=True
     )
 
     # The current screening result's level, copied here by `results.screening_result_add`

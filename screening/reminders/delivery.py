@@ -147,6 +147,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
         Kind.BLOOD_TEST: emails.blood_test,
         Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
         Kind.CONFIRMATION: emails.confirmation,
+        Kind.INTAKE_SAVED: emails.unfinished_intake,  # its own templates, the same link
         Kind.ESCALATION: emails.escalation,
     }
     return builders[reminder.kind](reminder)

@@ -48,7 +48,7 @@ def recipient(reminder: Reminder) -> str:
     if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.CONFIRMATION):
         assert reminder.submission is not None
         return reminder.submission.patient.email
-    if reminder.kind == Kind.UNFINISHED_INTAKE:
+    if reminder.kind in (Kind.UNFINISHED_INTAKE, Kind.INTAKE_SAVED):
         assert reminder.draft is not None
         return reminder.draft.email
     assert reminder.staff_user is not None
@@ -123,7 +123,8 @@ def blood_test(reminder: Reminder) -> EmailMultiAlternatives:
 
 
 def unfinished_intake(reminder: Reminder) -> EmailMultiAlternatives:
-    """A saved, unfinished intake: a single-use link to carry on."""
+    """A saved, unfinished intake: a single-use link to carry on. The same for the link
+    sent as the patient saves (kind intake_saved, its own words: `emails/intake_saved/`)."""
     assert reminder.draft is not None  # an unfinished-intake row names its draft
     context = {
         "link": reminder_link_url(reminder, "screening:intake_resume"),

@@ -21,6 +21,12 @@ from screening.models import Reminder
 SALT = "screening.reminder-link"
 
 
+# The links back to a saved intake: the one sent when the patient saves, and the later
+# reminder's. Both open the same draft, and using either uses both
+# (`screening.domain.drafts.intake_draft_resume`).
+RESUME_KINDS = (Reminder.Kind.INTAKE_SAVED, Reminder.Kind.UNFINISHED_INTAKE)
+
+
 class LinkInvalid(Exception):
     """Altered, unknown, or for another kind of reminder."""
 
@@ -37,8 +43,10 @@ def reminder_link_token(reminder: Reminder) -> str:
     return signing.TimestampSigner(salt=SALT).sign(str(reminder.public_id))
 
 
-def reminder_from_token(token: str, *, kind: str) -> Reminder:
-    """The reminder a link names, or LinkInvalid / LinkExpired / LinkUsed."""
+def reminder_from_token(token: str, *, kind: str | tuple[str, ...]) -> Reminder:
+    """The reminder a link names (of `kind`, or one of several kinds), or LinkInvalid /
+    LinkExpired / LinkUsed."""
+    kinds = (kind,) if isinstance(kind, str) else kind
     max_age = timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS)
     try:
         public_id = signing.TimestampSigner(salt=SALT).unsign(token, max_age=max_age)
@@ -47,7 +55,7 @@ def reminder_from_token(token: str, *, kind: str) -> Reminder:
     except signing.BadSignature as error:
         raise LinkInvalid from error
     try:
-        reminder = Reminder.objects.get(public_id=uuid.UUID(public_id), kind=kind)
+        reminder = Reminder.objects.get(public_id=uuid.UUID(public_id), kind__in=kinds)
     except (ValueError, Reminder.DoesNotExist) as error:
         raise LinkInvalid from error
     if reminder.link_used_at is not None:

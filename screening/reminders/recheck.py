@@ -29,6 +29,7 @@ CANCELLED_FOLLOW_UP_DONE = "follow_up_done"
 CANCELLED_LAB_RESULT_IN = "lab_result_in"
 CANCELLED_DRAFT_SUBMITTED = "draft_submitted"
 CANCELLED_DRAFT_EXPIRED = "draft_expired"
+CANCELLED_DRAFT_RESUMED = "draft_resumed"  # its link, or the other one to the draft, was used
 CANCELLED_NO_LONGER_NEW = "no_longer_waiting"
 CANCELLED_NOT_ON_DUTY = "not_on_duty"
 CANCELLED_NO_ADDRESS = "no_address"
@@ -155,6 +156,8 @@ def _draft_reason(reminder: Reminder, now: datetime.datetime) -> str:
         return CANCELLED_DRAFT_SUBMITTED
     if draft.expires_at <= now:
         return CANCELLED_DRAFT_EXPIRED
+    if reminder.link_used_at is not None:  # the answers are back in a browser, not here
+        return CANCELLED_DRAFT_RESUMED
     if _looked_up(reminder, "draft_opted_out", lambda: _opted_out(draft.email)):
         return CANCELLED_UNSUBSCRIBED
     return ""
@@ -185,6 +188,6 @@ def cancel_reason(reminder: Reminder, now: datetime.datetime) -> str:
     cancelled_reason, or "" when it should be sent."""
     if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.CONFIRMATION):
         return _patient_reason(reminder)
-    if reminder.kind == Kind.UNFINISHED_INTAKE:
+    if reminder.kind in (Kind.UNFINISHED_INTAKE, Kind.INTAKE_SAVED):
         return _draft_reason(reminder, now)
     return _staff_reason(reminder)

@@ -10,7 +10,8 @@ from screening.models import Reminder
 Kind = Reminder.Kind
 
 # Sent to patients, so only inside the patient email hours (`hours`). Not the
-# confirmation: it answers the patient's own click, and they are waiting for it.
+# confirmation, nor INTAKE_SAVED: each answers the patient's own click (the form sent, the
+# link asked for), and they are waiting for it, at any hour.
 PATIENT_KINDS = (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.UNFINISHED_INTAKE)
 
 # last_error of a row whose send was cut short: SMTP may or may not have taken it, so it

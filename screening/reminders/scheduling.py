@@ -3,8 +3,10 @@
 Call inside the transaction of the event that causes the reminder:
 - `reminder_schedule_follow_up`, `reminder_schedule_blood_test` (together:
   `reminders_schedule_for_review`): from `review_record`.
-- `reminder_schedule_unfinished_intake`: when a patient saves an intake to finish later.
 - `reminder_schedule_confirmation`: when a patient sends an intake (sent at once).
+- `reminder_schedule_intake_saved` (the link, at once) and
+  `reminder_schedule_unfinished_intake` (the later reminder): when a patient saves an
+  intake to finish later.
 - `reminders_schedule_escalations`, `reminders_schedule_digest`: periodic, for staff.
 
 Each row's `key` is unique per cause, so scheduling twice stores once. The domain calls
@@ -143,6 +145,21 @@ def reminder_schedule_confirmation(*, submission: Submission, new: bool = False)
         reminder, created = _reminder_store(key=key, due_at=due_at, **fields)
     if created:
         reminders_send_soon([reminder.pk])
+    return reminder
+
+
+def reminder_schedule_intake_saved(*, draft: IntakeDraft) -> Reminder:
+    """The resume link, due at once: the patient asked for it and the answers in their
+    browser last only SESSION_COOKIE_AGE. One per draft (saving again does not send it
+    again: its link opens the answers saved last), at any hour: not a reminder but what
+    the patient asked for, so not held for the patient email hours (`rows.PATIENT_KINDS`)."""
+    reminder, _created = _reminder_store(
+        key=f"intake_saved:{draft.public_id}",
+        kind=Kind.INTAKE_SAVED,
+        due_at=draft.updated_at or timezone.now(),
+        draft=draft,
+        language=draft.language,
+    )
     return reminder
 
 

@@ -142,6 +142,15 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
     return {"about": about, "symptoms": symptoms, "red_flags": red_flags}
 
 
+def submission_free_text_rows(*, submission: Submission) -> list[tuple[str, str]]:
+    """The patient's own words, (question, text) with "" when not given: shown as typed
+    (the template escapes them), never read by the screening rules."""
+    return [
+        ("Other medicines", submission.other_medicines),
+        ("Anything else the patient wants the clinic to know", submission.anything_else),
+    ]
+
+
 def lab_interpretation_text(*, lab: LabResult) -> str:
     """What one lab result means, in words for the clinician (clinical.md E)."""
     status = lab_b12_status(lab=lab)
@@ -280,6 +289,7 @@ def record_page(record: SubmissionRecord) -> dict[str, object]:
         else [],
         "submission": record.submission,
         "answers": submission_answer_rows(submission=record.submission),
+        "free_text": submission_free_text_rows(submission=record.submission),
         "current_result": record.results[0] if record.results else None,
         "earlier_results": record.results[1:],
         "history": [_history_line(row) for row in record.history],

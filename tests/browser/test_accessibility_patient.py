@@ -31,9 +31,11 @@ pytestmark = [
 ]
 
 # What makes each page show its errors: nothing answered, or for the optional blood
-# tests, a value that is not a number and no unit.
+# tests, a value that is not a number and no unit, and for the optional "anything else",
+# more text than it takes.
 INVALID = {slug: {} for slug in STEP_URLS}
 INVALID["blood-tests"] = {"lab1_test": "total_b12", "lab1_value": "lots"}
+INVALID["anything-else"] = {"anything_else": "x" * 1201}
 FOCUS_ON_SUMMARY = "document.activeElement.classList.contains('error-summary')"
 
 

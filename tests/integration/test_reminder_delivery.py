@@ -60,10 +60,12 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         "blood_test",
         "escalation",
         "follow_up",
+        "intake_saved",
         "unfinished_intake",
     ]
     assert {row.status for row in rows} == {"pending"}
-    assert all(row.due_at > timezone.now() for row in rows)  # none is due yet
+    # None is due yet, but the link the patient asked for when saving: that one is due now.
+    assert all(row.due_at > timezone.now() for row in rows if row.kind != "intake_saved")
     ids = [row.pk for row in rows]
     outbox.make_due(ids)
 
@@ -90,9 +92,10 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
     assert recipients[next(k for k, r in expected_ids.items() if r.kind == "blood_test")] == [
         address_a.lower()
     ]
-    assert recipients[
-        next(k for k, r in expected_ids.items() if r.kind == "unfinished_intake")
-    ] == [address_b.lower()]
+    for kind in ("unfinished_intake", "intake_saved"):
+        assert recipients[next(k for k, r in expected_ids.items() if r.kind == kind)] == [
+            address_b.lower()
+        ]
     assert recipients[next(k for k, r in expected_ids.items() if r.kind == "escalation")] == [
         clinician.email
     ]
@@ -109,7 +112,7 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         whole = msg.raw.decode("utf-8", errors="replace") + "\n" + msg.text
         if reminder.kind in ("follow_up", "blood_test"):
             words = reviewed_words
-        elif reminder.kind == "unfinished_intake":
+        elif reminder.kind in ("unfinished_intake", "intake_saved"):
             words = draft_words
         else:
             # Staff: "an urgent submission has waited" is the point of the email; nothing
@@ -120,7 +123,11 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         assert found == [], f"{reminder.kind} email mentions {found}"
 
     # --- links are absolute, signed with this process's key, and name the reminder ---
-    for kind, route_kind in (("follow_up", "follow_up"), ("unfinished_intake", "unfinished")):
+    for kind, route_kind in (
+        ("follow_up", "follow_up"),
+        ("unfinished_intake", "unfinished"),
+        ("intake_saved", "unfinished"),
+    ):
         msg = next(m for m in received if expected_ids[m.message_id].kind == kind)
         urls = [u for u in LINK.findall(msg.text) if "/unsubscribe/" not in u]
         assert urls, f"{kind} email has no link"
@@ -154,4 +161,48 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         assert "'skipped'" in worker.task_done(result.id)
     assert smtp.handler.count_by_message_id() == dict.fromkeys(expected_ids, 1)
     assert all(row.attempts == 1 for row in Reminder.objects.filter(pk__in=ids))
-    assert outbox.statuses(ids) == {"sent": 4}
+    assert outbox.statuses(ids) == {"sent": 5}
+
+
+def test_saving_for_later_emails_the_link_at_once_and_it_resumes_the_same_day(
+    workers, smtp, live_celery, clinic_midday, time_machine
+):
+    """The patient presses "Save and come back later": the very next dispatch, on a
+    worker, sends the link through the real SMTP server (only that one: the later
+    reminder waits its hours). Hours later, the session long gone, the link from the
+    message puts the answers back in a new browser."""
+    name, address = outbox.unique_name(), f"s-{secrets.token_hex(3)}@example.com"
+    draft = outbox.intake_saved_for_later(name, address)
+    link, later = (
+        Reminder.objects.get(draft=draft, kind=kind)
+        for kind in ("intake_saved", "unfinished_intake")
+    )
+    assert link.due_at <= timezone.now() < later.due_at
+
+    worker = workers.start(concurrency=1)
+    tasks.reminders_dispatch.delay()
+    wait_until(
+        lambda: outbox.all_final([link.pk]),
+        timeout=SEND_TIMEOUT,
+        message=lambda: f"the link sent: {outbox.describe([link.pk])}\n{worker.log()[-3000:]}",
+    )
+    link.refresh_from_db()
+    later.refresh_from_db()
+    assert (link.status, later.status) == ("sent", "pending")
+    [message] = smtp.handler.received()
+    assert message.rcpt_tos == [address.lower()]
+    assert message.message_id in outbox.message_ids([link])
+    whole = message.raw.decode("utf-8", errors="replace") + "\n" + message.text
+    words = outbox.GENERIC_HEALTH_WORDS + [name, *name.split()]
+    assert outbox.health_words_found(whole, [w for w in words if len(w) >= 3]) == []
+
+    path = urlsplit(next(u for u in LINK.findall(message.text) if "/intake/resume/" in u)).path
+    time_machine.move_to(
+        timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 3600)
+    )
+    browser = Client()
+    assert browser.get(path).status_code == 200
+    response = browser.post(path)
+    assert response["Location"] == "/intake/urgent/"
+    assert browser.session["intake"]["steps"]["about-you"]["full_name"] == name
+    assert IntakeDraft.objects.get(pk=draft.pk).data == {}

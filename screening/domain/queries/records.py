@@ -15,6 +15,7 @@ from screening.models import (
     IntakeDraft,
     LabResult,
     Patient,
+    Reminder,
     Review,
     ScreeningResult,
     StatusChange,
@@ -181,3 +182,9 @@ def intake_draft_by_public_id(*, public_id: str | uuid.UUID) -> IntakeDraft | No
     except ValueError:
         return None
     return IntakeDraft.objects.filter(public_id=public_id, submitted_at__isnull=True).first()
+
+
+def intake_saved_link(*, draft: IntakeDraft) -> Reminder | None:
+    """The email with the resume link sent as the patient saved `draft` (kind
+    intake_saved), for the "saved" page to say whether it is on its way or was sent."""
+    return draft.reminders.filter(kind=Reminder.Kind.INTAKE_SAVED).first()

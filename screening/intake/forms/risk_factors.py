@@ -16,6 +16,7 @@ from screening.intake.forms.base import (
     IntakeForm,
     radio_field,
 )
+from screening.intake.forms.free_text import other_medicines_field
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -75,6 +76,7 @@ class RiskFactorsForm(IntakeForm):
         _("Do you take any of these now, or have you taken them for most of the last 4 months?"),
         _("Select the medicines you take, or “None of these”, or “I don't know”"),
     )
+    other_medicines = other_medicines_field()  # free text, not an answer (forms.free_text)
     conditions = _code_list_field(
         contract.CONDITIONS,
         labels.CONDITION_LABELS,
@@ -103,6 +105,7 @@ class RiskFactorsForm(IntakeForm):
             "diet",
             Field("alcohol_units_per_week", css_class="input-width-4"),
             "medicines",
+            "other_medicines",
             "conditions",
             "family_history",
             "b12_treatment",

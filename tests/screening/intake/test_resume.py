@@ -50,7 +50,7 @@ def _saved_until_symptoms(journey) -> Reminder:
 def test_save_button_is_on_every_page_after_about_you(journey):
     assert 'value="save"' not in journey.get(STEP_URLS["about-you"]).content.decode()
     journey.answer("about-you")
-    for slug in ("pregnancy", "symptoms", "urgent", "risk-factors", "blood-tests"):
+    for slug in ("pregnancy", "symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
         page = journey.get(STEP_URLS[slug]).content.decode()
         assert '<button type="submit" name="action" value="save"' in page, slug
         # Continue stays the first button: pressing Enter in a field continues.
@@ -80,12 +80,10 @@ def test_save_stores_the_draft_and_schedules_its_reminder(journey, settings):
     assert saved.submitted_at is None
     assert saved.data == {**session_draft, "saved_draft": None}  # the id comes with the link
     assert set(saved.data["steps"]) == {"about-you", "pregnancy", "symptoms"}
-    reminder = Reminder.objects.get()
-    assert (reminder.kind, reminder.draft, reminder.status) == (
-        Reminder.Kind.UNFINISHED_INTAKE,
-        saved,
-        Reminder.Status.PENDING,
-    )
+    reminder = Reminder.objects.get(kind=Reminder.Kind.UNFINISHED_INTAKE)
+    assert (reminder.draft, reminder.status) == (saved, Reminder.Status.PENDING)
+    link = Reminder.objects.get(kind=Reminder.Kind.INTAKE_SAVED)  # the link, sent at once
+    assert (link.draft, link.status, link.due_at) == (saved, Reminder.Status.PENDING, INTAKE_MOMENT)
     assert Submission.objects.count() == 0
 
 
@@ -128,7 +126,8 @@ def test_saving_twice_updates_one_draft_with_one_reminder(journey):
     saved = IntakeDraft.objects.get()
     assert set(saved.data["steps"]) == {"about-you", "pregnancy", "symptoms", "urgent"}
     assert Reminder.objects.filter(kind=Reminder.Kind.UNFINISHED_INTAKE).count() == 1
-    assert Reminder.objects.get().draft == saved
+    assert Reminder.objects.filter(kind=Reminder.Kind.INTAKE_SAVED).count() == 1
+    assert {reminder.draft for reminder in Reminder.objects.all()} == {saved}
 
 
 def test_save_with_invalid_answers_shows_the_errors_and_saves_nothing(journey):
@@ -166,8 +165,9 @@ def test_saved_page_says_an_email_will_come_and_shows_no_answers(journey):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Your answers are saved" in page
-    assert "We will email you a link to come back to your answers" in page
-    assert "It comes in about 24 hours" in page
+    assert "We are sending an email now to the address you gave us" in page
+    assert "It should arrive in the next few minutes." in page
+    assert "If you have not sent the form in 24 hours, we will email you once more" in page
     assert "We keep your saved answers until 29 June 2025" in page
     assert f'href="{STEP_URLS["urgent"]}"' in page  # carry on now
     for private in ("Ann Example", "ann.example@example.com", "Tiredness", "1990"):
@@ -188,7 +188,10 @@ def test_save_on_the_urgent_page_with_a_red_flag_stores_it_at_once_and_advises(j
     assert submission_current_result(submission=submission).level == "urgent"
     saved = IntakeDraft.objects.get()
     assert saved.data["urgent_submission"] == str(submission.public_id)
-    assert Reminder.objects.filter(draft=saved).count() == 1
+    assert sorted(Reminder.objects.filter(draft=saved).values_list("kind", flat=True)) == [
+        Reminder.Kind.INTAKE_SAVED,
+        Reminder.Kind.UNFINISHED_INTAKE,
+    ]
 
 
 # --- Resuming -------------------------------------------------------------------------
@@ -224,8 +227,8 @@ def test_resume_restores_the_answers_and_goes_to_the_first_unanswered_page(journ
 
 def test_resume_with_every_page_answered_goes_to_check_your_answers(journey):
     journey.answer_all()
-    _save(journey, "blood-tests")
-    reminder = Reminder.objects.get()
+    _save(journey, "anything-else")
+    reminder = Reminder.objects.get(kind=Reminder.Kind.UNFINISHED_INTAKE)
     assert Client().post(_resume_url(reminder))["Location"] == CHECK_URL
 
 
@@ -233,7 +236,7 @@ def test_resumed_intake_is_sent_once_and_marks_the_draft_sent(journey):
     reminder = _saved_until_symptoms(journey)
     journey.client = Client()
     journey.post(_resume_url(reminder), {})
-    for slug in ("urgent", "risk-factors", "blood-tests"):
+    for slug in ("urgent", "risk-factors", "blood-tests", "anything-else"):
         journey.answer(slug)
     response = journey.submit()
     assert response["Location"] == DONE_URL
@@ -362,7 +365,7 @@ def test_saving_again_after_resuming_makes_a_new_draft_and_reminder(journey):
     _save(journey, "urgent")
 
     assert IntakeDraft.objects.count() == 2
-    second = Reminder.objects.exclude(pk=first.pk).get()
+    second = Reminder.objects.filter(kind=first.kind).exclude(pk=first.pk).get()
     assert second.draft.data["steps"]["urgent"] == VALID_PAGES["urgent"]
     assert journey.client.session["intake"]["saved_draft"] == str(second.draft.public_id)
     assert second.status == Reminder.Status.PENDING
@@ -390,13 +393,16 @@ def test_resumed_red_flag_intake_completes_the_same_submission(journey):
     urgent = Submission.objects.get()
     journey.client = Client()
 
-    response = journey.post(_resume_url(Reminder.objects.get()), {})
+    response = journey.post(
+        _resume_url(Reminder.objects.get(kind=Reminder.Kind.UNFINISHED_INTAKE)), {}
+    )
 
     assert response["Location"] == STEP_URLS["risk-factors"]
     assert journey.client.session["intake"]["urgent_submission"] == str(urgent.public_id)
     assert journey.get(STEP_URLS["urgent"])["Location"] == HELP_URL  # still locked
     journey.answer("risk-factors")
     journey.answer("blood-tests")
+    journey.answer("anything-else")
     journey.submit()
     submission = Submission.objects.get()
     assert (submission.pk, submission.is_complete) == (urgent.pk, True)
@@ -427,7 +433,7 @@ def test_resume_moves_the_intake_day_to_today_and_works_out_the_age_again(journe
     time_machine.move_to(INTAKE_MOMENT + datetime.timedelta(days=7), tick=False)
     browser = Client()
 
-    browser.post(_resume_url(Reminder.objects.get()))
+    browser.post(_resume_url(Reminder.objects.get(kind=Reminder.Kind.UNFINISHED_INTAKE)))
 
     draft = intake.draft_load(browser.session)
     assert draft.intake_date == datetime.date(2025, 6, 22)

@@ -135,7 +135,7 @@ def test_change_link_with_an_error_stays_on_the_page_then_returns(journey):
 
 def test_change_that_makes_a_page_apply_asks_it_then_returns(journey):
     journey.answer("about-you", sex="male")
-    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests"):
+    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
         journey.answer(slug)
     response = journey.post(
         "/intake/about-you/?return=check", {**VALID_PAGES["about-you"], "sex": "female"}

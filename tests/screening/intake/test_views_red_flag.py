@@ -97,6 +97,7 @@ def test_continuing_completes_the_same_submission(journey):
     assert journey.get(STEP_URLS["risk-factors"]).status_code == 200
     journey.answer("risk-factors")
     journey.answer("blood-tests")
+    journey.answer("anything-else")
     response = journey.submit()
     assert response["Location"] == DONE_URL
 
@@ -146,6 +147,7 @@ def test_check_page_after_a_red_flag_has_no_change_links_for_sent_answers(journe
     _answer_urgent(journey, chest_pain="yes")
     journey.answer("risk-factors")
     journey.answer("blood-tests")
+    journey.answer("anything-else")
     page = journey.get(CHECK_URL).content.decode()
     assert "/intake/about-you/?return=check" not in page
     assert "/intake/urgent/?return=check" not in page

@@ -59,6 +59,7 @@ def _patient_reminders(submission, language: str) -> list[Reminder]:
     draft = support.draft_saved(email=submission.patient.email, language=language)
     scheduling.reminder_schedule_unfinished_intake(draft=draft)
     scheduling.reminder_schedule_confirmation(submission=submission)
+    scheduling.reminder_schedule_intake_saved(draft=draft)
     Reminder.objects.update(language=language)
     return list(Reminder.objects.select_related("submission__patient", "draft").order_by("kind"))
 
@@ -69,6 +70,7 @@ def _build(reminder: Reminder):
         Reminder.Kind.BLOOD_TEST: emails.blood_test,
         Reminder.Kind.UNFINISHED_INTAKE: emails.unfinished_intake,
         Reminder.Kind.CONFIRMATION: emails.confirmation,
+        Reminder.Kind.INTAKE_SAVED: emails.unfinished_intake,
     }[reminder.kind]
     return builder(reminder)
 
@@ -126,6 +128,8 @@ def test_patient_emails_carry_no_health_information_and_no_name(decided_intake, 
         "blood_test",
         "confirmation",
         "follow_up",
+        "follow_up",
+        "intake_saved",
         "unfinished_intake",
     ]
 
@@ -154,7 +158,11 @@ def test_patient_emails_name_the_clinic_and_how_to_reach_it(decided_intake, lang
 
 @pytest.mark.parametrize(
     ("kind", "route"),
-    [("follow_up", "screening:follow_up"), ("unfinished_intake", "screening:intake_resume")],
+    [
+        ("follow_up", "screening:follow_up"),
+        ("unfinished_intake", "screening:intake_resume"),
+        ("intake_saved", "screening:intake_resume"),
+    ],
 )
 def test_patient_email_links_to_its_page_with_a_working_single_use_token(
     decided_intake, kind, route

@@ -331,6 +331,10 @@ def _confirmation() -> Reminder:
     return scheduling.reminder_schedule_confirmation(submission=SubmissionFactory())
 
 
+def _intake_saved() -> Reminder:
+    return scheduling.reminder_schedule_intake_saved(draft=support.draft_saved())
+
+
 def _escalation() -> Reminder:
     support.staff("onduty", support.CLINICIAN, support.ON_DUTY)
     SubmissionFactory(level="urgent", status="new", submitted_at=NOON - datetime.timedelta(hours=2))
@@ -351,6 +355,7 @@ def _digest() -> Reminder:
         (_blood_test, 3),  # claim, read, sent
         (_unfinished_intake, 3),  # claim, read, sent
         (_confirmation, 3),  # claim, read (with the reference), sent
+        (_intake_saved, 3),  # claim, read, sent
         (_escalation, 3),  # claim, read, sent
         (_digest, 5),  # claim, read, counts per level, oldest new one, sent
     ],

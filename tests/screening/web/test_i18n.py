@@ -145,7 +145,7 @@ def test_switching_keeps_the_answers_and_the_submission_records_spanish(journey)
     assert re.search(
         r'<input type="radio"[^>]* name="pregnant" value="no"[^>]* checked>', pregnancy
     )
-    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests"):
+    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
         assert journey.answer(slug).status_code == 302, slug
 
     check = _assert_spanish(
@@ -187,6 +187,10 @@ INTAKE_TITLES = {
     "blood-tests": (
         "Resultados de análisis de sangre recientes",
         "Análisis de sangre 1 (opcional)",
+    ),
+    "anything-else": (
+        "¿Hay algo más que quiera que sepa la clínica?",
+        "Su mensaje para la clínica (opcional)",
     ),
 }
 
