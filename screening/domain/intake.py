@@ -19,13 +19,13 @@ match is never changed (`patients.patient_for_intake`; docs/security.md, "Patien
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from screening.domain import answer_rows
 from screening.domain.audit import audit_record
 from screening.domain.consent import CareConsent, care_consent_keep, care_consent_set
 from screening.domain.patients import patient_for_intake
@@ -41,22 +41,16 @@ from screening.engine.questionnaire import QUESTIONNAIRE_VERSION, age_on
 from screening.models import (
     ApiClient,
     AuditEvent,
-    ConditionAnswer,
     IntakeDraft,
-    LabResult,
-    MedicineAnswer,
     Patient,
-    RedFlagAnswer,
     Reminder,
     ScreeningResult,
     Submission,
-    SymptomAnswer,
     new_reference,
 )
 from screening.reminders import links, scheduling
 
 REFERENCE_ATTEMPTS = 10
-LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
 
 
 def intake_submit(
@@ -160,7 +154,7 @@ def _intake_save(
             return submission  # the urgent page posted twice: nothing new to store
         care_consent_keep(submission, care_consent)  # if the urgent store had none
         free_text_set(submission, free_text)
-        _answers_replace(submission, answers)
+        answer_rows.answers_replace(submission, answers)
         if complete:
             # The patient may have switched language after the urgent store: the one
             # they sent the form in is the one their emails are written in.
@@ -207,7 +201,7 @@ def _submission_create(
     # anything is stored, so the submission's copy of the level goes into its INSERT
     # instead of an UPDATE after the result. Otherwise what the database kept is read
     # back and screened after storing (`screening_result_add`).
-    screened = screen_answers(answers) if _reads_back_as_given(answers) else None
+    screened = screen_answers(answers) if answer_rows.reads_back_as_given(answers) else None
     now = timezone.now()
     filed = patient_for_intake(details=patient_details, language=language)
     submission = Submission(
@@ -224,13 +218,13 @@ def _submission_create(
         age_years=answers["age_years"],
         client_tag=client_tag,
     )
-    _answer_fields_set(submission, answers)
+    answer_rows.answer_fields_set(submission, answers)
     care_consent_set(submission, care_consent)
     free_text_set(submission, free_text)
     if screened is not None:
         level_copy(submission, screened["level"])
     submission.save()
-    _answer_rows_create(submission, answers)
+    answer_rows.answer_rows_create(submission, answers)
     if screened is None:
         _result_add(submission)
     else:
@@ -238,84 +232,6 @@ def _submission_create(
     if complete and confirmation:
         scheduling.reminder_schedule_confirmation(submission=submission, new=True)
     return submission
-
-
-def _reads_back_as_given(answers: dict[str, Any]) -> bool:
-    """Whether `submission_answers` would read back exactly the answers just stored, so
-    screening them is screening what is stored. Every column keeps its value, except
-    that a lab value keeps LAB_VALUE_DECIMALS places (the web form allows no more; an EHR
-    may send more, and then the answers are read back). Property-tested for random valid
-    answers in tests/screening/domain/test_intake_stored_screening.py."""
-    labs = answers.get("labs", [])
-    return all(_decimal_places(lab["value"]) <= LAB_VALUE_DECIMALS for lab in labs)
-
-
-def _decimal_places(value: float) -> int:
-    """How many decimal places a finite number is written with (250 -> 0, 12.25 -> 2)."""
-    exponent = Decimal(str(value)).as_tuple().exponent
-    if not isinstance(exponent, int):  # NaN or infinity, which validation turns away
-        raise ValueError(f"Not a finite number: {value!r}")
-    return max(-exponent, 0)
-
-
-def _answer_fields_set(submission: Submission, answers: dict[str, Any]) -> None:
-    """The single-valued answers, as typed columns ("" or None when absent)."""
-    submission.age_years = answers["age_years"]
-    for key in ("sex", "pregnant", "diet", "b12_treatment"):
-        setattr(submission, key, answers.get(key, ""))
-    for key in ("breastfeeding", "family_history", "alcohol_units_per_week"):
-        setattr(submission, key, answers.get(key))
-    submission.medicines_answered = "medicines" in answers
-    submission.conditions_answered = "conditions" in answers
-
-
-def _answer_rows_create(submission: Submission, answers: dict[str, Any]) -> None:
-    SymptomAnswer.objects.bulk_create(
-        SymptomAnswer(
-            submission=submission,
-            code=code,
-            present=answer["present"],
-            severity=answer.get("severity"),
-            duration_weeks=answer.get("duration_weeks"),
-            sites=answer.get("sites"),
-            both_sides=answer.get("both_sides"),
-        )
-        for code, answer in answers.get("symptoms", {}).items()
-    )
-    RedFlagAnswer.objects.bulk_create(
-        RedFlagAnswer(submission=submission, code=code, answer=answer)
-        for code, answer in answers.get("red_flags", {}).items()
-    )
-    MedicineAnswer.objects.bulk_create(
-        MedicineAnswer(submission=submission, code=code) for code in answers.get("medicines", [])
-    )
-    ConditionAnswer.objects.bulk_create(
-        ConditionAnswer(submission=submission, code=code) for code in answers.get("conditions", [])
-    )
-    LabResult.objects.bulk_create(
-        LabResult(
-            patient_id=submission.patient_id,
-            submission=submission,
-            test=lab["test"],
-            value=str(lab["value"]),
-            unit=lab["unit"],
-            date=lab["date"],
-            source=LabResult.Source.PATIENT,
-        )
-        for lab in answers.get("labs", [])
-    )
-
-
-def _answers_replace(submission: Submission, answers: dict[str, Any]) -> None:
-    """Replace the answers of a red-flag submission with the fuller set."""
-    _answer_fields_set(submission, answers)
-    submission.save()
-    submission.symptoms.all().delete()
-    submission.red_flags.all().delete()
-    submission.medicines.all().delete()
-    submission.conditions.all().delete()
-    submission.lab_results.filter(source=LabResult.Source.PATIENT).delete()
-    _answer_rows_create(submission, answers)
 
 
 def _result_add(submission: Submission) -> ScreeningResult:
@@ -451,8 +367,8 @@ def follow_up_submit(
             idempotency_key=f"follow_up_reminder:{reminder.public_id}",
             age_years=age,
         )
-        _answer_fields_set(submission, follow_up)
+        answer_rows.answer_fields_set(submission, follow_up)
         submission.save()
-        _answer_rows_create(submission, follow_up)
+        answer_rows.answer_rows_create(submission, follow_up)
         _result_add(submission)
     return submission

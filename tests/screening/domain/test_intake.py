@@ -5,7 +5,7 @@ import re
 import pytest
 from django.db import IntegrityError
 
-from screening.domain import intake, patients
+from screening.domain import answer_rows, intake, patients
 from screening.domain.queries.answers import submission_answers
 from screening.domain.queries.records import submission_current_result
 from screening.engine import contract, rules
@@ -195,7 +195,7 @@ def test_intake_submit_other_integrity_error_is_raised(answers, patient_details,
     def broken(submission, answers):
         raise IntegrityError("some other constraint")
 
-    monkeypatch.setattr(intake, "_answer_rows_create", broken)
+    monkeypatch.setattr(answer_rows, "answer_rows_create", broken)
     with pytest.raises(IntegrityError, match="some other constraint"):
         _submit(answers, patient_details)
     assert set(_row_counts().values()) == {0}

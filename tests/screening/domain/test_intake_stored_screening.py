@@ -1,7 +1,7 @@
 """intake_submit screens the answers as they are stored, whether or not it reads them back.
 
 On creating a submission the service screens the answers it was given when storing them
-loses nothing (intake._reads_back_as_given), instead of reading them back; these tests
+loses nothing (answer_rows.reads_back_as_given), instead of reading them back; these tests
 hold it to the result that reading them back would give, for random valid answers.
 """
 
@@ -12,7 +12,8 @@ import uuid
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 
-from screening.domain.intake import _reads_back_as_given, intake_submit
+from screening.domain.answer_rows import reads_back_as_given
+from screening.domain.intake import intake_submit
 from screening.domain.queries.answers import submission_answers
 from screening.domain.queries.records import submission_current_result
 from screening.domain.results import rules_limits
@@ -75,11 +76,11 @@ def test_intake_submit_result_is_the_screening_of_the_stored_answers(db, patient
 
 
 def test_answers_read_back_as_given_except_lab_values_beyond_three_decimals(answers):
-    assert _reads_back_as_given(answers) is True
+    assert reads_back_as_given(answers) is True
     answers["labs"][0]["value"] = 0.4555
-    assert _reads_back_as_given(answers) is False
+    assert reads_back_as_given(answers) is False
     answers["labs"][0]["value"] = 0.455
-    assert _reads_back_as_given(answers) is True
+    assert reads_back_as_given(answers) is True
 
 
 def test_intake_submit_reads_back_a_lab_value_the_database_rounds(db, patient_details):

@@ -1,0 +1,97 @@
+"""Storing one intake's answers as rows: the single-valued answers as typed columns of the
+submission, the rest (symptoms, red flags, medicines, conditions, the patient's labs) in
+their own tables. Split from `intake.py`, which decides when to store; this says how."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from screening.models import (
+    ConditionAnswer,
+    LabResult,
+    MedicineAnswer,
+    RedFlagAnswer,
+    Submission,
+    SymptomAnswer,
+)
+
+LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
+
+
+def reads_back_as_given(answers: dict[str, Any]) -> bool:
+    """Whether `submission_answers` would read back exactly the answers just stored, so
+    screening them is screening what is stored. Every column keeps its value, except
+    that a lab value keeps LAB_VALUE_DECIMALS places (the web form allows no more; an EHR
+    may send more, and then the answers are read back). Property-tested for random valid
+    answers in tests/screening/domain/test_intake_stored_screening.py."""
+    labs = answers.get("labs", [])
+    return all(_decimal_places(lab["value"]) <= LAB_VALUE_DECIMALS for lab in labs)
+
+
+def _decimal_places(value: float) -> int:
+    """How many decimal places a finite number is written with (250 -> 0, 12.25 -> 2)."""
+    exponent = Decimal(str(value)).as_tuple().exponent
+    if not isinstance(exponent, int):  # NaN or infinity, which validation turns away
+        raise ValueError(f"Not a finite number: {value!r}")
+    return max(-exponent, 0)
+
+
+def answer_fields_set(submission: Submission, answers: dict[str, Any]) -> None:
+    """The single-valued answers, as typed columns ("" or None when absent)."""
+    submission.age_years = answers["age_years"]
+    for key in ("sex", "pregnant", "diet", "b12_treatment"):
+        setattr(submission, key, answers.get(key, ""))
+    for key in ("breastfeeding", "family_history", "alcohol_units_per_week"):
+        setattr(submission, key, answers.get(key))
+    submission.medicines_answered = "medicines" in answers
+    submission.conditions_answered = "conditions" in answers
+
+
+def answer_rows_create(submission: Submission, answers: dict[str, Any]) -> None:
+    SymptomAnswer.objects.bulk_create(
+        SymptomAnswer(
+            submission=submission,
+            code=code,
+            present=answer["present"],
+            severity=answer.get("severity"),
+            duration_weeks=answer.get("duration_weeks"),
+            sites=answer.get("sites"),
+            both_sides=answer.get("both_sides"),
+        )
+        for code, answer in answers.get("symptoms", {}).items()
+    )
+    RedFlagAnswer.objects.bulk_create(
+        RedFlagAnswer(submission=submission, code=code, answer=answer)
+        for code, answer in answers.get("red_flags", {}).items()
+    )
+    MedicineAnswer.objects.bulk_create(
+        MedicineAnswer(submission=submission, code=code) for code in answers.get("medicines", [])
+    )
+    ConditionAnswer.objects.bulk_create(
+        ConditionAnswer(submission=submission, code=code) for code in answers.get("conditions", [])
+    )
+    LabResult.objects.bulk_create(
+        LabResult(
+            patient_id=submission.patient_id,
+            submission=submission,
+            test=lab["test"],
+            value=str(lab["value"]),
+            unit=lab["unit"],
+            date=lab["date"],
+            source=LabResult.Source.PATIENT,
+        )
+        for lab in answers.get("labs", [])
+    )
+
+
+def answers_replace(submission: Submission, answers: dict[str, Any]) -> None:
+    """Replace the answers of a red-flag submission with the fuller set."""
+    answer_fields_set(submission, answers)
+    submission.save()
+    submission.symptoms.all().delete()
+    submission.red_flags.all().delete()
+    submission.medicines.all().delete()
+    submission.conditions.all().delete()
+    submission.lab_results.filter(source=LabResult.Source.PATIENT).delete()
+    answer_rows_create(submission, answers)
