@@ -15,7 +15,7 @@ from screening.domain import retention, sessions
 from screening.models import Patient, Reminder
 from screening.reminders import links
 from screening.web.sessions import SessionStore
-from tests.conftest import ALL_NO_RED_FLAGS, STEP_URLS, VALID_PAGES, Journey
+from tests.conftest import ALL_NO_RED_FLAGS, CONSENT_URL, STEP_URLS, VALID_PAGES, Journey
 from tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,7 @@ def test_an_abandoned_intake_is_gone_after_the_session_age(client, time_machine,
     """A patient stops after "About you": the row (name, email, date of birth) is deleted
     by the first run after SESSION_COOKIE_AGE without a request."""
     time_machine.move_to(NOW, tick=False)
+    client.post(CONSENT_URL, {"care_consent": "yes"})
     client.post(STEP_URLS["about-you"], VALID_PAGES["about-you"])
     assert Session.objects.count() == 1
 
@@ -95,10 +96,12 @@ def browsers(frozen_day, clinician_client):
     token = links.reminder_link_token(follow_up)
     ann_follow_up.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
     ann_again = Client()  # the email as typed: other capitals
+    ann_again.post(CONSENT_URL, {"care_consent": "yes"})
     ann_again.post(
         STEP_URLS["about-you"], {**VALID_PAGES["about-you"], "email": " ANN.EXAMPLE@example.com"}
     )
     bea = Client()
+    bea.post(CONSENT_URL, {"care_consent": "yes"})
     bea.post(
         STEP_URLS["about-you"],
         {**VALID_PAGES["about-you"], "full_name": "Bea", "email": "bea@example.com"},

@@ -21,7 +21,7 @@ from screening.reminders.recheck import (
     CANCELLED_DRAFT_SUBMITTED,
     CANCELLED_UNSUBSCRIBED,
 )
-from tests.conftest import DONE_URL, INTAKE_MOMENT, STEP_URLS, VALID_PAGES
+from tests.conftest import CONSENT_URL, DONE_URL, INTAKE_MOMENT, STEP_URLS, VALID_PAGES
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 SAVED_URL = "/intake/saved/"
@@ -193,7 +193,7 @@ def test_the_emailed_link_works_later_the_same_day_after_the_session_has_ended(
     assert evening - INTAKE_MOMENT > datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     assert evening.date() == INTAKE_MOMENT.date()
     time_machine.move_to(evening, tick=False)
-    assert journey.get(STEP_URLS["urgent"])["Location"] == STEP_URLS["about-you"]  # session over
+    assert journey.get(STEP_URLS["urgent"])["Location"] == CONSENT_URL  # session over
 
     journey.client = Client()  # the browser opened from the email
     assert journey.get(path).status_code == 200
@@ -247,7 +247,9 @@ def test_the_link_is_not_sent_when_the_form_was_sent_before_the_dispatch(
 
     _dispatch(django_capture_on_commit_callbacks)
 
-    assert mail.outbox == []
+    # Only the confirmation that the form was sent (docs/intake.md), no resume link.
+    assert [email for email in mail.outbox if "/intake/resume/" in email.body] == []
+    assert Reminder.objects.filter(kind=Kind.CONFIRMATION, status=Status.SENT).count() == 1
     link = Reminder.objects.get(kind=Kind.INTAKE_SAVED)
     assert (link.status, link.cancelled_reason) == (Status.CANCELLED, CANCELLED_DRAFT_SUBMITTED)
 

@@ -20,7 +20,7 @@ from screening.intake import steps as intake
 from screening.models import Reminder
 from screening.reminders import links
 from screening.reminders.unsubscribe import unsubscribe_url
-from tests.conftest import CHECK_URL, INTAKE_MOMENT, STEP_URLS, VALID_PAGES
+from tests.conftest import CHECK_URL, CONSENT_URL, INTAKE_MOMENT, STEP_URLS, VALID_PAGES
 from tests.factories import IntakeDraftFactory, ReminderFactory, SubmissionFactory
 from tests.screening.staff import test_url_permissions as url_walk
 
@@ -63,7 +63,7 @@ def test_looking_at_every_patient_page_keeps_no_session(frozen_day):
         seen.append((url, response.status_code))
         assert _sessions() == 0, url
         assert "sessionid" not in response.cookies, url
-    assert ("/intake/about-you/", 200) in seen
+    assert (CONSENT_URL, 200) in seen  # the first page that asks anything
     assert ("/", 200) in seen
 
 
@@ -80,17 +80,30 @@ def test_choosing_a_language_keeps_no_session(client, db):
     assert _sessions() == 0
 
 
-def test_about_you_sent_with_mistakes_keeps_no_session(client, frozen_day):
-    response = client.post(STEP_URLS["about-you"], {**VALID_PAGES["about-you"], "email": "x"})
+def test_the_agreement_sent_without_agreeing_keeps_no_session(client, frozen_day):
+    response = client.post(CONSENT_URL, {})
     assert response.status_code == 200
     assert _sessions() == 0
 
 
-def test_the_first_page_sent_makes_the_session(journey):
-    journey.get("/")
-    journey.get(STEP_URLS["about-you"])
+def test_a_question_sent_before_the_agreement_keeps_no_session(client, frozen_day):
+    response = client.post(STEP_URLS["about-you"], VALID_PAGES["about-you"])
+    assert response.status_code == 302
+    assert response["Location"] == CONSENT_URL
     assert _sessions() == 0
 
+
+def _agree(client) -> None:
+    assert client.post(CONSENT_URL, {"care_consent": "yes"}).status_code == 302
+
+
+def test_the_first_page_sent_makes_the_session(journey):
+    journey.get("/")
+    journey.get(CONSENT_URL)
+    assert _sessions() == 0
+
+    journey.consent()  # the agreement is the first page sent
+    assert _sessions() == 1
     response = journey.answer("about-you")
 
     assert response.status_code == 302
@@ -105,9 +118,10 @@ def test_the_first_page_starts_the_draft_on_the_day_it_is_sent(client, time_mach
     time): the intake day is the day it was sent."""
     time_machine.move_to(INTAKE_MOMENT + datetime.timedelta(hours=11, minutes=30), tick=False)
     client.get("/")
-    client.get(STEP_URLS["about-you"])
+    client.get(CONSENT_URL)
     time_machine.move_to(INTAKE_MOMENT + datetime.timedelta(hours=12, minutes=30), tick=False)
 
+    _agree(client)
     client.post(STEP_URLS["about-you"], VALID_PAGES["about-you"])
 
     draft = intake.draft_load(client.session)
@@ -122,6 +136,7 @@ def test_a_draft_older_than_its_limit_is_dropped_from_the_session(client, time_m
     still loses the draft INTAKE_SESSION_DRAFT_HOURS after it started."""
     settings.INTAKE_SESSION_DRAFT_HOURS = 12
     time_machine.move_to(INTAKE_MOMENT, tick=False)
+    _agree(client)
     client.post(STEP_URLS["about-you"], VALID_PAGES["about-you"])
     for hour in range(1, 12):
         time_machine.move_to(INTAKE_MOMENT + datetime.timedelta(hours=hour), tick=False)
@@ -131,7 +146,7 @@ def test_a_draft_older_than_its_limit_is_dropped_from_the_session(client, time_m
     response = client.get(STEP_URLS["pregnancy"])
 
     assert response.status_code == 302
-    assert response["Location"] == STEP_URLS["about-you"]
+    assert response["Location"] == CONSENT_URL
     stored = Session.objects.get().get_decoded()
     assert "intake" not in stored
     assert "Ann Example" not in str(stored)
@@ -140,6 +155,7 @@ def test_a_draft_older_than_its_limit_is_dropped_from_the_session(client, time_m
 def test_a_draft_within_its_limit_is_kept(client, time_machine, settings):
     settings.INTAKE_SESSION_DRAFT_HOURS = 12
     time_machine.move_to(INTAKE_MOMENT, tick=False)
+    _agree(client)
     client.post(STEP_URLS["about-you"], VALID_PAGES["about-you"])
     time_machine.move_to(INTAKE_MOMENT + datetime.timedelta(hours=1), tick=False)
 
