@@ -128,7 +128,6 @@ def test_patient_emails_carry_no_health_information_and_no_name(decided_intake, 
         "blood_test",
         "confirmation",
         "follow_up",
-        "follow_up",
         "intake_saved",
         "unfinished_intake",
     ]

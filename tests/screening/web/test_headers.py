@@ -103,6 +103,7 @@ def test_an_unknown_address_says_no_store(client):
 
 
 def test_the_intake_pages_with_answers_say_no_store(journey):
+    journey.consent()
     for slug, url in STEP_URLS.items():
         assert_no_store(journey.get(url), url)
         response = journey.post(url, VALID_PAGES[slug])
