@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "screening.web.logging.RequestLogMiddleware",  # first: the request id, one log line a request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Cache-Control: no-store on every response, no-referrer on email-link pages; after
+    # Cache-Control: no-store on every response, strict-origin on email-link pages; after
     # SecurityMiddleware (which sets Referrer-Policy only where none is set) and whitenoise
     "screening.web.headers.PrivateResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -7,9 +7,12 @@
   sign-out), and a proxy may cache it. One rule for every response, so a new view
   cannot forget it; views that set `no-store` themselves keep it. Static files are
   served by whitenoise before this middleware and keep their long-term caching.
-- `Referrer-Policy: no-referrer` on the pages a link in an email opens
+- `Referrer-Policy: strict-origin` on the pages a link in an email opens
   (EMAIL_LINK_PAGES): their URL carries the link's signed token, which must not leave in
-  a `Referer` header, not even to our own next page or the request log. Every other
+  a `Referer` header, not even to our own next page or the request log; `strict-origin`
+  sends the site's origin only, never the path. Not `no-referrer`: under it a browser
+  sends `Origin: null` with the page's own form POST, and Django's CSRF check refuses it
+  (403), so a patient could not send the follow-up form or resume (browser tests). Every other
   page keeps SECURE_REFERRER_POLICY (`same-origin`). SecurityMiddleware sets that only
   where no header is set yet, so this middleware comes after it in MIDDLEWARE.
 """
@@ -22,6 +25,9 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 # URL names (namespace:name) of the pages a link in an email opens.
+# The origin only, never the path that holds the token; see the module docstring.
+EMAIL_LINK_REFERRER_POLICY = "strict-origin"
+
 EMAIL_LINK_PAGES = frozenset(
     {
         "screening:intake_resume",
@@ -41,5 +47,5 @@ class PrivateResponseHeadersMiddleware:
         patch_cache_control(response, no_store=True)
         match = request.resolver_match
         if match is not None and match.view_name in EMAIL_LINK_PAGES:
-            response.headers["Referrer-Policy"] = "no-referrer"
+            response.headers["Referrer-Policy"] = EMAIL_LINK_REFERRER_POLICY
         return response

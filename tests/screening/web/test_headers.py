@@ -1,5 +1,6 @@
 """screening.web.headers: `Cache-Control: no-store` on every response the app makes, and
-`Referrer-Policy: no-referrer` on the pages a link in an email opens.
+`Referrer-Policy: strict-origin` (the origin, never the token's path) on the pages a link
+in an email opens.
 
 The walk finds every URL pattern (the same walk as tests/screening/staff/test_url_permissions.py)
 and asks each for a GET and a POST: anonymously, as a verified clinician (a patient and
@@ -163,7 +164,7 @@ def test_every_route_with_a_token_is_an_email_link_page():
 def test_an_email_link_that_does_not_work_sends_no_referrer(client, route):
     for method in ("get", "post"):
         response = getattr(client, method)(route.path)
-        assert response["Referrer-Policy"] == "no-referrer", (method, route)
+        assert response["Referrer-Policy"] == "strict-origin", (method, route)
 
 
 def _email_link_pages() -> dict[str, str]:
@@ -182,7 +183,7 @@ def test_pages_opened_from_an_email_send_no_referrer(client):
     for what, url in _email_link_pages().items():
         response = client.get(url)
         assert response.status_code == 200, what
-        assert response["Referrer-Policy"] == "no-referrer", what
+        assert response["Referrer-Policy"] == "strict-origin", what
         assert_no_store(response, what)
 
 
