@@ -1,7 +1,8 @@
 """Simulated patients walking the intake over HTTP, as a browser does.
 
 Each page is fetched (GET: the form, its CSRF token and hidden fields), filled in with
-what the patient types (`pages`, the same answers as tests/conftest.py VALID_PAGES, with
+what the patient types (`pages`, the same answers as tests/conftest.py VALID_PAGES, from
+the agreement ("Before you start") to "Anything else", with
 the patient's own name and email and a recent blood test date), and posted; the redirect
 says which page comes next. The check page's hidden idempotency key goes with the final
 POST. A patient can also save and leave ("Save and come back later" on "How you feel").
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from bench.harness import Browser, HTTPError, fill, page_form
 
-START_PATH = "/intake/about-you/"
+START_PATH = "/intake/before-you-start/"  # the agreement comes first
 CHECK_PATH = "/intake/check/"
 DONE_PATH = "/intake/done/"
 SAVED_PATH = "/intake/saved/"
@@ -32,6 +33,7 @@ def pages(index: int, run_id: str, today: datetime.date) -> dict[str, dict]:
 
     lab_day = today - datetime.timedelta(days=30)
     return {
+        "before-you-start": {"care_consent": "yes"},
         "about-you": {
             "full_name": f"Load Patient {run_id} {index}",
             "email": patient_email(index, run_id),
@@ -77,6 +79,7 @@ def pages(index: int, run_id: str, today: datetime.date) -> dict[str, dict]:
             "lab2_month": str(lab_day.month),
             "lab2_year": str(lab_day.year),
         },
+        "anything-else": {"other_medicines": "", "anything_else": ""},
     }
 
 
