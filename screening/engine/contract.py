@@ -118,6 +118,9 @@ LAB_TESTS = tuple(LAB_UNITS)
 # that every unit conversion stays a finite number. answers.md sets no bound; the project's
 # choice is in docs/answers-extensions.md.
 LAB_VALUE_MAX = 1_000_000
+# A lab value is kept to this many decimal places (LabResult.value); the bound above holds
+# for the value as kept, so 999999.9999 (kept as 1,000,000.000) is refused on every path.
+LAB_VALUE_DECIMALS = 3
 B12_TESTS = ("total_b12", "active_b12")  # the two measures of B12 itself (E1, E2)
 
 ANSWER_KEYS = (

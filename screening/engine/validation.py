@@ -19,6 +19,7 @@ otherwise hide every earlier result).
 from __future__ import annotations
 
 import datetime
+import decimal
 import math
 import re
 
@@ -256,7 +257,7 @@ def _check_lab(lab: object, path: str, today: datetime.date, problems: list[str]
             problems.append(f"{_join(path, 'value')}: must be a finite number")
         elif number < 0:
             problems.append(f"{_join(path, 'value')}: must be 0 or more")
-        elif number >= contract.LAB_VALUE_MAX:
+        elif number >= contract.LAB_VALUE_MAX or _as_kept(number) >= contract.LAB_VALUE_MAX:
             # 1.5e308 pmol/L would overflow as ng/L: the rules never see such a value.
             problems.append(f"{_join(path, 'value')}: must be less than {contract.LAB_VALUE_MAX:,}")
     if "date" in lab:
@@ -287,3 +288,10 @@ def _calendar_date(value: object) -> datetime.date | None:
         return datetime.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _as_kept(number: int | float) -> decimal.Decimal:
+    """The value as LabResult.value keeps it: LAB_VALUE_DECIMALS places, half to even
+    (Django's DecimalField rounding)."""
+    places = decimal.Decimal(1).scaleb(-contract.LAB_VALUE_DECIMALS)
+    return decimal.Decimal(repr(number)).quantize(places, rounding=decimal.ROUND_HALF_EVEN)

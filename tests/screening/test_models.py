@@ -52,3 +52,12 @@ def test_patient_is_unique_per_email_and_date_of_birth():
     patient = PatientFactory()
     with pytest.raises(IntegrityError):
         PatientFactory(email=patient.email, date_of_birth=patient.date_of_birth)
+
+
+def test_a_lab_value_is_kept_to_the_places_the_engine_bounds():
+    """The engine refuses a value that, kept to these places, reaches the bound
+    (999999.9999 would be stored as 1,000,000.000 and could not be screened again)."""
+    from screening.engine import contract
+    from screening.models import LabResult
+
+    assert LabResult._meta.get_field("value").decimal_places == contract.LAB_VALUE_DECIMALS

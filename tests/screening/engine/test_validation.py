@@ -268,15 +268,27 @@ def test_validate_answers_lab_problems(labs, problems):
     ("value", "problems"),
     [
         (999_999.999, []),
+        (999_999.9994, []),
+        (999_999.9995, ["labs[0].value: must be less than 1,000,000"]),
+        (999_999.9999999999, ["labs[0].value: must be less than 1,000,000"]),
         (contract.LAB_VALUE_MAX, ["labs[0].value: must be less than 1,000,000"]),
         (1.5e308, ["labs[0].value: must be less than 1,000,000"]),
         (10**300, ["labs[0].value: must be less than 1,000,000"]),
     ],
-    ids=["just-below", "at-the-bound", "1.5e308", "10**300"],
+    ids=[
+        "just-below",
+        "kept-as-999999.999",
+        "kept-as-the-bound",
+        "just-below-kept-as-the-bound",
+        "at-the-bound",
+        "1.5e308",
+        "10**300",
+    ],
 )
 def test_validate_answers_lab_value_is_below_the_contract_wide_bound(value, problems):
     """docs/answers-extensions.md: one bound for every path, so no unit conversion of a
-    valid value overflows (1.5e308 pmol/L is infinity as ng/L)."""
+    valid value overflows (1.5e308 pmol/L is infinity as ng/L); it holds for the value as
+    kept to LAB_VALUE_DECIMALS places, so a stored value always screens again."""
     labs = [_lab(value=value, unit="pmol/L")]
     assert validate_answers({"age_years": 40, "labs": labs}) == problems
 
