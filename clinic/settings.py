@@ -68,6 +68,7 @@ MIDDLEWARE = [
     # SecurityMiddleware (which sets Referrer-Policy only where none is set) and whitenoise
     "screening.web.headers.PrivateResponseHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    "screening.web.errors.MaintenanceModeMiddleware",  # before sessions: no database needed
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "screening.web.languages.StaffPagesInEnglishMiddleware",  # staff pages and admin in English
@@ -189,6 +190,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "staff_account:login"
 CSRF_FAILURE_VIEW = "screening.intake.views.csrf_failure"
+
+# Maintenance: every page but /health/ answers 503 "not available" (screening/web/errors.py).
+MAINTENANCE_MODE = env.bool("MAINTENANCE_MODE", default=False)
+MAINTENANCE_RETRY_AFTER = env.int("MAINTENANCE_RETRY_AFTER", default=600)  # seconds
 
 # Crispy forms with Bootstrap 5 (served from static/, never a CDN).
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

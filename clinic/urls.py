@@ -7,6 +7,11 @@ from django.urls import include, path
 # The admin is a ClinicAdminSite (clinic/apps.py): second factor, and sign-in through
 # /staff/account/login/.
 
+# Error pages in the patient's language and the site's design (screening/web/errors.py);
+# 404 is templates/404.html.
+handler400 = "screening.web.errors.bad_request"
+handler500 = "screening.web.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("screening.web.urls")),  # /health/
