@@ -23,7 +23,10 @@ in TRUSTED_PROXIES the client their X-Forwarded-For names (docs/security.md); a 
 anyone else is ignored. Behind a proxy left out of TRUSTED_PROXIES every patient shares one
 counter. An IPv6 address counts as its /64 network, which one household or phone usually holds.
 
-A cache that does not answer lets the request through (and logs it): the form stays up.
+A cache that does not answer lets the request through: the form stays up. The outage is
+logged once per OUTAGE_LOG_SECONDS per process, with a count of the requests let through
+unchecked since the last line, and once more when the cache answers again (a 30 s Redis
+outage logged one ERROR per POST: hundreds of lines that hid everything else).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import functools
 import ipaddress
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,11 +63,59 @@ RATE_PATTERN = re.compile(r"([1-9][0-9]*)/([1-9][0-9]*)?([smh])")
 INTAKE = "intake"
 FHIR = "fhir"
 INTAKE_SUBMIT = "intake_submit"  # intakes stored, counted by the intake views
+OUTAGE_LOG_SECONDS = 60
 SETTING_NAMES = {
     INTAKE: "INTAKE_RATE_LIMIT",
     FHIR: "FHIR_RATE_LIMIT",
     INTAKE_SUBMIT: "INTAKE_SUBMIT_RATE_LIMIT",
 }
+
+
+class CacheOutage:
+    """Logs a cache outage once per OUTAGE_LOG_SECONDS, counting the rest (one per process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._unlogged = 0  # requests let through since the last line
+        self._total = 0  # requests let through since the outage began
+        self._last_logged: float | None = None  # None: no outage going on
+
+    def failed(self, *, now: float) -> None:
+        with self._lock:
+            self._total += 1
+            first = self._last_logged is None
+            if not first and now - self._last_logged < OUTAGE_LOG_SECONDS:  # type: ignore[operator]
+                self._unlogged += 1
+                return
+            unlogged, self._unlogged, self._last_logged = self._unlogged, 0, now
+        if first:
+            logger.exception(
+                "Rate limit not checked: the cache did not answer "
+                "(logged once per %s s while it lasts)",
+                OUTAGE_LOG_SECONDS,
+            )
+        else:
+            logger.error(
+                "Rate limit still not checked: the cache did not answer; "
+                "%s more requests let through unchecked since the last line",
+                unlogged + 1,
+            )
+
+    def answered(self) -> None:
+        if self._last_logged is None:  # the usual case: no lock taken
+            return
+        with self._lock:
+            if self._last_logged is None:
+                return
+            total, self._total, self._unlogged, self._last_logged = self._total, 0, 0, None
+        logger.warning(
+            "Rate limit checked again: the cache answers; %s requests were let through "
+            "unchecked during the outage",
+            total,
+        )
+
+
+cache_outage = CacheOutage()
 
 
 @dataclass(frozen=True)
@@ -226,8 +278,9 @@ def _refusal(
     try:
         result = hit(scope=scope, address=address, rate=rate, now=time.time())
     except Exception:  # the cache is down: let the patient through
-        logger.exception("Rate limit not checked: the cache did not answer")
+        cache_outage.failed(now=time.monotonic())
         return None
+    cache_outage.answered()
     if result.allowed:
         return None
     if result.count == rate.count + 1:  # once a window, not once a request

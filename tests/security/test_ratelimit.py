@@ -250,16 +250,66 @@ def test_off_turns_the_limit_off(client, db, limit):
     assert {client.post("/").status_code for _ in range(70)} == {302}
 
 
-def test_a_cache_that_does_not_answer_lets_patients_through(client, db, limit, monkeypatch, caplog):
-    class DownCache:
-        def add(self, *args, **kwargs):
-            raise ConnectionError("Error 111 connecting to redis:6379")
+class DownCache:
+    def add(self, *args, **kwargs):
+        raise ConnectionError("Error 111 connecting to redis:6379")
 
+
+@pytest.fixture
+def outage(monkeypatch):
+    """A fresh outage log and a clock the test moves (time.monotonic in ratelimit)."""
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(ratelimit, "cache_outage", ratelimit.CacheOutage())
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock["now"])
+    return clock
+
+
+def _outage_lines(caplog) -> list[tuple[str, str]]:
+    return [
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.name == "screening.web.ratelimit" and "Rate limit" in r.getMessage()
+    ]
+
+
+def test_a_cache_that_does_not_answer_lets_patients_through_and_logs_once(
+    client, db, limit, monkeypatch, caplog, outage
+):
     limit("1/10m")
     monkeypatch.setattr(ratelimit, "cache", DownCache())
 
     assert [client.post("/").status_code for _ in range(3)] == [302, 302, 302]
-    assert caplog.messages.count("Rate limit not checked: the cache did not answer") == 3
+    assert _outage_lines(caplog) == [
+        (
+            "ERROR",
+            "Rate limit not checked: the cache did not answer "
+            "(logged once per 60 s while it lasts)",
+        )
+    ]
+
+
+def test_a_long_cache_outage_is_logged_once_a_minute_with_a_count_then_its_end(
+    client, db, limit, monkeypatch, caplog, outage
+):
+    limit("100/10m")
+    real_cache = ratelimit.cache
+    monkeypatch.setattr(ratelimit, "cache", DownCache())
+    for _ in range(5):
+        client.post("/")
+    outage["now"] += 61
+    client.post("/")  # a minute on: one line, counting the 4 unlogged and itself
+    outage["now"] += 10
+    client.post("/")
+    monkeypatch.setattr(ratelimit, "cache", real_cache)  # the cache answers again
+    client.post("/")
+    client.post("/")
+
+    assert [line for _, line in _outage_lines(caplog)][1:] == [
+        "Rate limit still not checked: the cache did not answer; "
+        "5 more requests let through unchecked since the last line",
+        "Rate limit checked again: the cache answers; 7 requests were let through "
+        "unchecked during the outage",
+    ]
 
 
 def test_the_first_refusal_in_a_window_is_logged_once_without_the_address(db, limit, caplog):
