@@ -33,8 +33,10 @@ def failed_reminder_retry(*, reminder: Reminder, by: User, address: str | None =
             due_at=timezone.now(),
             attempts=0,
             last_error="",
+            failure="",
             queued_at=None,
             sending_at=None,
+            data_started_at=None,
         )
         if not won:
             raise NotFailed("This reminder is not failed any more; nothing changed.")

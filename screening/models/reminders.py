@@ -43,6 +43,15 @@ class Reminder(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         FAILED = "failed", _("Failed")
 
+    class Failure(models.TextChoices):
+        """Why a failed row failed, for the staff page: only RETRIES_RAN_OUT is safe to
+        retry in bulk."""
+
+        RETRIES_RAN_OUT = "retries_ran_out", _("Temporary errors; retries ran out")
+        REFUSED = "refused", _("Refused by the mail server")
+        MAY_HAVE_REACHED = "may_have_reached", _("May have reached the patient")
+        NOT_BUILT = "not_built", _("The email could not be built")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -68,9 +77,14 @@ class Reminder(models.Model):
     language = models.CharField(max_length=10, default="en")
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    failure = models.CharField(max_length=20, choices=Failure.choices, blank=True)
     cancelled_reason = models.CharField(max_length=100, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     sending_at = models.DateTimeField(null=True, blank=True)
+    # When this attempt's message data began to go to the SMTP server (the DATA command):
+    # a send cut short before it never reached the server and is safe to send again; one
+    # cut short after it may have reached the patient (docs/reminders.md, "Exactly once").
+    data_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # The link in the email (follow-up form, resume) works once.
     link_used_at = models.DateTimeField(null=True, blank=True)

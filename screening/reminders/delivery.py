@@ -35,7 +35,12 @@ from screening.models import OPEN_STATUSES, Reminder, Submission
 from screening.reminders import emails
 from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
 from screening.reminders.recheck import cancel_reason, for_sending
-from screening.reminders.rows import INTERRUPTED, PATIENT_KINDS, reminder_table
+from screening.reminders.rows import (
+    INTERRUPTED,
+    NO_ANSWER_AFTER_DATA,
+    PATIENT_KINDS,
+    reminder_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +190,8 @@ def _claim(reminder_id: int, now: datetime.datetime) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {reminder_table()} SET status = %s, sending_at = %s,"  # noqa: S608 - names only
-            " attempts = attempts + 1 WHERE id = %s AND status = %s RETURNING attempts",
+            " data_started_at = NULL, attempts = attempts + 1"
+            " WHERE id = %s AND status = %s RETURNING attempts",
             [
                 Status.SENDING.value,
                 connection.ops.adapt_datetimefield_value(now),
@@ -218,18 +224,55 @@ def _finish(reminder: Reminder, **fields: Any) -> None:
     Reminder.objects.filter(pk=reminder.pk, status=Status.SENDING).update(**fields)
 
 
+def _data_started(reminder: Reminder) -> None:
+    """Record, before the message data goes to the server, that it is about to: from now
+    on a send cut short may have reached the patient (committed at once: autocommit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {reminder_table()} SET data_started_at = %s"  # noqa: S608 - names only
+            " WHERE id = %s AND status = %s",
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                reminder.pk,
+                Status.SENDING.value,
+            ],
+        )
+
+
 class Mailer:
     """One email connection for a run of reminders: opened on the first send, kept open
     for the next, closed (and opened again on the next send) after any error, when the
-    server's state is unknown. A context manager: closed at the end of the run."""
+    server's state is unknown. A context manager: closed at the end of the run.
+
+    Over SMTP it watches the DATA command: `on_data` runs just before it, and
+    `data_started` says, after a send, whether the message data began to go (None when
+    the backend is not SMTP and nothing could be watched)."""
 
     def __init__(self) -> None:
         self.backend = get_connection(fail_silently=False)
+        self.data_started: bool | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, *, on_data: Callable[[], None] | None = None) -> None:
+        self.data_started = None
         self.backend.open()  # a no-op while the connection is open
+        self._watch_data(on_data)
         message.connection = self.backend
         message.send(fail_silently=False)
+
+    def _watch_data(self, on_data: Callable[[], None] | None) -> None:
+        smtp = getattr(self.backend, "connection", None)
+        if not isinstance(smtp, smtplib.SMTP):
+            return
+        self.data_started = False
+        send_data = smtplib.SMTP.data
+
+        def data(msg: Any) -> Any:  # smtplib's sendmail calls self.data(msg)
+            if on_data is not None:
+                on_data()
+            self.data_started = True
+            return send_data(smtp, msg)
+
+        smtp.data = data  # type: ignore[method-assign]
 
     def close(self) -> None:
         try:
@@ -303,36 +346,74 @@ def _deliver(rows: ChunkRows, index: int, mailer: Mailer) -> Delivery:
         message = _message(reminder, now)
     except Exception as error:  # a bug or a missing route: visible on the dashboard
         logger.exception("reminder %s could not be built", reminder.public_id)
-        _finish(reminder, status=Status.FAILED, last_error=error_text(error))
+        _finish(
+            reminder,
+            status=Status.FAILED,
+            failure=Reminder.Failure.NOT_BUILT,
+            last_error=error_text(error),
+        )
         return Delivery("failed")
 
     try:
-        mailer.send(message)
+        mailer.send(message, on_data=lambda: _data_started(reminder))
     except Exception as error:
+        data_started = mailer.data_started
         mailer.close()
-        return _after_error(reminder, error, now)
+        return _after_error(reminder, error, now, data_started=data_started)
     _finish_sent(reminder, timezone.now())
     logger.info("reminder %s sent", reminder.public_id)
     return Delivery("sent")
 
 
-def _after_error(reminder: Reminder, error: Exception, now: datetime.datetime) -> Delivery:
+def _after_error(
+    reminder: Reminder, error: Exception, now: datetime.datetime, *, data_started: bool | None
+) -> Delivery:
+    """`data_started`: whether the message data began to go to the SMTP server (None:
+    not SMTP, unknown). A server's explicit answer (a code) is believed whenever it came."""
     text = error_text(error)
-    if isinstance(error, OSError) and is_transient(error):  # SMTPException is an OSError
+    answered = bool(_smtp_codes(error))
+    stop_chunk = not isinstance(error, OSError)  # a time limit, a crash: no more this run
+    if data_started and not answered:
+        # The data went out and no answer came (a timeout, a dropped connection, a kill):
+        # the server may have taken it. Never resend automatically (docs/reminders.md).
+        logger.error(
+            "reminder %s: no answer after the message data; may have reached the patient",
+            reminder.public_id,
+        )
+        _finish(
+            reminder,
+            status=Status.FAILED,
+            failure=Reminder.Failure.MAY_HAVE_REACHED,
+            last_error=f"{NO_ANSWER_AFTER_DATA} ({type(error).__name__})",
+        )
+        return Delivery("failed", interrupted=stop_chunk)
+    never_sent = data_started is False and not isinstance(error, smtplib.SMTPException)
+    if never_sent or (isinstance(error, OSError) and is_transient(error)):
+        # Before DATA (connection refused, a crash before the data went) or a 4xx: safe.
         if reminder.attempts < settings.REMINDER_MAX_ATTEMPTS:
             _finish(reminder, status=Status.QUEUED, queued_at=now, last_error=text)
             wait = retry_backoff(reminder.attempts)
             logger.warning("reminder %s: transient error, retry in %ss", reminder.public_id, wait)
-            return Delivery("retry", retry_in=wait)
+            return Delivery("retry", retry_in=wait, interrupted=stop_chunk)
         logger.error("reminder %s failed after %s attempts", reminder.public_id, reminder.attempts)
-        _finish(reminder, status=Status.FAILED, last_error=text)
-        return Delivery("failed")
+        _finish(
+            reminder,
+            status=Status.FAILED,
+            failure=Reminder.Failure.RETRIES_RAN_OUT,
+            last_error=text,
+        )
+        return Delivery("failed", interrupted=stop_chunk)
     if isinstance(error, smtplib.SMTPException):  # a permanent (5xx) answer
         logger.error("reminder %s failed permanently", reminder.public_id)
-        _finish(reminder, status=Status.FAILED, last_error=text)
+        _finish(reminder, status=Status.FAILED, failure=Reminder.Failure.REFUSED, last_error=text)
         return Delivery("failed")
-    # Anything else mid-send (a time limit, a crash in the backend): SMTP may or may not
-    # have taken the message. Never resend automatically.
+    # Anything else mid-send with a backend that is not SMTP (nothing watched): it may or
+    # may not have taken the message. Never resend automatically.
     logger.error("reminder %s interrupted while sending", reminder.public_id)
-    _finish(reminder, status=Status.FAILED, last_error=f"{INTERRUPTED} ({type(error).__name__})")
+    _finish(
+        reminder,
+        status=Status.FAILED,
+        failure=Reminder.Failure.MAY_HAVE_REACHED,
+        last_error=f"{INTERRUPTED} ({type(error).__name__})",
+    )
     return Delivery("failed", interrupted=True)

@@ -23,7 +23,12 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from screening.models import Reminder
 from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
-from screening.reminders.rows import INTERRUPTED, PATIENT_KINDS, reminder_table
+from screening.reminders.rows import (
+    INTERRUPTED,
+    PATIENT_KINDS,
+    reminder_table,
+    smtp_backend_in_use,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +133,34 @@ def sending_stale_after() -> datetime.timedelta:
 
 
 def _fail_interrupted(now: datetime.datetime) -> int:
+    """Rows left in sending by a worker that is gone. Over SMTP, one whose message data
+    never began to go (`data_started_at` empty: killed while connecting or before DATA)
+    never reached the server: it goes back to pending, to be sent again (while attempts
+    remain). Any other may have reached the patient: failed, never resent automatically."""
     stale = Reminder.objects.filter(
         status=Status.SENDING, sending_at__lt=now - sending_stale_after()
     )
+    if smtp_backend_in_use():
+        never_sent = stale.filter(data_started_at__isnull=True)
+        again = list(
+            never_sent.filter(attempts__lt=settings.REMINDER_MAX_ATTEMPTS).values_list(
+                "pk", "public_id"
+            )
+        )
+        Reminder.objects.filter(pk__in=[pk for pk, _ in again], status=Status.SENDING).update(
+            status=Status.PENDING, due_at=now
+        )
+        for _pk, public_id in again:
+            logger.warning("reminder %s stopped before its data was sent; sent again", public_id)
+        never_sent.update(
+            status=Status.FAILED,
+            failure=Reminder.Failure.RETRIES_RAN_OUT,
+            last_error="stopped before the message was sent; attempts ran out",
+        )
     ids = list(stale.values_list("public_id", flat=True))
-    count = stale.update(status=Status.FAILED, last_error=INTERRUPTED)
+    count = stale.update(
+        status=Status.FAILED, failure=Reminder.Failure.MAY_HAVE_REACHED, last_error=INTERRUPTED
+    )
     for public_id in ids:
         logger.warning("reminder %s interrupted while sending; marked failed", public_id)
     return count
