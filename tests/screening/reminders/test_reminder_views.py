@@ -262,3 +262,92 @@ def test_failed_page_is_refused_to_receptionists(clock, receptionist_client):
     )
     reminder.refresh_from_db()
     assert reminder.status == Status.FAILED
+
+
+# --- failed reminders: pages, total, what may have reached the patient -----------------
+
+
+def _failed_as(failure: str, error: str) -> Reminder:
+    reminder = _failed(error=error)
+    Reminder.objects.filter(pk=reminder.pk).update(failure=failure)
+    reminder.refresh_from_db()
+    return reminder
+
+
+def test_failed_page_is_paged_with_the_total(clock, clinician_client):
+    from screening.staff.views.reminders import FAILED_PAGE_SIZE
+
+    for _ in range(FAILED_PAGE_SIZE + 3):
+        _failed()
+
+    first = clinician_client.get(FAILED_URL).content.decode()
+    second = clinician_client.get(FAILED_URL, {"page": 2}).content.decode()
+
+    assert f"{FAILED_PAGE_SIZE + 3} failed reminders, page 1 of 2." in first
+    assert first.count(">Retry</button>") == FAILED_PAGE_SIZE
+    assert "Next page" in first
+    assert second.count(">Retry</button>") == 3
+    assert "Previous page" in second
+
+
+def test_a_row_that_may_have_reached_the_patient_says_so_and_needs_a_check(clock, clinician_client):
+    from screening.reminders.rows import NO_ANSWER_AFTER_DATA
+
+    reminder = _failed_as(
+        Reminder.Failure.MAY_HAVE_REACHED, f"{NO_ANSWER_AFTER_DATA} (SMTPServerDisconnected)"
+    )
+
+    page = clinician_client.get(FAILED_URL).content.decode()
+    assert "May have reached the patient" in page
+    assert "I checked: they did not get it" in page
+
+    clinician_client.post(FAILED_URL, {"reminder": str(reminder.public_id)})
+    reminder.refresh_from_db()
+    assert reminder.status == Status.FAILED  # not retried without the check
+
+    clinician_client.post(FAILED_URL, {"reminder": str(reminder.public_id), "checked": "yes"})
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.failure, reminder.data_started_at) == (
+        Status.PENDING,
+        "",
+        None,
+    )
+
+
+def test_an_interrupted_row_from_before_the_failure_column_also_needs_the_check(
+    clock, clinician_client
+):
+    reminder = _failed(error=INTERRUPTED)  # failure "" (failed before it existed)
+
+    assert "May have reached the patient" in clinician_client.get(FAILED_URL).content.decode()
+    clinician_client.post(FAILED_URL, {"reminder": str(reminder.public_id)})
+    reminder.refresh_from_db()
+    assert reminder.status == Status.FAILED
+
+
+def test_retry_all_shown_retries_only_temporary_failures_on_that_page(clock, clinician_client):
+    temporary = [
+        _failed_as(Reminder.Failure.RETRIES_RAN_OUT, "SMTPServerDisconnected: gone")
+        for _ in range(2)
+    ]
+    refused = _failed_as(Reminder.Failure.REFUSED, "SMTPRecipientsRefused: recipient refused (550)")
+    reached = _failed_as(Reminder.Failure.MAY_HAVE_REACHED, INTERRUPTED)
+
+    page = clinician_client.get(FAILED_URL).content.decode()
+    assert "Retry all shown that failed on temporary errors (2)" in page
+    response = clinician_client.post(FAILED_URL, {"retry_all": "1"}, follow=True)
+
+    assert "2 reminders will be sent again" in response.content.decode()
+    statuses = {
+        r.pk: r.status
+        for r in Reminder.objects.filter(pk__in=[r.pk for r in (*temporary, refused, reached)])
+    }
+    assert [statuses[r.pk] for r in temporary] == [Status.PENDING, Status.PENDING]
+    assert statuses[refused.pk] == statuses[reached.pk] == Status.FAILED
+    assert AuditEvent.objects.filter(what="reminder.retry").count() == 2
+
+
+def test_retry_all_is_not_offered_without_temporary_failures(clock, clinician_client):
+    _failed_as(Reminder.Failure.REFUSED, "SMTPRecipientsRefused: recipient refused (550)")
+
+    assert "Retry all shown" not in clinician_client.get(FAILED_URL).content.decode()
