@@ -295,7 +295,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic work is declared in one place, screening/schedules.py, and stored by
 # django-celery-beat so clinic admins can see and change it in the admin.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "clinic.beat:LockedDatabaseScheduler"  # one beat at a time (clinic/beat.py)
 
 # Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
 # and tests. Nothing in it must outlive a restart.

@@ -10,11 +10,13 @@ its name (this module imports the dispatch, not the other way round).
 
 from __future__ import annotations
 
+import datetime
+
 from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from screening.domain import retention, sessions
+from screening.domain import retention, scheduler, sessions
 from screening.reminders import delivery, dispatch, scheduling
 from screening.web import health
 
@@ -69,9 +71,16 @@ def reminders_schedule_escalations() -> int:
     return scheduled
 
 
+# A daily job runs at most once in this long (screening/domain/scheduler.py): a beat
+# restarted after a kill, or a second beat, may send it again within the day.
+DAILY_JOB_PERIOD = datetime.timedelta(hours=20)
+
+
 @shared_task(name="screening.tasks.reminders_schedule_digest")
 def reminders_schedule_digest() -> int:
     """Daily at DIGEST_HOUR: the queue digest for clinicians."""
+    if not scheduler.periodic_run_claim(job="digest", period=DAILY_JOB_PERIOD):
+        return 0
     return scheduling.reminders_schedule_digest(now=timezone.now())
 
 
@@ -85,6 +94,8 @@ def beat_heartbeat() -> str:
 def retention_run() -> dict[str, int]:
     """Daily: erase up to RETENTION_BATCH_SIZE records past the retention period (the
     rest follow on the next days) and delete long-expired saved intakes."""
+    if not scheduler.periodic_run_claim(job="retention", period=DAILY_JOB_PERIOD):
+        return {"erased": 0, "saved_intakes_deleted": 0}
     run = retention.retention_apply(now=timezone.now(), limit=settings.RETENTION_BATCH_SIZE)
     return {"erased": len(run.erased), "saved_intakes_deleted": run.drafts_deleted}
 

@@ -30,5 +30,10 @@ class Migration(migrations.Migration):
             name='failure',
             field=models.CharField(blank=True, choices=[('retries_ran_out', 'Temporary errors; retries ran out'), ('refused', 'Refused by the mail server'), ('may_have_reached', 'May have reached the patient'), ('not_built', 'The email could not be built')], max_length=20),
         ),
+        migrations.AddField(
+            model_name='heartbeat',
+            name='holder',
+            field=models.CharField(blank=True, max_length=100),
+        ),
         migrations.RunPython(classify_failed_rows, migrations.RunPython.noop, elidable=True),
     ]

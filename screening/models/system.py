@@ -34,10 +34,13 @@ class ApiClient(models.Model):
 
 class Heartbeat(models.Model):
     """When a periodic job last ran: `screening.tasks.beat_heartbeat` (every minute, sent by
-    beat and run by a worker) writes the "beat" row, and /health/ reports its age."""
+    beat and run by a worker) writes the "beat" row, and /health/ reports its age. Also
+    the scheduler lease and each daily job's last run (screening/domain/scheduler.py)."""
 
     name = models.CharField(max_length=50, unique=True)
     at = models.DateTimeField()
+    # The scheduler lease's holder (screening/domain/scheduler.py); empty on other rows.
+    holder = models.CharField(max_length=100, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -11,6 +11,10 @@ password). 200 when every check passes, 503 otherwise.
 | broker   | a connection to the Celery broker opens (one retry, HEALTH_BROKER_TIMEOUT_SECONDS) |
 | beat     | the heartbeat row is younger than HEALTH_BEAT_MAX_AGE_SECONDS               |
 
+The beat check also says `"standby_scheduler": true` when a second beat waited for the
+scheduler lease in the last two minutes (screening/domain/scheduler.py): it sends nothing
+while the first runs, but two were started, which is worth knowing.
+
 The heartbeat: beat sends `beat_heartbeat` (screening/tasks.py) every minute
 (screening/schedules.py) and a worker runs it, so a fresh row means beat, the broker and a
 worker all work.
@@ -30,6 +34,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from screening.domain.scheduler import scheduler_standby_seen
 from screening.models import Heartbeat
 
 HEARTBEAT_NAME = "beat"
@@ -88,7 +93,7 @@ def check_beat() -> dict:
             f"heartbeat older than {settings.HEALTH_BEAT_MAX_AGE_SECONDS} seconds",
             {"age_seconds": age},
         )
-    return {"age_seconds": age}
+    return {"age_seconds": age, "standby_scheduler": scheduler_standby_seen()}
 
 
 CHECKS: dict[str, Callable[[], dict]] = {

@@ -76,7 +76,7 @@ def test_all_checks_pass(client, heartbeat):
             "database": {"ok": True},
             "cache": {"ok": True},
             "broker": {"ok": True},
-            "beat": {"ok": True, "age_seconds": 30},
+            "beat": {"ok": True, "age_seconds": 30, "standby_scheduler": False},
         },
     }
 
@@ -190,7 +190,11 @@ def test_heartbeat_at_the_limit_passes(client, heartbeat, clock, settings):
     settings.HEALTH_BEAT_MAX_AGE_SECONDS = 300
     clock.move_to(NOW + datetime.timedelta(seconds=270), tick=False)  # 300 s old
 
-    assert client.get(URL).json()["checks"]["beat"] == {"ok": True, "age_seconds": 300}
+    assert client.get(URL).json()["checks"]["beat"] == {
+        "ok": True,
+        "age_seconds": 300,
+        "standby_scheduler": False,
+    }
 
 
 def test_heartbeat_task_keeps_one_row(clock):
@@ -221,3 +225,13 @@ def test_heartbeat_runs_every_minute_from_the_schedule():
     assert periodic.task == "screening.health.beat_heartbeat"
     assert periodic.schedule == schedules.Every(minutes=1)
     assert periodic.task in current_app.tasks
+
+
+def test_health_reports_a_second_scheduler_waiting_for_the_lease(client, db):
+    from screening.domain.scheduler import scheduler_lease
+
+    health.heartbeat_record()
+    scheduler_lease(holder="host-a:1")
+    scheduler_lease(holder="host-b:2")  # a second beat: it waits, and /health/ says so
+
+    assert client.get(URL).json()["checks"]["beat"]["standby_scheduler"] is True
