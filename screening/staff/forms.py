@@ -15,7 +15,8 @@ from screening.engine import contract
 from screening.models import LabResult, Patient, PatientTombstone, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
-    (queue.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
+    (queue.QUEUE_STATUS_OPEN, "Open; any status for a search"),
+    (queue.QUEUE_STATUS_OPEN_ONLY, "Open only (new, in review, awaiting test)"),
     *Submission.Status.choices,
     (queue.QUEUE_STATUS_ALL, "All"),
 ]
