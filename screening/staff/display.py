@@ -23,6 +23,7 @@ from screening.domain.queries.records import HistoryRow, SubmissionRecord
 from screening.engine import contract
 from screening.models import LabResult, Patient, Review, Submission
 from screening.staff import charts
+from screening.staff.sources import reason_lines
 
 NOT_ANSWERED = "Not answered"
 
@@ -291,7 +292,11 @@ def record_page(record: SubmissionRecord) -> dict[str, object]:
         "answers": submission_answer_rows(submission=record.submission),
         "free_text": submission_free_text_rows(submission=record.submission),
         "current_result": record.results[0] if record.results else None,
+        "current_reasons": reason_lines(record.results[0].reasons) if record.results else [],
         "earlier_results": record.results[1:],
+        "earlier_result_lines": [
+            (result, reason_lines(result.reasons)) for result in record.results[1:]
+        ],
         "history": [_history_line(row) for row in record.history],
         "labs": [
             LabLine(

@@ -211,9 +211,7 @@ def queue_top_reasons(reasons: list[dict], *, level: str) -> list[str]:
     """The texts of the first reasons that decided the level (`engine.deciding`): the red
     flag, the criterion met, the risk factor, a deficiency-likely result, the neurological
     symptom; never a symptom that does not count."""
-    return [reason["text"] for reason in deciding_reasons(reasons, level=level)][
-        :QUEUE_TOP_REASONS
-    ]
+    return [reason["text"] for reason in deciding_reasons(reasons, level=level)][:QUEUE_TOP_REASONS]
 
 
 def queue_rows(

@@ -102,9 +102,7 @@ def test_queue_top_reasons_are_what_decided_the_level():
 
 def test_queue_page_shows_deciding_reasons_not_uncounted_symptoms(clinician_client, now):
     submission = SubmissionFactory(level="review_soon")
-    ScreeningResultFactory(
-        submission=submission, level="review_soon", reasons=REVIEW_SOON_REASONS
-    )
+    ScreeningResultFactory(submission=submission, level="review_soon", reasons=REVIEW_SOON_REASONS)
 
     response = clinician_client.get(QUEUE_URL)
 
