@@ -6,6 +6,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -207,7 +208,7 @@ class QueueRow:
     top_reasons: list[str]
 
 
-def queue_top_reasons(reasons: list[dict], *, level: str) -> list[str]:
+def queue_top_reasons(reasons: list[dict[str, Any]], *, level: str) -> list[str]:
     """The texts of the first reasons that decided the level (`engine.deciding`): the red
     flag, the criterion met, the risk factor, a deficiency-likely result, the neurological
     symptom; never a symptom that does not count."""
