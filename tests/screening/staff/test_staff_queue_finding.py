@@ -109,3 +109,12 @@ def test_queue_page_shows_deciding_reasons_not_uncounted_symptoms(clinician_clie
     (row,) = response.context["rows"]
     assert row.top_reasons[0] == "Neurological symptoms. Review soon."
     assert "Does not count" not in response.content.decode()
+
+
+def test_queue_labels_a_follow_up_check_in(clinician_client, now):
+    original = SubmissionFactory(status="reviewed")
+    follow_up = SubmissionFactory(patient=original.patient, kind="follow_up", follow_up_of=original)
+
+    page = clinician_client.get(QUEUE_URL, {"q": follow_up.reference}).content.decode()
+
+    assert '<span class="follow-up-tag">Follow-up check-in</span>' in page

@@ -221,3 +221,13 @@ def test_before_after_lists_only_symptoms_present_then_or_now():
     lines = asked.before_after_lines(original=original, follow_up=follow_up)
 
     assert [(line.then, line.now, line.change) for line in lines] == [("Not asked", "Yes", "")]
+
+
+def test_patient_page_labels_follow_up_check_ins(clinician_client, now):
+    original, _decision = _original_with_decision()
+    follow_up = _follow_up(original)
+
+    page = clinician_client.get(f"/staff/patients/{original.patient.public_id}/").content.decode()
+
+    assert f"{follow_up.reference}</a> (follow-up check-in)" in page
+    assert f"{original.reference}</a> (follow-up check-in)" not in page
