@@ -10,9 +10,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from screening.domain.intake import follow_up_submit
 from screening.models import AuditEvent, Review
 from screening.staff import asked
-from tests.factories import ReviewFactory, SubmissionFactory, SymptomAnswerFactory
+from tests.conftest import VALID_ANSWERS
+from tests.factories import (
+    ReminderFactory,
+    ReviewFactory,
+    SubmissionFactory,
+    SymptomAnswerFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +238,21 @@ def test_patient_page_labels_follow_up_check_ins(clinician_client, now):
 
     assert f"{follow_up.reference}</a> (follow-up check-in)" in page
     assert f"{original.reference}</a> (follow-up check-in)" not in page
+
+
+def test_follow_up_stored_by_the_check_in_form_reads_as_asked(clinician_client, now):
+    """Through follow_up_submit itself: the carried-forward risk factors screen the check-in
+    but are not shown as its answers."""
+    original, _decision = _original_with_decision()
+    reminder = ReminderFactory(submission=original)
+    answers = {"symptoms": VALID_ANSWERS["symptoms"], "red_flags": VALID_ANSWERS["red_flags"]}
+    follow_up = follow_up_submit(
+        original=original, answers=answers, reminder=reminder, language="en"
+    )
+    assert follow_up.diet == "vegan"  # carried forward, for the screening
+
+    response = clinician_client.get(record_url(follow_up))
+
+    assert list(_about(response)) == ["Age at check-in (years)"]
+    assert response.context["follow_up_of"].original == original
+    assert response.context["before_after"]
