@@ -54,7 +54,7 @@ class QueueFilterForm(StaffForm):
         label="Search",
         required=False,
         max_length=200,
-        help_text="Name, reference or email",
+        help_text="Name, reference or email, in every status unless Status narrows it",
     )
     level = forms.ChoiceField(
         label="Level",
