@@ -22,7 +22,8 @@ from screening.domain.queries.queue import QueueRow
 from screening.domain.queries.records import HistoryRow, SubmissionRecord
 from screening.engine import contract
 from screening.models import LabResult, Patient, Review, Submission
-from screening.staff import charts
+from screening.staff import asked, charts
+from screening.staff.sources import reason_lines
 
 NOT_ANSWERED = "Not answered"
 
@@ -69,9 +70,9 @@ def queue_lines(rows: Iterable[QueueRow]) -> list[QueueLine]:
 # --- One submission's record ---------------------------------------------------------------
 
 
-def _yes_no(value: bool | None) -> str:
+def _yes_no(value: bool | None, missing: str = NOT_ANSWERED) -> str:
     if value is None:
-        return NOT_ANSWERED
+        return missing
     return "Yes" if value else "No"
 
 
@@ -79,27 +80,39 @@ def _choice_text(value: str, choice_labels: Mapping[str, object]) -> str:
     return str(choice_labels[value]) if value else NOT_ANSWERED
 
 
-def _code_list_text(answered: bool, codes: list[str], code_labels: Mapping[str, object]) -> str:
+def _code_list_text(
+    answered: bool, codes: list[str], code_labels: Mapping[str, object], missing: str
+) -> str:
     if not answered:
-        return NOT_ANSWERED
+        return missing
     return "; ".join(str(code_labels[code]) for code in codes) or "None"
 
 
-def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
-    """Every answer as the patient gave it, in words (labels from `screening.labels`):
-    {"about": [(question, answer)], "symptoms": [...], "red_flags": [(label, answer)]}.
-    Uses the submission's prefetched or fetched answer rows."""
-    about = [
-        ("Age at intake (years)", str(submission.age_years)),
-        ("Sex registered at birth", _choice_text(submission.sex, labels.SEX_LABELS)),
+def _about_rows(submission: Submission) -> list[tuple[str, str]]:
+    """The questions the patient was asked about themselves and their risk factors
+    (`screening.staff.asked`): none on a follow-up check-in but the age, no pregnancy
+    questions where they did not apply, and "I don't know" where it was the answer."""
+    if asked.is_follow_up(submission):
+        return [("Age at check-in (years)", str(submission.age_years))]
+    # Absent after the clinic's form, where every question needs an answer: "I don't know".
+    missing = asked.DONT_KNOW if asked.answered_on_the_form(submission) else NOT_ANSWERED
+    pregnancy = [
         ("Pregnant", _choice_text(submission.pregnant, labels.PREGNANT_LABELS)),
         ("Breastfeeding", _yes_no(submission.breastfeeding)),
+    ]
+    alcohol = submission.alcohol_units_per_week
+    return [
+        ("Age at intake (years)", str(submission.age_years)),
+        ("Sex registered at birth", _choice_text(submission.sex, labels.SEX_LABELS)),
+        *(pregnancy if asked.pregnancy_asked(submission) else []),
         ("Usual diet", _choice_text(submission.diet, labels.DIET_LABELS)),
         (
             "Alcohol (units a week)",
-            NOT_ANSWERED
-            if submission.alcohol_units_per_week is None
-            else str(submission.alcohol_units_per_week),
+            str(alcohol)
+            if alcohol is not None
+            else asked.NOT_GIVEN_OPTIONAL
+            if asked.answered_on_the_form(submission)
+            else NOT_ANSWERED,
         ),
         (
             "Medicines",
@@ -107,6 +120,7 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
                 submission.medicines_answered,
                 [row.code for row in submission.medicines.all()],
                 labels.MEDICINE_LABELS,
+                missing,
             ),
         ),
         (
@@ -115,11 +129,28 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
                 submission.conditions_answered,
                 [row.code for row in submission.conditions.all()],
                 labels.CONDITION_LABELS,
+                missing,
             ),
         ),
-        ("Family history", _yes_no(submission.family_history)),
+        ("Family history", _yes_no(submission.family_history, missing)),
         ("B12 treatment now", _choice_text(submission.b12_treatment, labels.B12_TREATMENT_LABELS)),
     ]
+
+
+def _duration_text(submission: Submission, weeks: int | None, present: bool) -> str:
+    if weeks is not None:
+        return f"{weeks} weeks"
+    # How long is asked of every symptom present, with "I don't know how long" offered.
+    patient_form = asked.is_follow_up(submission) or asked.answered_on_the_form(submission)
+    return asked.DONT_KNOW_HOW_LONG if present and patient_form else ""
+
+
+def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
+    """Every answer as the patient gave it, in words (labels from `screening.labels`):
+    {"about": [(question, answer)], "symptoms": [...], "red_flags": [(label, answer)]}.
+    Questions never asked are left out (`_about_rows`). Uses the submission's prefetched
+    or fetched answer rows."""
+    about = _about_rows(submission)
     symptoms = []
     for row in sorted(submission.symptoms.all(), key=lambda row: contract.SYMPTOMS.index(row.code)):
         site_labels = labels.SITE_LABELS.get(row.code, {})
@@ -128,7 +159,7 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
                 "label": str(labels.SYMPTOM_LABELS[row.code]),
                 "present": "Yes" if row.present else "No",
                 "severity": "" if row.severity is None else str(row.severity),
-                "duration": "" if row.duration_weeks is None else f"{row.duration_weeks} weeks",
+                "duration": _duration_text(submission, row.duration_weeks, row.present),
                 "sites": ", ".join(str(site_labels[site]) for site in row.sites or []),
                 "both_sides": "" if row.both_sides is None else _yes_no(row.both_sides),
             }
@@ -144,7 +175,10 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
 
 def submission_free_text_rows(*, submission: Submission) -> list[tuple[str, str]]:
     """The patient's own words, (question, text) with "" when not given: shown as typed
-    (the template escapes them), never read by the screening rules."""
+    (the template escapes them), never read by the screening rules. None on a follow-up
+    check-in, which does not ask for them."""
+    if asked.is_follow_up(submission):
+        return []
     return [
         ("Other medicines", submission.other_medicines),
         ("Anything else the patient wants the clinic to know", submission.anything_else),
@@ -282,7 +316,19 @@ def record_page(record: SubmissionRecord) -> dict[str, object]:
     """The record page's context: the submission's record, in words."""
     submission = record.submission
     possible_match = submission.identity_status == Submission.IdentityStatus.POSSIBLE_MATCH
+    follow_up_of = record.follow_up_of
     return {
+        "follow_up_of": follow_up_of,
+        "follow_up_decision": ReviewLine(
+            review=follow_up_of.decision, outcome_labels=_outcome_labels(follow_up_of.decision)
+        )
+        if follow_up_of and follow_up_of.decision
+        else None,
+        "before_after": asked.before_after_lines(
+            original=follow_up_of.original, follow_up=submission
+        )
+        if follow_up_of
+        else [],
         "possible_match": possible_match,
         "match_lines": match_lines(submission=submission, patient=submission.patient)
         if possible_match
@@ -291,7 +337,11 @@ def record_page(record: SubmissionRecord) -> dict[str, object]:
         "answers": submission_answer_rows(submission=record.submission),
         "free_text": submission_free_text_rows(submission=record.submission),
         "current_result": record.results[0] if record.results else None,
+        "current_reasons": reason_lines(record.results[0].reasons) if record.results else [],
         "earlier_results": record.results[1:],
+        "earlier_result_lines": [
+            (result, reason_lines(result.reasons)) for result in record.results[1:]
+        ],
         "history": [_history_line(row) for row in record.history],
         "labs": [
             LabLine(

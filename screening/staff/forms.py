@@ -15,7 +15,8 @@ from screening.engine import contract
 from screening.models import LabResult, Patient, PatientTombstone, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
-    (queue.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
+    (queue.QUEUE_STATUS_OPEN, "Open; any status for a search"),
+    (queue.QUEUE_STATUS_OPEN_ONLY, "Open only (new, in review, awaiting test)"),
     *Submission.Status.choices,
     (queue.QUEUE_STATUS_ALL, "All"),
 ]
@@ -53,7 +54,7 @@ class QueueFilterForm(StaffForm):
         label="Search",
         required=False,
         max_length=200,
-        help_text="Name, reference or email",
+        help_text="Name, reference or email, in every status unless Status narrows it",
     )
     level = forms.ChoiceField(
         label="Level",

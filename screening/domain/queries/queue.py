@@ -6,6 +6,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -15,6 +16,7 @@ from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from screening.engine import contract
+from screening.engine.deciding import deciding_reasons
 from screening.models import (
     OPEN_STATUSES,
     REFERENCE_ALPHABET,
@@ -25,7 +27,8 @@ from screening.models import (
 
 # No decision recorded yet: what the urgent highlight is about.
 UNREVIEWED_STATUSES = (Submission.Status.NEW, Submission.Status.IN_REVIEW)
-QUEUE_STATUS_OPEN = ""  # the default: new, in review, awaiting test
+QUEUE_STATUS_OPEN = ""  # the default: open (new, in review, awaiting test); a search: any
+QUEUE_STATUS_OPEN_ONLY = "open"  # open, even for a search
 QUEUE_STATUS_ALL = "all"
 QUEUE_ASSIGNEE_ME = "me"
 QUEUE_ASSIGNEE_UNASSIGNED = "unassigned"
@@ -157,11 +160,16 @@ def queue_submissions(
     "unassigned" or a user's primary key. Dates are days in the clinic's time zone,
     both ends included. `q` is a reference or a part of one, or else a part of the
     patient's name or email (`_queue_search`).
+
+    `status` "" (the default) is the open submissions, but a search looks across every
+    status: a patient found by reference or name is found whatever became of their
+    submission. "open" keeps a search to the open ones; a status or "all" narrows as said.
     """
+    q = q.strip()
     submissions = Submission.objects.select_related("patient", "assignee")
-    if status == QUEUE_STATUS_OPEN:
+    if status == QUEUE_STATUS_OPEN_ONLY or (status == QUEUE_STATUS_OPEN and not q):
         submissions = submissions.filter(status__in=OPEN_STATUSES)
-    elif status != QUEUE_STATUS_ALL:
+    elif status not in (QUEUE_STATUS_ALL, QUEUE_STATUS_OPEN):
         submissions = submissions.filter(status=status)
     if clinical and level:
         # level_rank is kept in step with level, and leads the indexes in queue order.
@@ -173,7 +181,6 @@ def queue_submissions(
     elif assignee:
         submissions = submissions.filter(assignee_id=int(assignee))
     submissions = submissions.filter(_submitted_between(submitted_from, submitted_to))
-    q = q.strip()
     if q:
         submissions = submissions.filter(_queue_search(q))
     if not clinical:
@@ -199,6 +206,13 @@ class QueueRow:
     waiting: datetime.timedelta | None  # None once a decision is recorded
     overdue: bool  # urgent, no decision yet, waiting longer than the highlight limit
     top_reasons: list[str]
+
+
+def queue_top_reasons(reasons: list[dict[str, Any]], *, level: str) -> list[str]:
+    """The texts of the first reasons that decided the level (`engine.deciding`): the red
+    flag, the criterion met, the risk factor, a deficiency-likely result, the neurological
+    symptom; never a symptom that does not count."""
+    return [reason["text"] for reason in deciding_reasons(reasons, level=level)][:QUEUE_TOP_REASONS]
 
 
 def queue_rows(
@@ -231,7 +245,7 @@ def queue_rows(
                     and waiting is not None
                     and waiting > limit
                 ),
-                top_reasons=[reason["text"] for reason in reasons[:QUEUE_TOP_REASONS]],
+                top_reasons=queue_top_reasons(reasons, level=submission.level),
             )
         )
     return rows

@@ -64,6 +64,15 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class FollowUpOf:
+    """What a follow-up check-in follows: the submission, with its symptom rows, and the
+    decision on it that the check-in was sent after (None if none is recorded)."""
+
+    original: Submission
+    decision: Review | None
+
+
+@dataclass(frozen=True)
 class SubmissionRecord:
     submission: Submission  # with its patient, assignee and answer rows
     results: list[ScreeningResult]  # newest first: the current one, then earlier ones
@@ -71,6 +80,28 @@ class SubmissionRecord:
     labs: list[LabRow]  # the patient's lab results, most recent first
     status_changes: list[StatusChange]
     reviews: list[Review]
+    follow_up_of: FollowUpOf | None = None  # for a follow-up check-in
+
+
+def _follow_up_of(
+    submission: Submission, patient_submissions: list[Submission]
+) -> FollowUpOf | None:
+    """The submission a follow-up check-in follows and the decision before it, in at most
+    two queries however many check-ins the patient has sent (its symptoms come from the
+    patient's submissions already fetched, unless a split moved it to another record)."""
+    if submission.follow_up_of_id is None:
+        return None
+    by_pk = {other.pk: other for other in patient_submissions}
+    original = by_pk.get(submission.follow_up_of_id) or (
+        Submission.objects.prefetch_related("symptoms").get(pk=submission.follow_up_of_id)
+    )
+    decision = (
+        original.reviews.filter(created_at__lte=submission.submitted_at)
+        .select_related("clinician")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return FollowUpOf(original=original, decision=decision)
 
 
 def _history_rows(submissions: list[Submission], current: Submission) -> list[HistoryRow]:
@@ -119,6 +150,7 @@ def submission_record(*, submission: Submission) -> SubmissionRecord:
         labs=[LabRow(lab=lab, b12_status=lab_b12_status(lab=lab)) for lab in labs],
         status_changes=list(submission.status_changes.select_related("changed_by")),
         reviews=list(submission.reviews.select_related("clinician")),
+        follow_up_of=_follow_up_of(submission, patient_submissions),
     )
 
 

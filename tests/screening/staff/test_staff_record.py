@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from screening.accounts import access
 from screening.domain.intake import intake_submit
 from screening.models import AuditEvent, ScreeningResult
+from screening.staff.sources import source_line
 from tests.factories import ReviewFactory, StatusChangeFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,10 +71,17 @@ def test_record_shows_every_reason_source_action_and_rules_version(clinician_cli
     page = clinician_client.get(record_url(second)).content.decode()
 
     assert len(result.reasons) > 5
+    page = page.replace("&#x27;", "'")
     for reason in result.reasons:
-        assert f"<td>{reason['text']}</td><td>{reason['source']}</td>" in page.replace(
-            "&#x27;", "'"
-        )
+        assert f"<td>{reason['text']}</td>" in page
+        # Readable sources: each guideline named and linked; internal files and engine
+        # codes are not shown to staff (they stay in the CSV and FHIR).
+        citations = source_line(reason["source"]).citations
+        assert citations
+        for citation in citations:
+            assert f'<a href="{citation.url}" rel="noreferrer">{citation.name}</a>' in page
+        assert reason["code"] not in page
+    assert "clinical.md" not in page
     for action in result.suggested_actions:
         assert action["text"] in page
     assert f"<code>{result.rules_version}</code>" in page
