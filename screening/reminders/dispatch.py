@@ -127,6 +127,11 @@ def _claim_and_publish(reminder_ids: list[int]) -> None:
         _publish(won, now)
 
 
+def queued_count() -> int:
+    """Rows claimed and handed to the workers, not yet taken: the workers' backlog."""
+    return Reminder.objects.filter(status=Status.QUEUED).count()
+
+
 def sending_stale_after() -> datetime.timedelta:
     """A row in sending for longer than the task's hard time limit: its worker is gone."""
     return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)

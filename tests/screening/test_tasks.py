@@ -234,3 +234,50 @@ def test_escalation_and_digest_tasks_store_rows(clock, smtp, django_capture_on_c
         ("escalation", Status.SENT),
     ]
     assert len(mail.outbox) == 2
+
+
+def test_a_dispatch_that_claims_a_full_batch_dispatches_again_until_drained(
+    clock, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.REMINDER_BATCH_SIZE = 2
+    rows = [support.follow_up_due() for _ in range(7)]
+
+    _dispatch(django_capture_on_commit_callbacks)  # one run of the every-minute job
+
+    assert set(
+        Reminder.objects.filter(pk__in=[r.pk for r in rows]).values_list("status", flat=True)
+    ) == {Status.SENT}
+    assert len(mail.outbox) == 7
+
+
+def test_draining_stops_after_its_rounds_and_the_minute_takes_the_rest(
+    clock, smtp, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.REMINDER_BATCH_SIZE = 2
+    monkeypatch.setattr(tasks, "DRAIN_MAX_ROUNDS", 1)
+    for _ in range(7):
+        support.follow_up_due()
+
+    _dispatch(django_capture_on_commit_callbacks)
+
+    assert len(mail.outbox) == 4  # the run and one more round
+    _dispatch(django_capture_on_commit_callbacks)  # the next minute
+    assert len(mail.outbox) == 7
+
+
+def test_a_dispatch_that_claims_less_than_a_batch_does_not_dispatch_again(
+    clock, smtp, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.REMINDER_BATCH_SIZE = 5
+    support.follow_up_due()
+    calls = []
+    real = tasks.reminders_dispatch.apply_async
+    monkeypatch.setattr(
+        tasks.reminders_dispatch, "apply_async", lambda *a, **k: calls.append(k) or real(*a, **k)
+    )
+
+    _dispatch(django_capture_on_commit_callbacks)
+
+    assert [call for call in calls if "drain_round" in (call.get("kwargs") or {})] == []
+    assert len(calls) == 1  # the run itself (delay is apply_async)
+    assert len(mail.outbox) == 1
