@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 
 from screening.domain import messages
+from screening.domain.exports import patient_export
 from screening.domain.queries import messages as message_queries
 from screening.models import AuditEvent, MessageTemplate, PatientMessage, Reminder, Submission
 from tests.factories import PatientFactory, SubmissionFactory, UserFactory
@@ -64,7 +65,10 @@ def test_send_stores_the_message_in_the_patients_language_and_its_outbox_row(
     assert message.body == call_us.body_es + "\n\nAsk for Dr Lee."
     assert message.template_name == "Please call us"
     reminder = message.reminder
-    assert (reminder.kind, reminder.key) == ("clinic_message", f"clinic_message:{message.public_id}")
+    assert (reminder.kind, reminder.key) == (
+        "clinic_message",
+        f"clinic_message:{message.public_id}",
+    )
     assert reminder.submission == submission and reminder.language == "es"
     reminder.refresh_from_db()
     assert reminder.status == Reminder.Status.SENT
@@ -234,12 +238,24 @@ def test_a_locked_link_takes_no_reply(message):
         messages.message_reply(message=message, text="Hello")
 
 
-def test_the_records_messages_are_read_in_one_query(
-    submission, call_us, django_assert_num_queries
-):
+def test_the_records_messages_are_read_in_one_query(submission, call_us, django_assert_num_queries):
     for _ in range(3):
         _send(submission, template=call_us)
     with django_assert_num_queries(1):
         rows = message_queries.submission_messages(submission=submission)
         assert [row.sent_by.get_username() for row in rows]
         assert [row.reminder.status for row in rows]
+
+
+def test_the_patients_export_lists_each_message_and_reply(message, clinician):
+    messages.message_reply(message=message, text="Monday")
+    record = patient_export(
+        patient=message.submission.patient, now=message.created_at, by=clinician
+    )
+    (submission,) = record["submissions"]
+    (exported,) = submission["messages"]
+    assert exported["public_id"] == str(message.public_id)
+    assert exported["body"] == message.body
+    assert exported["template"] == "Please call us"
+    assert exported["reply"] == "Monday"
+    assert exported["replied_at"] == message.replied_at.isoformat()

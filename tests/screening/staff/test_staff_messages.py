@@ -134,9 +134,7 @@ def test_receptionists_and_outsiders_cannot_read_or_send_messages(request, perso
     assert PatientMessage.objects.count() == 0
 
 
-def test_the_record_reads_its_messages_in_one_query(
-    clinician_client, submission
-):
+def test_the_record_reads_its_messages_in_one_query(clinician_client, submission):
     for _ in range(3):
         messages.message_send(
             submission=submission,
@@ -165,9 +163,7 @@ def _count(client, submission) -> int:
     return len(queries)
 
 
-def test_a_clinic_admin_edits_a_template_in_the_admin_and_it_is_audited(
-    clinic_admin, submission
-):
+def test_a_clinic_admin_edits_a_template_in_the_admin_and_it_is_audited(clinic_admin, submission):
     client = signed_in(Client(), clinic_admin)
     template = MessageTemplate.objects.get(name="Please call us")
     url = f"/admin/screening/messagetemplate/{template.pk}/change/"
