@@ -251,3 +251,17 @@ def test_a_spanish_patient_reads_and_replies_in_spanish(frozen_day, clinic, clie
     client.post(read_url, {"reply": "Llamaré el lunes."})
     page = client.get(read_url).content.decode()
     assert "Su respuesta se ha enviado" in page
+
+
+def test_a_message_link_does_not_open_a_follow_up_or_a_saved_intake(client, message):
+    token = links.reminder_link_token(message.reminder)
+    assert client.get(f"/follow-up/{token}/").status_code == 400
+    assert client.get(f"/intake/resume/{token}/").status_code == 400
+
+
+def test_a_leaked_link_shows_nothing_about_the_patient_before_the_date(client, url, message):
+    patient = message.submission.patient
+    page = client.get(url).content.decode()
+    for secret in (patient.full_name, patient.email, message.submission.reference, "1 1 1980"):
+        assert secret not in page
+    assert client.get(url).headers["Referrer-Policy"] == "strict-origin"
