@@ -64,6 +64,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # See and revoke EHR clients of the FHIR API.
         "screening.view_apiclient",
         "screening.change_apiclient",
+        # Edit the message templates clinicians send to patients.
+        "screening.view_messagetemplate",
+        "screening.add_messagetemplate",
+        "screening.change_messagetemplate",
+        "screening.delete_messagetemplate",
     ),
     ON_DUTY: (),
 }

@@ -118,6 +118,22 @@ def _submission_export(submission: Submission) -> dict[str, Any]:
             }
             for review in submission.reviews.select_related("clinician")
         ],
+        "messages": [
+            {
+                "public_id": str(message.public_id),
+                "created_at": _when(message.created_at),
+                "sent_by": _username(message.sent_by),
+                "template": message.template_name,
+                "language": message.language,
+                "body": message.body,
+                "opened_at": _when(message.opened_at),
+                "read_at": _when(message.read_at),
+                "locked_at": _when(message.locked_at),
+                "reply": message.reply,
+                "replied_at": _when(message.replied_at),
+            }
+            for message in submission.patient_messages.select_related("sent_by")
+        ],
     }
 
 

@@ -1,6 +1,7 @@
 """FHIR R4 export of one submission: a `collection` Bundle of Patient,
-QuestionnaireResponse, RiskAssessment (the screening result), Flag (the clinic's review)
-and one Observation per lab result; and the `searchset` of such Bundles an EHR pulls.
+QuestionnaireResponse, RiskAssessment (the screening result), Flag (the clinic's review),
+one Observation per lab result and one Communication per message to the patient and per
+reply (`communications`); and the `searchset` of such Bundles an EHR pulls.
 
 Pure mapping, as `questionnaire`: callers pass plain data in (`SubmissionExport`, a result
 dict) and get `fhir.resources` models out. `screening.fhir.views` gathers the data from the
@@ -29,6 +30,7 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.riskassessment import RiskAssessment, RiskAssessmentPrediction
 
 from screening import labels
+from screening.fhir.communications import MessageData, communications
 from screening.fhir.questionnaire import english
 from screening.fhir.responses import lab_quantity, questionnaire_response
 from screening.models import OPEN_STATUSES
@@ -118,6 +120,8 @@ class SubmissionExport:
     result: ResultData | None = None
     # The patient's own words (other_medicines, anything_else): exported, never screened.
     free_text: dict[str, str] = field(default_factory=dict)
+    # The clinic's messages to the patient and their replies (Communication resources).
+    messages: list[MessageData] = field(default_factory=list)
 
 
 def resource_id(submission_id: uuid.UUID, name: str) -> str:
@@ -340,6 +344,7 @@ def submission_bundle(data: SubmissionExport, *, timestamp: datetime.datetime) -
         )
     )
     resources.extend(observations)
+    resources.extend(communications(data.messages, subject=subject, about=response_ref))
     return Bundle(
         id=str(data.public_id),
         identifier=submission_identifier(data.public_id),

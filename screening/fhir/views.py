@@ -43,12 +43,14 @@ from screening.accounts.permissions import staff_view
 from screening.domain.audit import audit_record
 from screening.domain.intake import intake_submit_from_ehr
 from screening.domain.queries.answers import submission_answers
+from screening.domain.queries.messages import submission_messages
 from screening.domain.queries.records import submission_current_result
 from screening.domain.text import free_text_of
 from screening.engine.validation import validate_answers
 from screening.fhir import bundle, posted_response, questionnaire, responses
 from screening.fhir.api_auth import ApiRequest, api_client_required
 from screening.fhir.body import posted_body
+from screening.fhir.communications import MessageData
 from screening.fhir.outcomes import FHIR_JSON, Issue, outcome_response, problem_issue
 from screening.models import AuditEvent, LabResult, ScreeningResult, Submission
 from screening.web.addresses import client_ip
@@ -127,6 +129,10 @@ def submission_export_data(*, submission: Submission) -> bundle.SubmissionExport
             date_of_birth=patient.date_of_birth,
         ),
         labs=labs,
+        messages=[
+            MessageData(row.public_id, row.created_at, row.body, row.reply, row.replied_at)
+            for row in submission_messages(submission=submission)
+        ],
         result=bundle.ResultData(
             key=str(current.pk), created_at=current.created_at, result=_result_dict(current)
         )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.intake import answers_copy, follow_up_views, info_views, views
+from screening.intake import answers_copy, follow_up_views, info_views, message_views, views
 
 app_name = "screening"
 
@@ -34,4 +34,7 @@ urlpatterns = [
     ),
     path("follow-up/<str:token>/", follow_up_views.symptoms, name="follow_up"),
     path("follow-up/<str:token>/urgent/", follow_up_views.urgent, name="follow_up_urgent"),
+    # A message from the clinic: confirm the date of birth, then read and reply.
+    path("message/<str:token>/", message_views.message_confirm, name="message"),
+    path("message/<str:token>/read/", message_views.message_read, name="message_read"),
 ]

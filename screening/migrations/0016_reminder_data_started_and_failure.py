@@ -16,7 +16,7 @@ def classify_failed_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('screening', '0008_free_text_and_saved_link'),
+        ('screening', '0011_messages'),
     ]
 
     operations = [

@@ -8,6 +8,7 @@
 - `reminders`: the reminder outbox and email opt-outs
 - `drafts`: intakes saved to finish later
 - `system`: FHIR API clients and the periodic jobs' heartbeat
+- `messages`: the clinic's message templates and messages to patients, with replies
 - `staff`: a pending reset of a staff member's password and second factor
 
 Django finds the models of a models package only through this module, so every model is
@@ -16,6 +17,12 @@ imported here (with the names the rest of the app uses): import them from `scree
 
 from screening.models.audit import AuditEvent
 from screening.models.drafts import IntakeDraft
+from screening.models.messages import (
+    MESSAGE_FREE_TEXT_MAX_LENGTH,
+    MESSAGE_REPLY_MAX_LENGTH,
+    MessageTemplate,
+    PatientMessage,
+)
 from screening.models.patients import Patient, PatientTombstone
 from screening.models.reminders import EmailOptOut, Reminder
 from screening.models.results import LabResult, ScreeningResult
@@ -48,8 +55,12 @@ __all__ = [
     "Heartbeat",
     "IntakeDraft",
     "LabResult",
+    "MESSAGE_FREE_TEXT_MAX_LENGTH",
+    "MESSAGE_REPLY_MAX_LENGTH",
+    "MessageTemplate",
     "MedicineAnswer",
     "Patient",
+    "PatientMessage",
     "PatientTombstone",
     "RedFlagAnswer",
     "Reminder",

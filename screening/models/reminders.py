@@ -34,6 +34,8 @@ class Reminder(models.Model):
         ESCALATION = "escalation", _("Urgent escalation")
         DIGEST = "digest", _("Daily queue digest")
         CONFIRMATION = "confirmation", _("Form received")
+        # A clinician's message: the email only says there is one and links to it.
+        CLINIC_MESSAGE = "clinic_message", _("Message from the clinic")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

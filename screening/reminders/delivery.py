@@ -154,6 +154,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
         Kind.CONFIRMATION: emails.confirmation,
         Kind.INTAKE_SAVED: emails.unfinished_intake,  # its own templates, the same link
         Kind.ESCALATION: emails.escalation,
+        Kind.CLINIC_MESSAGE: emails.clinic_message,
     }
     return builders[reminder.kind](reminder)
 

@@ -34,7 +34,7 @@ from screening import labels
 from screening.engine import contract
 from screening.models import Reminder
 from screening.reminders.links import reminder_link_url
-from screening.reminders.recheck import client_waiting
+from screening.reminders.recheck import PATIENT_SUBMISSION_KINDS, client_waiting
 from screening.reminders.unsubscribe import unsubscribe_url
 from screening.web.phones import tel_links
 
@@ -45,7 +45,7 @@ def recipient(reminder: Reminder) -> str:
     """The address a reminder goes to. A follow-up or blood test reminder follows its
     submission to the patient record it belongs to now (records can be merged)."""
     # Each kind's row names its recipient's row (scheduling stores it; CASCADE keeps it).
-    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.CONFIRMATION):
+    if reminder.kind in PATIENT_SUBMISSION_KINDS:
         assert reminder.submission is not None
         return reminder.submission.patient.email
     if reminder.kind in (Kind.UNFINISHED_INTAKE, Kind.INTAKE_SAVED):
@@ -147,6 +147,16 @@ def confirmation(reminder: Reminder) -> EmailMultiAlternatives:
     context = {
         "reference": reminder.submission.reference,
         "reply_working_days": settings.CLINIC_REPLY_WORKING_DAYS,
+    }
+    return _email(reminder, context, unsubscribe=True)
+
+
+def clinic_message(reminder: Reminder) -> EmailMultiAlternatives:
+    """A clinician sent a message: a link to read it (after the date of birth). Never the
+    message's text, its subject or who sent it."""
+    context = {
+        "link": reminder_link_url(reminder, "screening:message"),
+        "link_days": settings.REMINDER_LINK_MAX_AGE_DAYS,
     }
     return _email(reminder, context, unsubscribe=True)
 

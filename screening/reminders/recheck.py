@@ -21,6 +21,14 @@ from screening.reminders.scheduling import on_duty_clinicians, waiting_from_clie
 
 Kind = Reminder.Kind
 
+# Emails to the patient of a submission (the address is the submission's patient's).
+PATIENT_SUBMISSION_KINDS = (
+    Kind.FOLLOW_UP,
+    Kind.BLOOD_TEST,
+    Kind.CONFIRMATION,
+    Kind.CLINIC_MESSAGE,
+)
+
 # cancelled_reason values
 CANCELLED_NO_CONSENT = "no_contact_consent"
 CANCELLED_UNSUBSCRIBED = "unsubscribed"
@@ -119,9 +127,10 @@ def _looked_up(reminder: Reminder, name: str, query: Callable[[], bool]) -> bool
 
 
 def _patient_reason(reminder: Reminder) -> str:
-    """Why a follow-up, blood test or confirmation email must not go out any more ("" if
-    it may): the patient withdrew their consent to emails, or unsubscribed, or the case
-    is closed (the check-in or the reminder no longer applies)."""
+    """Why a follow-up, blood test, confirmation or clinic message email must not go out
+    any more ("" if it may): the patient withdrew their consent to emails, or
+    unsubscribed, or the case is closed (the check-in or the reminder no longer applies;
+    a clinician's message still goes)."""
     submission = reminder.submission
     assert submission is not None  # a follow-up, blood test or confirmation row has one
     patient = submission.patient
@@ -132,7 +141,8 @@ def _patient_reason(reminder: Reminder) -> str:
         return CANCELLED_NO_CONSENT
     if _looked_up(reminder, "patient_opted_out", lambda: _opted_out(patient.email)):
         return CANCELLED_UNSUBSCRIBED
-    if submission.status == Submission.Status.CLOSED:
+    # A clinician's message is for the patient even when the case is closed.
+    if submission.status == Submission.Status.CLOSED and reminder.kind != Kind.CLINIC_MESSAGE:
         return CANCELLED_CASE_CLOSED
     if reminder.kind == Kind.FOLLOW_UP and _looked_up(
         reminder, "follow_up_done", lambda: submission.follow_ups.exists()
@@ -186,7 +196,7 @@ def _staff_reason(reminder: Reminder) -> str:
 def cancel_reason(reminder: Reminder, now: datetime.datetime) -> str:
     """Re-check, at send time, that the reason for the reminder still holds. Returns the
     cancelled_reason, or "" when it should be sent."""
-    if reminder.kind in (Kind.FOLLOW_UP, Kind.BLOOD_TEST, Kind.CONFIRMATION):
+    if reminder.kind in PATIENT_SUBMISSION_KINDS:
         return _patient_reason(reminder)
     if reminder.kind in (Kind.UNFINISHED_INTAKE, Kind.INTAKE_SAVED):
         return _draft_reason(reminder, now)

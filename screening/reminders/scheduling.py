@@ -7,6 +7,8 @@ Call inside the transaction of the event that causes the reminder:
 - `reminder_schedule_intake_saved` (the link, at once) and
   `reminder_schedule_unfinished_intake` (the later reminder): when a patient saves an
   intake to finish later.
+- `reminder_schedule_clinic_message`: when a clinician sends a patient a message (sent
+  at once).
 - `reminders_schedule_escalations`, `reminders_schedule_digest`: periodic, for staff.
 
 Each row's `key` is unique per cause, so scheduling twice stores once. The domain calls
@@ -25,7 +27,7 @@ from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from screening.accounts import roles
-from screening.models import IntakeDraft, Reminder, Review, Submission
+from screening.models import IntakeDraft, PatientMessage, Reminder, Review, Submission
 from screening.reminders.dispatch import reminders_send_soon
 from screening.reminders.hours import clinic_zone
 
@@ -160,6 +162,24 @@ def reminder_schedule_intake_saved(*, draft: IntakeDraft) -> Reminder:
         draft=draft,
         language=draft.language,
     )
+    return reminder
+
+
+def reminder_schedule_clinic_message(*, message: PatientMessage) -> Reminder:
+    """The email saying the clinic has a message, with the link to read it: one per
+    message, due now and handed to a worker once the transaction commits, at any hour
+    (the clinician sent it for the patient to read now). It carries no message text."""
+    submission = message.submission
+    reminder, created = _reminder_store(
+        key=f"clinic_message:{message.public_id}",
+        kind=Kind.CLINIC_MESSAGE,
+        due_at=timezone.now(),
+        patient_id=submission.patient_id,
+        submission=submission,
+        language=message.language,
+    )
+    if created:
+        reminders_send_soon([reminder.pk])
     return reminder
 
 

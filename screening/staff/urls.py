@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.staff.views import patients, queue, reminders, submissions
+from screening.staff.views import messages, patients, queue, reminders, submissions
 
 app_name = "staff"
 
@@ -26,6 +26,11 @@ urlpatterns = [
         name="submission_decision",
     ),
     path("submissions/<uuid:public_id>/labs/add/", submissions.lab_add, name="lab_add"),
+    path(
+        "submissions/<uuid:public_id>/messages/new/",
+        messages.message_new,
+        name="message_new",
+    ),
     path("submissions/<uuid:public_id>/match/", patients.submission_match, name="submission_match"),
     path("patients/<uuid:public_id>/", patients.patient_detail, name="patient"),
     path("patients/<uuid:public_id>/merge/", patients.patient_merge, name="patient_merge"),

@@ -33,6 +33,8 @@ EMAIL_LINK_PAGES = frozenset(
         "screening:intake_resume",
         "screening:follow_up",
         "screening:follow_up_urgent",
+        "screening:message",
+        "screening:message_read",
         "reminders:unsubscribe",
     }
 )

@@ -61,13 +61,15 @@ def _redact_signed(match: re.Match) -> str:
 _BEARER = re.compile(r"\b(bearer)\s+[^\s\"',;]+", re.IGNORECASE)
 # The links in emails carry a token as a path segment; an altered one is hidden too.
 _LINK_PATH = re.compile(
-    r"(/(?:intake/resume|unsubscribe|follow-up)/)(?!thank-you/|get-help-now/)[^/\s?#\"']+"
+    r"(/(?:intake/resume|unsubscribe|follow-up|message)/)(?!thank-you/|get-help-now/)[^/\s?#\"']+"
 )
-# The patient's free text (other_medicines, anything_else) is never in a URL the app
+# The patient's free text (other_medicines, anything_else, a message's reply) and a
+# clinician's message (text) are never in a URL the app
 # makes, but a form sent by GET (a page saved and reopened, a proxy) would put it there.
 _QUERY_VALUE = re.compile(
     r"([?&;](?:token|key|secret|password|passwd|email|code|otp_token|q|sig|signature|"
-    r"name|full_name|phone|next|other_medicines|anything_else)=)[^&;\s#\"']*",
+    r"name|full_name|phone|next|other_medicines|anything_else|reply|text|dob_day|dob_month|"
+    r"dob_year)=)[^&;\s#\"']*",
     re.IGNORECASE,
 )
 # A run of 32+ URL-safe characters with a letter and a digit (session keys, CSRF tokens,

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from screening.accounts import access
 from screening.accounts.access import StaffRequest
 from screening.accounts.permissions import staff_view
+from screening.domain import messages as patient_messages
 from screening.domain import review
+from screening.domain.queries import messages as message_queries
 from screening.domain.queries import records
 from screening.models import Submission
 from screening.staff import display
@@ -52,6 +54,9 @@ def submission_detail(request: StaffRequest, public_id: uuid.UUID) -> HttpRespon
         and submission.assignee_id != request.user.pk,
         "may_decide": submission.status in review.DECIDABLE_STATUSES,
         "may_merge": request.user.has_perm("screening.merge_patients"),
+        # The messages section (staff/messages/_section.html).
+        "patient_messages": message_queries.submission_messages(submission=submission),
+        "message_refusal": patient_messages.message_refusal(submission=submission),
     }
     return render(request, "staff/submission_detail.html", context)
 

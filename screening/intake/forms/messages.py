@@ -1,0 +1,103 @@
+"""The pages of a message from the clinic: confirm your date of birth, then reply once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from django import forms
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from screening.domain.text import plain_text
+from screening.intake.forms.base import NUMERIC, IntakeForm, parse_date
+from screening.models import MESSAGE_REPLY_MAX_LENGTH
+
+
+class MessageDobForm(IntakeForm):
+    """The date of birth that opens the message (the same three boxes as "About you")."""
+
+    dob_day = forms.CharField(
+        label=gettext_lazy("Day"),
+        required=False,
+        max_length=2,
+        widget=forms.TextInput(attrs=NUMERIC),
+    )
+    dob_month = forms.CharField(
+        label=gettext_lazy("Month"),
+        required=False,
+        max_length=2,
+        widget=forms.TextInput(attrs=NUMERIC),
+    )
+    dob_year = forms.CharField(
+        label=gettext_lazy("Year"),
+        required=False,
+        max_length=4,
+        widget=forms.TextInput(attrs=NUMERIC),
+    )
+
+    def build_layout(self) -> Layout:
+        return Layout(
+            Fieldset(
+                _("Date of birth"),
+                HTML(
+                    format_html(
+                        '<div id="dob_hint" class="form-text mb-2">{}</div>',
+                        _("For example, 27 3 1980"),
+                    )
+                ),
+                Div(
+                    Field("dob_day", css_class="input-width-2"),
+                    Field("dob_month", css_class="input-width-2"),
+                    Field("dob_year", css_class="input-width-4"),
+                    css_class="date-input",
+                ),
+                css_class="mb-3",
+                aria_describedby="dob_hint",
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if any(f"dob_{part}" in self.errors for part in ("day", "month", "year")):
+            return cleaned
+        date_of_birth, bad_part, message = parse_date(
+            cleaned.get("dob_day", ""),
+            cleaned.get("dob_month", ""),
+            cleaned.get("dob_year", ""),
+            subject=_("Date of birth"),
+            enter_message=_("Enter your date of birth"),
+        )
+        if date_of_birth is None:
+            self.add_error(f"dob_{bad_part}", message)
+        else:
+            cleaned["date_of_birth"] = date_of_birth
+        return cleaned
+
+
+class MessageReplyForm(IntakeForm):
+    """The patient's one reply. The bound is stated and checked; the browser is not told
+    it (no `maxlength`), so pasted text is never cut short without a word. Built per form:
+    its words are in the request's language."""
+
+    def page_fields(self) -> dict[str, forms.Field]:
+        count = number_format(MESSAGE_REPLY_MAX_LENGTH, force_grouping=True)
+        field = forms.CharField(
+            label=_("Your reply"),
+            max_length=MESSAGE_REPLY_MAX_LENGTH,
+            help_text=_("You can reply once, in up to %(count)s characters.") % {"count": count},
+            widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}),
+            error_messages={
+                "required": _("Enter your reply"),
+                "max_length": _("Your reply must be %(count)s characters or fewer")
+                % {"count": count},
+            },
+        )
+        field.widget.attrs.pop("maxlength", None)
+        return {"reply": field}
+
+    def clean_reply(self) -> str:
+        text = self.cleaned_data["reply"].replace("\r\n", "\n").replace("\r", "\n")
+        return plain_text(text).strip()
