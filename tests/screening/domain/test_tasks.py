@@ -140,8 +140,7 @@ def test_closing_the_last_task_moves_the_submission_to_reviewed(clinician, now):
     second = TaskFactory(owner=clinician, submission=first.submission, kind="chase_result")
 
     assert (
-        task_services.task_close(task=first, by=clinician, outcome="done", note="Called.")
-        is None
+        task_services.task_close(task=first, by=clinician, outcome="done", note="Called.") is None
     )
     first.submission.refresh_from_db()
     assert first.submission.status == "tasks_open"
