@@ -93,14 +93,25 @@ def decision_record(
     note: str,
     tasks: Sequence[TaskSpec] = (),
     address: str | None = None,
+    seen_review_id: int | None = None,
 ) -> Review:
-    """Record a decision (`review.review_record`) and the tasks it asks for, together."""
+    """Record a decision (`review.review_record`) and the tasks it asks for, together.
+
+    `seen_review_id`: the latest decision (its id, 0 for none) on the page the clinician
+    decided from. If another was recorded since (a double submit, or a colleague), nothing
+    is stored: a second click must not create every task twice."""
     for spec in tasks:
         if spec.kind not in Task.Kind.values:
             raise ValueError(f"Unknown task {spec.kind!r}")
         if not may_own_tasks(spec.owner):
             raise ValueError(f"{spec.owner.get_username()} cannot own a task")
     with transaction.atomic():
+        _lock(submission)
+        if seen_review_id is not None and seen_review_id != latest_review_id(submission):
+            raise TransitionNotAllowed(
+                "A decision was recorded on this submission a moment ago; nothing was saved. "
+                "Read it before recording another."
+            )
         review = review_record(
             submission=submission,
             by=by,
@@ -131,6 +142,12 @@ def decision_record(
                 },
             )
         return review
+
+
+def latest_review_id(submission: Submission) -> int:
+    """The id of the submission's latest decision, 0 when there is none."""
+    latest = Review.objects.filter(submission=submission).order_by("-id").first()
+    return latest.pk if latest else 0
 
 
 def _lock_task(task: Task) -> None:

@@ -15,7 +15,7 @@ from screening.engine import contract
 from screening.models import LabResult, Patient, PatientTombstone, Review, Submission
 
 QUEUE_STATUS_CHOICES = [
-    (queue.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test)"),
+    (queue.QUEUE_STATUS_OPEN, "Open (new, in review, awaiting test, tasks open)"),
     *Submission.Status.choices,
     (queue.QUEUE_STATUS_ALL, "All"),
 ]

@@ -40,6 +40,10 @@ class DecisionTasksForm(DecisionForm):
     tick, an owner (the clinician deciding, unless changed) and a due date
     (`tasks.TASK_DUE_DAYS` from today, unless changed)."""
 
+    # The latest decision on the page (0: none): a second submit of the same page is refused
+    # (`tasks.decision_record`), so a double click stores nothing twice.
+    seen_review = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
     def __init__(
         self, *args: Any, user: User, reviewers: Iterable[User], today: datetime.date, **kwargs: Any
     ) -> None:

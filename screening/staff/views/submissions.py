@@ -111,7 +111,11 @@ def submission_decision(request: StaffRequest, public_id: uuid.UUID) -> HttpResp
     moves on."""
     submission = access.submission_for_staff(request, public_id, what="submission.review")
     form = DecisionTasksForm(
-        posted(request), user=request.user, reviewers=staff_reviewers(), today=timezone.localdate()
+        posted(request),
+        initial={"seen_review": tasks.latest_review_id(submission)},
+        user=request.user,
+        reviewers=staff_reviewers(),
+        today=timezone.localdate(),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,6 +126,7 @@ def submission_decision(request: StaffRequest, public_id: uuid.UUID) -> HttpResp
                 outcomes=form.cleaned_data["outcomes"],
                 note=form.cleaned_data["note"],
                 tasks=form.task_specs(),
+                seen_review_id=form.cleaned_data["seen_review"],
             )
         except review.TransitionNotAllowed as error:
             messages.error(request, str(error))

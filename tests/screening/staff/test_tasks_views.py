@@ -339,3 +339,23 @@ def test_record_page_shows_tasks_overdue_highlighted(clinician_client, clinician
     assert "Did not want a test." in page
     assert f"/staff/tasks/{task.public_id}/close/" in page
     assert "Tasks open" in page
+
+
+def test_decision_posted_twice_stores_it_and_its_tasks_once(clinician_client, clinician, now):
+    submission = SubmissionFactory(status="in_review")
+    page = clinician_client.get(record_url(submission) + "decision/").content.decode()
+    assert '<input type="hidden" name="seen_review" value="0"' in page
+    data = {
+        "seen_review": "0",
+        "outcomes": ["contact_patient"],
+        "task_contact_patient": "on",
+        "task_contact_patient_owner": str(clinician.pk),
+        "task_contact_patient_due": "2025-06-16",
+    }
+
+    clinician_client.post(record_url(submission) + "decision/", data)
+    second = clinician_client.post(record_url(submission) + "decision/", data, follow=True)
+
+    assert "a moment ago; nothing was saved" in second.content.decode()
+    assert (submission.reviews.count(), Task.objects.count()) == (1, 1)
+    assert AuditEvent.objects.filter(what="task.create").count() == 1
