@@ -84,7 +84,8 @@ class DecisionTasksForm(DecisionForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for kind in Task.Kind.values:
             if not cleaned.get(f"task_{kind}"):
                 continue
