@@ -19,6 +19,7 @@ class ScreeningConfig(AppConfig):
             admin_messages,
             admin_settings,
             admin_staff,
+            admin_tasks,
             signin,
         )
         from screening.intake import privacy  # noqa: F401  (its start-up check)

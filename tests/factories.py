@@ -20,6 +20,7 @@ from screening.models import (
     StatusChange,
     Submission,
     SymptomAnswer,
+    Task,
     new_reference,
 )
 
@@ -129,6 +130,19 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     clinician = factory.SubFactory(UserFactory)
     outcomes = factory.LazyFunction(lambda: [Review.Outcome.NO_ACTION.value])
     note = ""
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """An open task; pass `owner` (a clinician persona) when the owner must sign in."""
+
+    class Meta:
+        model = Task
+
+    submission = factory.SubFactory(SubmissionFactory, status=Submission.Status.TASKS_OPEN)
+    kind = Task.Kind.CONTACT_PATIENT
+    owner = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("owner")
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=2))
 
 
 class IntakeDraftFactory(factory.django.DjangoModelFactory):

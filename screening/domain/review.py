@@ -30,6 +30,7 @@ from screening.models import (
     ScreeningResult,
     StatusChange,
     Submission,
+    Task,
 )
 from screening.reminders import scheduling
 
@@ -44,16 +45,19 @@ Status = Submission.Status
 # Moves a clinician can make with a button. A new submission goes to in review by being
 # assigned (submission_assign); decisions (review_record) move it to awaiting test or
 # reviewed.
+# An open submission (awaiting test, tasks open) leaves the open queue only when its
+# tasks are closed or a clinician closes it with a reason (tasks.submission_close).
 MANUAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.NEW: (),
     Status.IN_REVIEW: (Status.NEW,),  # release back to the queue
-    Status.AWAITING_TEST: (Status.IN_REVIEW, Status.CLOSED),
+    Status.AWAITING_TEST: (Status.IN_REVIEW,),
+    Status.TASKS_OPEN: (Status.IN_REVIEW,),
     Status.REVIEWED: (Status.IN_REVIEW, Status.CLOSED),
     Status.CLOSED: (Status.IN_REVIEW,),  # reopen
 }
 # A decision that orders a test leaves the submission waiting for the result.
 OUTCOMES_AWAITING_TEST = (Review.Outcome.ORDER_B12_TEST, Review.Outcome.ORDER_BLOOD_COUNT)
-DECIDABLE_STATUSES = (Status.NEW, Status.IN_REVIEW, Status.AWAITING_TEST)
+DECIDABLE_STATUSES = (Status.NEW, Status.IN_REVIEW, Status.AWAITING_TEST, Status.TASKS_OPEN)
 
 
 def _lock(submission: Submission) -> None:
@@ -69,7 +73,13 @@ def _lock(submission: Submission) -> None:
         setattr(submission, field, value)
 
 
-def _status_set(submission: Submission, to_status: str, *, by: User) -> StatusChange:
+def submission_has_open_tasks(submission: Submission) -> bool:
+    return Task.objects.open().filter(submission=submission).exists()
+
+
+def _status_set(
+    submission: Submission, to_status: str, *, by: User, reason: str = ""
+) -> StatusChange:
     now = timezone.now()
     change = StatusChange.objects.create(
         submission=submission,
@@ -77,6 +87,7 @@ def _status_set(submission: Submission, to_status: str, *, by: User) -> StatusCh
         to_status=to_status,
         changed_by=by,
         changed_at=now,
+        reason=reason,
     )
     submission.status = to_status
     submission.status_changed_at = now
@@ -143,6 +154,10 @@ def submission_status_change(
                 f"A submission that is {_status_words(submission.status)} cannot be moved "
                 f"to {_status_words(to_status)}."
             )
+        if to_status == Status.CLOSED and submission_has_open_tasks(submission):
+            raise TransitionNotAllowed(
+                "This submission has open tasks: close them, or close it with a reason."
+            )
         if to_status == Status.IN_REVIEW:
             submission.assignee = by
         elif to_status == Status.NEW:
@@ -165,13 +180,15 @@ def review_record(
     outcomes: list[str],
     note: str,
     address: str | None = None,
+    tasks_open: bool = False,
 ) -> Review:
     """Record a clinician's (`by`) decision and move the submission on.
 
-    Ordering a B12 test or a full blood count moves it to awaiting test; any other
-    decision to reviewed. A new submission is first put in review for the clinician
-    (two status changes are recorded, so the history has no gap); an unassigned one is
-    assigned to them.
+    Ordering a B12 test or a full blood count moves it to awaiting test; otherwise a
+    submission with open tasks (`tasks_open`: the decision is about to create some, see
+    `screening.domain.tasks.decision_record`) to tasks open; any other decision to
+    reviewed. A new submission is first put in review for the clinician (two status
+    changes are recorded, so the history has no gap); an unassigned one is assigned to them.
     """
     codes = list(dict.fromkeys(outcomes))
     unknown = [code for code in codes if code not in Review.Outcome.values]
@@ -189,7 +206,12 @@ def review_record(
             submission=submission, clinician=by, outcomes=codes, note=plain_text(note)
         )
         ordered = any(code in OUTCOMES_AWAITING_TEST for code in codes)
-        to_status = Status.AWAITING_TEST if ordered else Status.REVIEWED
+        if ordered:
+            to_status = Status.AWAITING_TEST
+        elif tasks_open or submission_has_open_tasks(submission):
+            to_status = Status.TASKS_OPEN
+        else:
+            to_status = Status.REVIEWED
         if submission.status != to_status:
             _status_set(submission, to_status, by=by)
         else:

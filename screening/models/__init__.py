@@ -4,6 +4,7 @@
 - `submissions`: the intake (submission), its reference and the answer rows
 - `results`: lab results and screening results
 - `review`: status changes and clinicians' reviews
+- `tasks`: what a decision leaves to do (an owner, a due date, an outcome)
 - `audit`: the append-only audit trail
 - `reminders`: the reminder outbox and email opt-outs
 - `drafts`: intakes saved to finish later
@@ -41,6 +42,7 @@ from screening.models.submissions import (
     new_reference,
 )
 from screening.models.system import ApiClient, Heartbeat
+from screening.models.tasks import Task
 
 __all__ = [
     "FREE_TEXT_MAX_LENGTHS",
@@ -69,5 +71,6 @@ __all__ = [
     "StatusChange",
     "Submission",
     "SymptomAnswer",
+    "Task",
     "new_reference",
 ]

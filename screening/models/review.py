@@ -22,6 +22,8 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
+    # Why a clinician closed an open submission (screening.domain.tasks.submission_close).
+    reason = models.TextField(_("reason"), blank=True, max_length=500)
 
     class Meta:
         ordering = ["changed_at", "id"]

@@ -51,6 +51,8 @@ class Submission(models.Model):
         NEW = "new", _("New")
         IN_REVIEW = "in_review", _("In review")
         AWAITING_TEST = "awaiting_test", _("Awaiting test")
+        # Decided, with tasks still open (screening.models.tasks): stays in the open queue.
+        TASKS_OPEN = "tasks_open", _("Tasks open")
         REVIEWED = "reviewed", _("Reviewed")
         CLOSED = "closed", _("Closed")
 
@@ -197,7 +199,7 @@ class Submission(models.Model):
             # submissions: bench/README.md).
             models.Index(
                 fields=["level_rank", "submitted_at", "id", "level"],
-                condition=models.Q(status__in=["new", "in_review", "awaiting_test"]),
+                condition=models.Q(status__in=["new", "in_review", "awaiting_test", "tasks_open"]),
                 name="submission_open_queue_idx",
             ),
             # The whole queue ("all statuses") in its order, and any one level of it
@@ -232,6 +234,7 @@ OPEN_STATUSES = (
     Submission.Status.NEW,
     Submission.Status.IN_REVIEW,
     Submission.Status.AWAITING_TEST,
+    Submission.Status.TASKS_OPEN,
 )
 
 

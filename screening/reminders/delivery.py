@@ -27,11 +27,11 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection
-from django.db.models import Count, F, Min
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from screening.engine import contract
-from screening.models import OPEN_STATUSES, Reminder, Submission
+from screening.models import OPEN_STATUSES, Reminder, Submission, Task
 from screening.reminders import emails
 from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
 from screening.reminders.recheck import cancel_reason, for_sending
@@ -144,9 +144,30 @@ def digest_numbers(now: datetime.datetime) -> dict[str, Any]:
     }
 
 
+# The digest links to at most this many of the recipient's overdue tasks.
+DIGEST_TASKS_LISTED = 10
+
+
+def digest_tasks(user_id: int | None, today: datetime.date) -> dict[str, Any]:
+    """The digest's overdue tasks (open, due before today): the clinic's count, the
+    recipient's count and their first DIGEST_TASKS_LISTED as (public id, due date), most
+    overdue first. No reference, kind of task, name or note."""
+    overdue = Task.objects.overdue(today)
+    counts = overdue.aggregate(clinic=Count("pk"), mine=Count("pk", filter=Q(owner_id=user_id)))
+    mine = overdue.filter(owner_id=user_id).order_by("due_on", "id")
+    return {
+        "tasks_overdue": counts["clinic"],
+        "tasks_overdue_mine": counts["mine"],
+        "overdue_tasks": list(mine.values_list("public_id", "due_on")[:DIGEST_TASKS_LISTED]),
+    }
+
+
 def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
     if reminder.kind == Kind.DIGEST:
-        return emails.digest(reminder, **digest_numbers(now))
+        today = timezone.localdate(now)
+        return emails.digest(
+            reminder, **digest_numbers(now), **digest_tasks(reminder.staff_user_id, today)
+        )
     builders: dict[str, Callable[[Reminder], EmailMessage]] = {
         Kind.FOLLOW_UP: emails.follow_up,
         Kind.BLOOD_TEST: emails.blood_test,

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -183,13 +185,26 @@ def digest(
     total: int,
     oldest_submitted_at: datetime.datetime | None,
     now: datetime.datetime,
+    tasks_overdue: int = 0,
+    tasks_overdue_mine: int = 0,
+    overdue_tasks: Sequence[tuple[uuid.UUID, datetime.date]] = (),
 ) -> EmailMultiAlternatives:
-    """The daily queue digest: open submissions per level and the longest wait."""
+    """The daily queue digest: open submissions per level, the longest wait, and overdue
+    tasks (the clinic's and the recipient's counts, links to the recipient's by their
+    opaque ids with their due dates: no reference, kind of task, name or note)."""
+    site = settings.SITE_URL.rstrip("/")
     context = {
         "level_counts": [(labels.LEVEL_LABELS[level], counts[level]) for level in contract.LEVELS],
         "total": total,
         "oldest_submitted_at": oldest_submitted_at,
         "now": now,
         "queue_url": _site_url("staff:queue"),
+        "tasks_overdue": tasks_overdue,
+        "tasks_overdue_mine": tasks_overdue_mine,
+        "overdue_tasks": [
+            (site + reverse("staff:task_close", args=[public_id]), due_on)
+            for public_id, due_on in overdue_tasks
+        ],
+        "tasks_url": _site_url("staff:tasks"),
     }
     return _email(reminder, context, unsubscribe=False)

@@ -16,7 +16,7 @@ from screening.models import LabResult, Patient, PatientTombstone, Review, Submi
 
 QUEUE_STATUS_CHOICES = [
     (queue.QUEUE_STATUS_OPEN, "Open; any status for a search"),
-    (queue.QUEUE_STATUS_OPEN_ONLY, "Open only (new, in review, awaiting test)"),
+    (queue.QUEUE_STATUS_OPEN_ONLY, "Open only (new, in review, awaiting test, tasks open)"),
     *Submission.Status.choices,
     (queue.QUEUE_STATUS_ALL, "All"),
 ]

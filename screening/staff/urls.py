@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.staff.views import messages, patients, queue, reminders, submissions
+from screening.staff.views import messages, patients, queue, reminders, submissions, tasks
 
 app_name = "staff"
 
@@ -25,6 +25,7 @@ urlpatterns = [
         submissions.submission_decision,
         name="submission_decision",
     ),
+    path("submissions/<uuid:public_id>/close/", tasks.submission_close, name="submission_close"),
     path("submissions/<uuid:public_id>/labs/add/", submissions.lab_add, name="lab_add"),
     path(
         "submissions/<uuid:public_id>/messages/new/",
@@ -37,5 +38,8 @@ urlpatterns = [
     path("patients/<uuid:public_id>/split/", patients.patient_split, name="patient_split"),
     path("patients/<uuid:public_id>/export.json", patients.patient_export, name="patient_export"),
     path("patients/<uuid:public_id>/erase/", patients.patient_erase, name="patient_erase"),
+    path("tasks/", tasks.tasks_list, name="tasks"),
+    path("tasks/<uuid:public_id>/close/", tasks.task_close, name="task_close"),
+    path("tasks/<uuid:public_id>/reassign/", tasks.task_reassign, name="task_reassign"),
     path("reminders/failed/", reminders.reminders_failed, name="reminders_failed"),
 ]

@@ -1,8 +1,8 @@
 """Every staff page passes axe-core (WCAG 2.2 A/AA and best practices) with zero
 violations, in Chromium at desktop size, with real data on it: the sign-in pages (with
-their errors), the queue for both roles, a record with results, labs, decisions and the
-severity chart, every form with its errors, the merge and split confirmations, and the
-admin index.
+their errors), the queue for both roles, a record with results, labs, decisions, tasks
+and the severity chart, every form with its errors, the task pages, the merge and split
+confirmations, and the admin index.
 
 The pages are not listed by hand: `test_every_staff_page` walks the URL conf the way
 tests/screening/staff/test_url_permissions.py does (through every include), so a new page
@@ -29,7 +29,7 @@ from screening.models import Patient, Submission
 from tests.browser.conftest import check_page
 from tests.browser.helpers import BUTTON, sign_in, submit
 from tests.conftest import PATIENT_DETAILS, STAFF_PASSWORD, VALID_ANSWERS
-from tests.factories import ReminderFactory
+from tests.factories import ReminderFactory, TaskFactory
 from tests.screening.staff.test_url_permissions import OBJECT_UUID, STAFF_ROUTES
 
 pytestmark = [
@@ -53,6 +53,10 @@ CORE_PAGES = {
     "staff:patient_merge",
     "staff:patient_split",
     "staff:reminders_failed",
+    "staff:tasks",
+    "staff:task_close",
+    "staff:task_reassign",
+    "staff:submission_close",
 }
 
 
@@ -114,6 +118,13 @@ def clinic_data(clinician) -> Submission:
     )
     Submission.objects.filter(pk=urgent.pk).update(submitted_at=now - datetime.timedelta(hours=3))
     ReminderFactory(status="failed", attempts=5, last_error="SMTP 550: mailbox unavailable")
+    # An overdue task on the second intake, with the walk's OBJECT_UUID.
+    TaskFactory(
+        public_id=OBJECT_UUID,
+        submission=second,
+        owner=clinician,
+        due_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
 
     Submission.objects.filter(pk=second.pk).update(public_id=OBJECT_UUID)
     Patient.objects.filter(pk=second.patient_id).update(public_id=OBJECT_UUID)

@@ -26,7 +26,7 @@ from tests.conftest import (
     STEP_URLS,
     signed_in,
 )
-from tests.factories import IntakeDraftFactory, ReminderFactory, SubmissionFactory
+from tests.factories import IntakeDraftFactory, ReminderFactory, SubmissionFactory, TaskFactory
 from tests.screening.staff.test_url_permissions import ROUTES
 
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
@@ -215,6 +215,7 @@ def test_staff_pages(journey, clinician, admin_client):
     journey.submit()
     submission = Submission.objects.get()
     patient = Patient.objects.get()
+    task = TaskFactory(submission=submission, owner=clinician)
     staff = signed_in(Client(), clinician)
     urls = [
         "/staff/",
@@ -228,6 +229,10 @@ def test_staff_pages(journey, clinician, admin_client):
         f"/staff/patients/{patient.public_id}/export.json",
         "/staff/reminders/failed/",
         "/staff/account/backup-codes/",
+        "/staff/tasks/",
+        f"/staff/tasks/{task.public_id}/close/",
+        f"/staff/tasks/{task.public_id}/reassign/",
+        f"/staff/submissions/{submission.public_id}/close/",
     ]
     for url in urls:
         assert_page_is_clean(staff.get(url), url)

@@ -36,6 +36,7 @@ from tests.factories import (
     ReminderFactory,
     ScreeningResultFactory,
     SubmissionFactory,
+    TaskFactory,
 )
 from tests.security.support import (
     FHIR_JSON,
@@ -347,6 +348,7 @@ def record(db, frozen_day) -> Submission:
         status=Submission.Status.REVIEWED, status_changed_at=timezone.now()
     )
     ScreeningResultFactory(submission=reviewed)
+    TaskFactory(submission=submission)
     return submission
 
 
@@ -377,6 +379,9 @@ STAFF_POSTS = {
         "confirm",
     ],
     "reminders/failed/": ["reminder"],
+    "submissions/{submission}/close/": ["reason"],
+    "tasks/{task}/close/": ["outcome", "note"],
+    "tasks/{task}/reassign/": ["owner", "due_on"],
 }
 
 
@@ -385,7 +390,11 @@ STAFF_POSTS = {
 def test_staff_forms_survive_any_post(clinician, record, route, data):
     fields = STAFF_POSTS[route]
     posted = data.draw(post_data(fields or ["x"]))
-    url = "/staff/" + route.format(submission=record.public_id, patient=record.patient.public_id)
+    url = "/staff/" + route.format(
+        submission=record.public_id,
+        patient=record.patient.public_id,
+        task=record.tasks.get().public_id,
+    )
     client = signed_in(Client(), clinician)
     _ok(client.post(url, posted))
     _ok(client.get(url))

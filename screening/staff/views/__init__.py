@@ -3,7 +3,9 @@
 - `queue`: the review queue and its CSV export;
 - `submissions`: one submission's record, assignment, status, decisions, lab results;
 - `patients`: one patient's record, merge, split, export and erasure;
-- `reminders`: the failed reminders, with a retry button.
+- `reminders`: the failed reminders, with a retry button;
+- `tasks`: "My tasks" and all open tasks, closing and reassigning a task, closing a
+  submission with a reason.
 
 Every view is wrapped in `permissions.staff_view(permission)`. A view parses the request,
 gets a patient's record only through `screening.accounts.access` (404 for anyone who may not

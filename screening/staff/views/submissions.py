@@ -9,18 +9,22 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from screening.accounts import access
 from screening.accounts.access import StaffRequest
 from screening.accounts.permissions import staff_view
 from screening.domain import messages as patient_messages
-from screening.domain import review
+from screening.domain import review, tasks
 from screening.domain.queries import messages as message_queries
 from screening.domain.queries import records
+from screening.domain.queries import tasks as task_queries
+from screening.domain.queries.queue import staff_reviewers
 from screening.models import Submission
 from screening.staff import display
-from screening.staff.forms import DecisionForm, LabResultForm, StatusChangeForm, posted
+from screening.staff.forms import LabResultForm, StatusChangeForm, posted
+from screening.staff.task_forms import DecisionTasksForm
 from screening.web.addresses import client_ip
 
 # --- One submission's record ------------------------------------------------------
@@ -57,6 +61,11 @@ def submission_detail(request: StaffRequest, public_id: uuid.UUID) -> HttpRespon
         # The messages section (staff/messages/_section.html).
         "patient_messages": message_queries.submission_messages(submission=submission),
         "message_refusal": patient_messages.message_refusal(submission=submission),
+        "may_close": submission.status in tasks.CLOSABLE_STATUSES,
+        "task_rows": task_queries.task_rows(
+            tasks=task_queries.submission_tasks(submission=submission),
+            today=timezone.localdate(),
+        ),
     }
     return render(request, "staff/submission_detail.html", context)
 
@@ -103,17 +112,26 @@ def submission_status(request: StaffRequest, public_id: uuid.UUID) -> HttpRespon
 @staff_view("screening.review_submission")
 @require_http_methods(["GET", "POST"])
 def submission_decision(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Record a decision: outcomes and a note (a Review), which moves the status on."""
+    """Record a decision: outcomes, a note (a Review) and the tasks it leaves; the status
+    moves on."""
     submission = access.submission_for_staff(request, public_id, what="submission.review")
-    form = DecisionForm(posted(request))
+    form = DecisionTasksForm(
+        posted(request),
+        initial={"seen_review": tasks.latest_review_id(submission)},
+        user=request.user,
+        reviewers=staff_reviewers(),
+        today=timezone.localdate(),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            review.review_record(
+            tasks.decision_record(
                 submission=submission,
                 by=request.user,
                 address=client_ip(request),
                 outcomes=form.cleaned_data["outcomes"],
                 note=form.cleaned_data["note"],
+                tasks=form.task_specs(),
+                seen_review_id=form.cleaned_data["seen_review"],
             )
         except review.TransitionNotAllowed as error:
             messages.error(request, str(error))

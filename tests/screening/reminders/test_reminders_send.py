@@ -357,7 +357,7 @@ def _digest() -> Reminder:
         (_confirmation, 3),  # claim, read (with the reference), sent
         (_intake_saved, 3),  # claim, read, sent
         (_escalation, 3),  # claim, read, sent
-        (_digest, 5),  # claim, read, counts per level, oldest new one, sent
+        (_digest, 7),  # claim, read, counts per level, oldest new one, overdue tasks (2), sent
     ],
 )
 def test_every_kind_is_read_in_one_query(clock, smtp, django_assert_num_queries, make, queries):

@@ -75,7 +75,7 @@ def test_queue_orders_by_level_then_longest_waiting(clinician_client, now):
 def test_queue_default_shows_open_statuses_only(clinician_client, now):
     open_refs = {
         SubmissionFactory(status=status).reference
-        for status in ("new", "in_review", "awaiting_test")
+        for status in ("new", "in_review", "awaiting_test", "tasks_open")
     }
     SubmissionFactory(status="reviewed")
     SubmissionFactory(status="closed")
@@ -88,7 +88,7 @@ def test_queue_default_shows_open_statuses_only(clinician_client, now):
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        ("all", {"new", "in_review", "awaiting_test", "reviewed", "closed"}),
+        ("all", {"new", "in_review", "awaiting_test", "tasks_open", "reviewed", "closed"}),
         ("closed", {"closed"}),
         ("reviewed", {"reviewed"}),
         ("in_review", {"in_review"}),

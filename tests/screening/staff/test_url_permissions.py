@@ -30,7 +30,7 @@ from django.urls.exceptions import Resolver404
 from django.utils.regex_helper import normalize
 
 from tests.conftest import STAFF_PASSWORD, signed_in
-from tests.factories import SubmissionFactory
+from tests.factories import SubmissionFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,8 +130,10 @@ def ids(routes: list[Route]) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def objects(db):
-    """A patient and a submission whose public ids are OBJECT_UUID."""
-    return SubmissionFactory(public_id=OBJECT_UUID, patient__public_id=OBJECT_UUID)
+    """A patient, a submission and a task whose public ids are OBJECT_UUID."""
+    submission = SubmissionFactory(public_id=OBJECT_UUID, patient__public_id=OBJECT_UUID)
+    TaskFactory(public_id=OBJECT_UUID, submission=submission)
+    return submission
 
 
 def responses(client: Client, route: Route) -> dict[str, int | str]:
