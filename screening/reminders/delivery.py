@@ -149,6 +149,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
         Kind.CONFIRMATION: emails.confirmation,
         Kind.INTAKE_SAVED: emails.unfinished_intake,  # its own templates, the same link
         Kind.ESCALATION: emails.escalation,
+        Kind.URGENT_NEW: emails.urgent_new,
     }
     return builders[reminder.kind](reminder)
 
