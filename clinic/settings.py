@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "screening.web.context_processors.clinic",
+                "screening.web.context_processors.staff_alerts",
             ],
         },
     },
