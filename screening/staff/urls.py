@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from screening.staff.views import patients, queue, reminders, submissions
+from screening.staff.views import dev_outbox, patients, queue, reminders, submissions
 
 app_name = "staff"
 
@@ -33,4 +33,7 @@ urlpatterns = [
     path("patients/<uuid:public_id>/export.json", patients.patient_export, name="patient_export"),
     path("patients/<uuid:public_id>/erase/", patients.patient_erase, name="patient_erase"),
     path("reminders/failed/", reminders.reminders_failed, name="reminders_failed"),
+    # Development only (404 in production): every email written, in full.
+    path("dev/outbox/", dev_outbox.outbox, name="dev_outbox"),
+    path("dev/outbox/<str:name>/", dev_outbox.outbox_email, name="dev_outbox_email"),
 ]
