@@ -13,7 +13,7 @@ run: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py seed_demo
 	$(DEV) $(BIN)/python manage.py setup_periodic_tasks
-	$(DEV) PATIENT_EMAIL_HOURS=$${PATIENT_EMAIL_HOURS:-00:00-24:00} $(BIN)/honcho start \
+	$(DEV) PATIENT_EMAIL_HOURS=$${PATIENT_EMAIL_HOURS:-00:00-24:00} $(BIN)/python -m clinic.run_dev \
 		|| test $$? -eq 130  # Ctrl-C: honcho stops all three and exits 130; not an error
 
 ## Run the whole test suite (SQLite unless DATABASE_URL is set), in random order

@@ -41,8 +41,24 @@ def test_procfile_has_web_worker_and_one_beat():
 
 
 def test_make_run_starts_the_procfile():
+    """With honcho (`clinic.run_dev`: `honcho start` with a longer stop grace period)."""
     makefile = (BASE_DIR / "Makefile").read_text()
-    assert "honcho start" in makefile
+    assert "$(BIN)/python -m clinic.run_dev" in makefile.split("\nrun:")[1].split("\n\n")[0]
+
+
+def test_run_dev_gives_the_processes_longer_to_stop_than_honchos_five_seconds(monkeypatch):
+    import honcho.manager
+
+    from clinic import run_dev
+
+    seen = {}
+    monkeypatch.setattr(honcho.manager, "KILL_WAIT", 5)
+    monkeypatch.setattr(run_dev, "main", lambda argv: seen.setdefault("argv", argv))
+
+    run_dev.run()
+
+    assert seen["argv"] == ["start"]
+    assert honcho.manager.KILL_WAIT == run_dev.STOP_GRACE_SECONDS > 5
 
 
 def test_every_process_replaces_honchos_shell():
@@ -56,7 +72,7 @@ def test_ctrl_c_is_not_an_error_for_make():
     The recipe treats 130 as a clean stop and any other failure as one."""
     makefile = (BASE_DIR / "Makefile").read_text()
     recipe = makefile.split("\nrun:")[1].split("\n\n")[0]
-    assert "honcho start \\\n\t\t|| test $$? -eq 130" in recipe
+    assert "clinic.run_dev \\\n\t\t|| test $$? -eq 130" in recipe
     guard = "|| test $? -eq 130"
     for code, clean in ((130, True), (0, True), (1, False), (143, False)):
         status = subprocess.run(["sh", "-c", f"sh -c 'exit {code}' {guard}"], check=False)
