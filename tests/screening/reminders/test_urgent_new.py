@@ -4,6 +4,7 @@ handed to a worker when the intake commits, with no health information."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -127,7 +128,7 @@ def test_the_escalation_still_follows_when_nobody_picks_it_up(
     support.staff("ada", support.CLINICIAN, support.ON_DUTY)
     submit(_urgent(answers), patient_details)
 
-    clock.move_to(timezone.now() + timezone.timedelta(minutes=31), tick=False)
+    clock.move_to(timezone.now() + datetime.timedelta(minutes=31), tick=False)
     scheduled = scheduling.reminders_schedule_escalations(now=timezone.now())
 
     assert scheduled == 1
