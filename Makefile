@@ -6,13 +6,15 @@ DEV := DJANGO_DEBUG=true PATH="$(CURDIR)/$(BIN):$$PATH"
 
 .PHONY: run test install install-dev requirements audit lint format migrations-check ci clean
 
-## Start web, worker and beat on embedded defaults (SQLite, filesystem broker, console email).
+## Start web, worker and beat on embedded defaults (SQLite, filesystem broker, emails as
+## files in var/mail/, read at /staff/dev/outbox/). Ctrl-C stops all three.
 run: install
 	mkdir -p var
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py seed_demo
 	$(DEV) $(BIN)/python manage.py setup_periodic_tasks
-	$(DEV) PATIENT_EMAIL_HOURS=$${PATIENT_EMAIL_HOURS:-00:00-24:00} $(BIN)/honcho start
+	$(DEV) PATIENT_EMAIL_HOURS=$${PATIENT_EMAIL_HOURS:-00:00-24:00} $(BIN)/python -m clinic.run_dev \
+		|| test $$? -eq 130  # Ctrl-C: honcho stops all three and exits 130; not an error
 
 ## Run the whole test suite (SQLite unless DATABASE_URL is set), in random order
 ## (pytest-randomly prints the seed). Extra pytest options go in PYTEST_ARGS, e.g.

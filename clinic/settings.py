@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "screening.web.context_processors.clinic",
+                "screening.web.context_processors.staff_alerts",
             ],
         },
     },
@@ -241,10 +242,12 @@ if not DEVELOPMENT:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Email: SMTP in production, the console in development, memory in tests.
+# Email: SMTP in production; in development one file per email in EMAIL_FILE_PATH
+# (var/mail/), read in full at /staff/dev/outbox/ (screening/web/dev_mail.py); memory in
+# tests.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
+    default="screening.web.dev_mail.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )

@@ -231,11 +231,21 @@ def _submission_create(
         result_row_create(submission, screened, trigger=ScreeningResult.Trigger.INTAKE)
     if complete and confirmation:
         scheduling.reminder_schedule_confirmation(submission=submission, new=True)
+    _urgent_notify(submission)
     return submission
 
 
 def _result_add(submission: Submission) -> ScreeningResult:
-    return screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.INTAKE)
+    row = screening_result_add(submission=submission, trigger=ScreeningResult.Trigger.INTAKE)
+    _urgent_notify(submission)
+    return row
+
+
+def _urgent_notify(submission: Submission) -> None:
+    """An urgent intake or check-in tells the clinicians on duty at once, in the same
+    transaction (once per submission: the outbox key)."""
+    if submission.level == "urgent":
+        scheduling.reminders_schedule_urgent_new(submission=submission)
 
 
 def intake_send(

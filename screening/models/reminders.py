@@ -32,6 +32,9 @@ class Reminder(models.Model):
         # comes later, if they have not sent the form by then).
         INTAKE_SAVED = "intake_saved", _("Saved intake link")
         ESCALATION = "escalation", _("Urgent escalation")
+        # At once, when an urgent submission arrives (the escalation above follows if
+        # nobody has picked it up after ESCALATION_AFTER_MINUTES).
+        URGENT_NEW = "urgent_new", _("New urgent submission")
         DIGEST = "digest", _("Daily queue digest")
         CONFIRMATION = "confirmation", _("Form received")
         # A clinician's message: the email only says there is one and links to it.

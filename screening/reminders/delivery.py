@@ -176,6 +176,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
         Kind.INTAKE_SAVED: emails.unfinished_intake,  # its own templates, the same link
         Kind.ESCALATION: emails.escalation,
         Kind.CLINIC_MESSAGE: emails.clinic_message,
+        Kind.URGENT_NEW: emails.urgent_new,
     }
     return builders[reminder.kind](reminder)
 

@@ -178,6 +178,18 @@ def escalation(reminder: Reminder) -> EmailMultiAlternatives:
     return _email(reminder, context, unsubscribe=False)
 
 
+def urgent_new(reminder: Reminder) -> EmailMultiAlternatives:
+    """An urgent submission has just arrived: to each clinician on duty, at once. Only
+    that one waits and a staff link naming it by its opaque public id (sign-in needed):
+    never the patient, the reference or what they answered."""
+    assert reminder.submission is not None  # the notice names its submission
+    context = {
+        "submission_url": settings.SITE_URL.rstrip("/")
+        + reverse("staff:submission", args=[reminder.submission.public_id]),
+    }
+    return _email(reminder, context, unsubscribe=False)
+
+
 def digest(
     reminder: Reminder,
     *,

@@ -49,6 +49,7 @@ CANCELLED_POSSIBLE_MATCH = "possible_match"
 # query per email: tests/screening/reminders/test_reminders_send.py counts them for every kind.
 SENDING_RELATED_FIELDS = (
     "submission__status",
+    "submission__public_id",
     "submission__client_tag",
     "submission__identity_status",
     "submission__reference",
@@ -175,9 +176,17 @@ def _draft_reason(reminder: Reminder, now: datetime.datetime) -> str:
 
 def _staff_reason(reminder: Reminder) -> str:
     user = reminder.staff_user
-    assert user is not None  # an escalation or digest row has its staff user
+    assert user is not None  # an escalation, urgent notice or digest row has its staff user
     if not user.is_active or not user.email:
         return CANCELLED_NO_ADDRESS
+    if reminder.kind == Kind.URGENT_NEW:
+        if not _looked_up(
+            reminder, "on_duty", lambda: on_duty_clinicians().filter(pk=user.pk).exists()
+        ):
+            return CANCELLED_NOT_ON_DUTY
+        assert reminder.submission is not None  # the notice names its submission
+        if reminder.submission.status != Submission.Status.NEW:
+            return CANCELLED_NO_LONGER_NEW
     if reminder.kind == Kind.ESCALATION:
         if not _looked_up(
             reminder, "on_duty", lambda: on_duty_clinicians().filter(pk=user.pk).exists()

@@ -283,6 +283,54 @@ def reminders_schedule_escalations(*, now: datetime.datetime) -> int:
     return scheduled
 
 
+def reminders_schedule_urgent_new(*, submission: Submission) -> list[Reminder]:
+    """An urgent submission has just arrived: one email per clinician on duty, due now
+    and handed to a worker as soon as the transaction commits, so the clinic hears of it
+    at once instead of after ESCALATION_AFTER_MINUTES (the escalation still follows if
+    nobody picks it up). Once per submission and clinician (the key): a double submit or
+    the urgent page's early store followed by the full form stores it once. The email
+    says only that an urgent submission waits, with a staff link (`emails.urgent_new`).
+    Urgent submissions from one client (`client_tag`) that still wait make one notice per
+    clinician, as escalations do: a later one's row is stored already cancelled
+    (CANCELLED_BATCHED), so a flood of forms from one address does not flood the inbox.
+    Returns the rows stored now."""
+    stored = []
+    told = _clients_noticed(submission)
+    for user in on_duty_clinicians():
+        batched = user.pk in told
+        cancelled = {"status": Status.CANCELLED, "cancelled_reason": CANCELLED_BATCHED}
+        reminder, created = _reminder_store(
+            key=f"urgent_new:{submission.public_id}:{user.pk}",
+            kind=Kind.URGENT_NEW,
+            due_at=timezone.now(),
+            submission=submission,
+            staff_user=user,
+            language=settings.LANGUAGE_CODE,
+            **(cancelled if batched else {}),
+        )
+        if created:
+            stored.append(reminder)
+    to_send = [reminder.pk for reminder in stored if reminder.status == Status.PENDING]
+    if to_send:
+        reminders_send_soon(to_send)
+    return stored
+
+
+def _clients_noticed(submission: Submission) -> set[int]:
+    """The clinicians already sent (or about to be sent) a notice about another urgent
+    submission from this one's client that still waits."""
+    if not submission.client_tag:
+        return set()
+    rows = Reminder.objects.filter(
+        kind=Kind.URGENT_NEW,
+        submission__client_tag=submission.client_tag,
+        submission__level="urgent",
+        submission__status=Submission.Status.NEW,
+        status__in=[Status.PENDING, Status.QUEUED, Status.SENDING, Status.SENT],
+    ).exclude(submission=submission)
+    return set(rows.values_list("staff_user_id", flat=True))
+
+
 def client_tags_clear(*, now: datetime.datetime) -> int:
     """Clear the client tags older than CLIENT_TAG_KEPT (each escalation has been stored
     by then): a tag links one client's submissions and is kept no longer than batching

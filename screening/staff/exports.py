@@ -16,6 +16,11 @@ after every separator a spreadsheet may split on (`,`, `;`, tab, and line breaks
 a formula character follows it, after any spaces or double quotes (which a spreadsheet
 may trim): `Ann;'=cmd...`. The text is otherwise as typed
 (tests/screening/staff/test_csv_formulas.py reads the file splitting on each separator).
+
+Excel: the file is UTF-8 and starts with a byte-order mark (`csv_file`), which is how
+Excel knows it is UTF-8 when the file is opened with a double click; without it, Excel
+reads it in the computer's legacy code page and "José Muñoz" shows as "JosÃ© MuÃ±oz".
+Other spreadsheets and Python's `utf-8-sig` read the mark and drop it.
 """
 
 from __future__ import annotations
@@ -91,6 +96,15 @@ class _Echo:
 
     def write(self, value: str) -> str:
         return value
+
+
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def csv_file(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The whole file as Excel opens it: the byte-order mark, then each escaped line."""
+    yield BYTE_ORDER_MARK
+    yield from csv_lines(rows)
 
 
 def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:

@@ -22,6 +22,28 @@ QUEUE_STATUS_CHOICES = [
 ]
 
 
+ISO_DATE_FORMAT = "%Y-%m-%d"
+ISO_DATE_HINT = "Year-month-day, for example 2026-03-31"
+
+
+def iso_date_field(label: str, *, required: bool = True, hint_after: str = "") -> forms.DateField:
+    """A date typed as year-month-day, the one format its hint names and the only one it
+    takes. Not `type="date"`: the browser shows that in its own locale's order (31/03/2026
+    or 03/31/2026), which no single hint can match, and on a phone its picker is wider
+    than the screen. "03/04/2026" would otherwise be read as Django's US default."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=[ISO_DATE_FORMAT],
+        widget=forms.DateInput(
+            attrs={"placeholder": "YYYY-MM-DD", "maxlength": 10, "autocomplete": "off"},
+            format=ISO_DATE_FORMAT,
+        ),
+        help_text=f"{ISO_DATE_HINT}, {hint_after}" if hint_after else ISO_DATE_HINT,
+        error_messages={"invalid": "Enter the date as year-month-day, for example 2026-03-31."},
+    )
+
+
 def posted(request: HttpRequest) -> QueryDict | None:
     """The POST data to bind a form to (even when empty), or None on GET."""
     return request.POST if request.method == "POST" else None
@@ -63,18 +85,8 @@ class QueueFilterForm(StaffForm):
     )
     status = forms.ChoiceField(label="Status", required=False, choices=QUEUE_STATUS_CHOICES)
     assignee = forms.ChoiceField(label="Assignee", required=False)
-    submitted_from = forms.DateField(
-        label="Submitted from",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="YYYY-MM-DD",
-    )
-    submitted_to = forms.DateField(
-        label="Submitted to",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="YYYY-MM-DD, included",
-    )
+    submitted_from = iso_date_field("Submitted from", required=False)
+    submitted_to = iso_date_field("Submitted to", required=False, hint_after="included")
 
     def __init__(self, *args, clinical: bool, reviewers=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -174,11 +186,7 @@ class LabResultForm(StaffForm):
             for test, units in contract.LAB_UNITS.items()
         ),
     )
-    date = forms.DateField(
-        label="Date of test",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="YYYY-MM-DD",
-    )
+    date = iso_date_field("Date of test")
 
     def clean_value(self):
         value = self.cleaned_data["value"]

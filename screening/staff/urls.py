@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from screening.staff.views import messages, patients, queue, reminders, submissions, tasks
+from screening.staff.views import (
+    dev_outbox,
+    messages,
+    patients,
+    queue,
+    reminders,
+    submissions,
+    tasks,
+)
 
 app_name = "staff"
 
@@ -42,4 +50,7 @@ urlpatterns = [
     path("tasks/<uuid:public_id>/close/", tasks.task_close, name="task_close"),
     path("tasks/<uuid:public_id>/reassign/", tasks.task_reassign, name="task_reassign"),
     path("reminders/failed/", reminders.reminders_failed, name="reminders_failed"),
+    # Development only (404 in production): every email written, in full.
+    path("dev/outbox/", dev_outbox.outbox, name="dev_outbox"),
+    path("dev/outbox/<str:name>/", dev_outbox.outbox_email, name="dev_outbox_email"),
 ]

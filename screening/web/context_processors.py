@@ -7,12 +7,21 @@ hold plain text in the emails' context (`screening.reminders.emails`).
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
+from screening.domain.queries.alerts import staff_alerts as staff_alerts_read
 from screening.web.phones import tel_links
 
 
 def clinic(request: HttpRequest) -> dict:
     return clinic_values()
+
+
+def staff_alerts(request: HttpRequest) -> dict:
+    """The urgent count and the nobody-on-duty warning of every signed-in staff page
+    (templates/staff/layout.html): read lazily, so only a page that shows them pays
+    their one query."""
+    return {"staff_alerts": SimpleLazyObject(staff_alerts_read)}
 
 
 def clinic_values() -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -41,6 +42,8 @@ FOCUS_ON_SUMMARY = "document.activeElement.classList.contains('staff-error-summa
 
 # Pages the walk must reach (it may reach more: every route that answers HTML is checked).
 CORE_PAGES = {
+    "staff:dev_outbox",
+    "staff:dev_outbox_email",
     "staff_account:login",
     "staff_account:backup_codes",
     "staff_account:password_change",
@@ -187,11 +190,34 @@ def test_locked_out_page(desktop, clinician, settings):
     check_page(desktop, "staff-locked-out")
 
 
-def test_every_staff_page(desktop, clinician):
+def _development_outbox(settings, tmp_path) -> str:
+    """Turn the development outbox on (it is 404 otherwise) with one email in it; the
+    path of that email's page."""
+    from django.core.mail import EmailMultiAlternatives, get_connection
+
+    from screening.web import dev_mail
+
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = dev_mail.BACKEND
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    message = EmailMultiAlternatives(
+        subject="You have a message from your clinic",
+        body="Open it:\nhttp://127.0.0.1:8000/follow-up/a-long-signed-token-that-does-not-wrap/\n",
+        to=["ann@example.com"],
+    )
+    message.attach_alternative("<p><a href='http://x.example/'>Open it</a></p>", "text/html")
+    get_connection(dev_mail.BACKEND).send_messages([message])
+    return f"/staff/dev/outbox/{dev_mail.outbox_list()[0].name}/"
+
+
+def test_every_staff_page(desktop, clinician, settings, tmp_path):
     submission = clinic_data(clinician)
+    email_page = _development_outbox(settings, tmp_path)
     sign_in(desktop, clinician, STAFF_PASSWORD)
     checked, not_pages = [], {}
     for route in STAFF_ROUTES:
+        if route.name == "staff:dev_outbox_email":
+            route = replace(route, path=email_page)
         # Asked first with the page's cookies: a browser cannot show a download or an
         # empty 405. Only a POST-only route or a download (attachment) is not a page.
         probe = desktop.request.get(route.path, max_redirects=0)

@@ -19,12 +19,14 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 PROCFILE = BASE_DIR / "Procfile"
 
 
-def processes() -> dict[str, str]:
+def processes(*, raw: bool = False) -> dict[str, str]:
+    """Each process's command (without its leading `exec` unless `raw`)."""
     found = {}
     for line in PROCFILE.read_text().splitlines():
         match = re.match(r"^([A-Za-z0-9_-]+):\s*(.+)$", line)
         if match:
-            found[match.group(1)] = match.group(2)
+            command = match.group(2)
+            found[match.group(1)] = command if raw else command.removeprefix("exec ")
     return found
 
 
@@ -39,8 +41,57 @@ def test_procfile_has_web_worker_and_one_beat():
 
 
 def test_make_run_starts_the_procfile():
+    """With honcho (`clinic.run_dev`: `honcho start` with a longer stop grace period)."""
     makefile = (BASE_DIR / "Makefile").read_text()
-    assert "honcho start" in makefile
+    assert "$(BIN)/python -m clinic.run_dev" in makefile.split("\nrun:")[1].split("\n\n")[0]
+
+
+def test_run_dev_gives_the_processes_longer_to_stop_than_honchos_five_seconds(monkeypatch):
+    import honcho.manager
+
+    from clinic import run_dev
+
+    seen = {}
+    monkeypatch.setattr(honcho.manager, "KILL_WAIT", 5)
+    monkeypatch.setattr(run_dev, "main", lambda argv: seen.setdefault("argv", argv))
+
+    run_dev.run()
+
+    assert seen["argv"] == ["start"]
+    assert honcho.manager.KILL_WAIT == run_dev.STOP_GRACE_SECONDS > 5
+
+
+def test_every_process_replaces_honchos_shell():
+    """honcho runs each line in a shell and stops it with SIGTERM: without `exec` the shell
+    dies of the signal ("stopped (rc=-15)") instead of the program exiting cleanly."""
+    assert all(command.startswith("exec ") for command in processes(raw=True).values())
+
+
+def test_ctrl_c_is_not_an_error_for_make():
+    """Ctrl-C: honcho stops everything and exits 130, which make reported as "Error 130".
+    The recipe treats 130 as a clean stop and any other failure as one."""
+    makefile = (BASE_DIR / "Makefile").read_text()
+    recipe = makefile.split("\nrun:")[1].split("\n\n")[0]
+    assert "clinic.run_dev \\\n\t\t|| test $$? -eq 130" in recipe
+    guard = "|| test $? -eq 130"
+    for code, clean in ((130, True), (0, True), (1, False), (143, False)):
+        status = subprocess.run(["sh", "-c", f"sh -c 'exit {code}' {guard}"], check=False)
+        assert (status.returncode == 0) is clean, code
+
+
+def test_a_worker_pool_child_leaves_sigterm_to_the_worker():
+    """honcho and systemd signal the whole process group; a pool child that died of it
+    mid-task made the worker log "exited with signal 15" (clinic/celery.py)."""
+    script = (
+        "import signal, clinic.celery as c;"
+        "c.pool_child_leaves_sigterm_to_the_worker();"
+        "print(signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)"
+    )
+    env = {**os.environ, "DJANGO_DEBUG": "true"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "True", done.stderr
 
 
 def _free_port() -> int:

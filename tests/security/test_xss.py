@@ -57,7 +57,7 @@ def _send(journey, **about_you):
 
 
 def _csv_rows(response) -> list[list[str]]:
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(body)))
 
 
@@ -285,7 +285,9 @@ def test_right_to_left_overrides_in_a_name_are_dropped_before_staff_see_it(
     assert submission.patient.full_name == "Anngpj.exe Example qqq \u200fx"
     for page, html in staff_pages(submission, search="Ann"):
         assert not BIDI_CONTROLS.search(html), page
-    export = b"".join(clinician_client.get("/staff/export.csv").streaming_content).decode()
+    export = b"".join(clinician_client.get("/staff/export.csv").streaming_content).decode(
+        "utf-8-sig"
+    )
     assert not BIDI_CONTROLS.search(export)
 
 

@@ -1,17 +1,25 @@
-"""Create a demo clinician and demo intakes, for `make run` on a developer machine.
+"""Create a demo clinician (on duty), a demo clinic admin and demo intakes, for
+`make run` on a developer machine.
 
-    DJANGO_DEBUG=true python manage.py seed_demo
+    DJANGO_DEBUG=true python manage.py seed_demo                 # same logins as last time
+    DJANGO_DEBUG=true python manage.py seed_demo --reset-logins  # new passwords and keys
 
-Safe to run again: the demo intakes are stored once (by idempotency key) and the
-clinician's password and backup codes are reset and printed each time. Refuses to run
-unless DEBUG is on, so it can never add a known password to a production database.
+Safe to run again: the demo intakes are stored once (by idempotency key), and both
+logins stay the same across runs: the first run makes a password, an authenticator key
+and five backup codes for each and keeps them in `var/demo-logins.json` (never
+committed); every later run puts them back on the two accounts (a used backup code comes
+back too) and prints them again. `--reset-logins`, or deleting that file, makes new
+ones. Refuses to run unless DEBUG is on, so it can never add a known password to a
+production database.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +36,14 @@ from screening.domain.review import review_record
 from screening.models import Reminder, Review, Submission
 
 DEMO_USERNAME = "demo.clinician"
+DEMO_ADMIN_USERNAME = "demo.admin"
+# username -> (email, groups, is_staff): the clinician works the queue and is on duty
+# (urgent emails go to them); the clinic admin uses /admin/ (users, schedules, audit).
+DEMO_ACCOUNTS = {
+    DEMO_USERNAME: ("demo.clinician@example.com", (roles.CLINICIAN, roles.ON_DUTY), False),
+    DEMO_ADMIN_USERNAME: ("demo.admin@example.com", (roles.CLINIC_ADMIN,), True),
+}
+LOGINS_FILE = "demo-logins.json"
 
 # The public worked examples of clinical.md, as intakes from made-up people.
 DEMO_INTAKES = [
@@ -111,50 +127,50 @@ DEMO_INTAKES = [
 class Command(BaseCommand):
     help = "Create a demo clinician and demo intakes (development only)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset-logins",
+            action="store_true",
+            help=f"Make new passwords, keys and backup codes (var/{LOGINS_FILE}).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo only runs with DJANGO_DEBUG=true.")
+        logins = _logins(Path(settings.VAR_DIR) / LOGINS_FILE, reset=options["reset_logins"])
         with transaction.atomic():
-            password, totp_secret, backup_codes = self._clinician()
+            for username, login in logins.items():
+                _account(username, login)
             created = self._intakes()
             follow_up_due = self._reviewed_demo(User.objects.get(username=DEMO_USERNAME))
-        self.stdout.write(
-            "\n".join(
-                [
-                    "",
-                    f"Demo data ready: {created} new demo intake(s), {len(DEMO_INTAKES)} in all.",
-                    "Clinician dashboard: http://127.0.0.1:8000/staff/",
-                    f"  username:      {DEMO_USERNAME}",
-                    f"  password:      {password}",
-                    f"  authenticator: add the key {totp_secret} to an authenticator app,",
-                    f"  or use a one-time backup code: {', '.join(backup_codes)}",
-                    "Patient intake: http://127.0.0.1:8000/",
-                    "Reminders: a demo intake was reviewed and its follow-up email is due now;"
-                    if follow_up_due
-                    else "Reminders: the demo follow-up email was already sent or used;",
-                    "  the worker sends it within a minute, printed below with its link.",
-                    "",
-                ]
-            )
-        )
-
-    def _clinician(self) -> tuple[str, str, list[str]]:
-        user, _ = User.objects.get_or_create(
-            username=DEMO_USERNAME, defaults={"email": "demo.clinician@example.com"}
-        )
-        password = secrets.token_urlsafe(12)
-        user.set_password(password)
-        user.save()
-        user.groups.add(Group.objects.get(name=roles.CLINICIAN))
-
-        TOTPDevice.objects.filter(user=user).delete()
-        totp = TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
-        StaticDevice.objects.filter(user=user).delete()
-        static = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
-        codes = [secrets.token_hex(4) for _ in range(5)]
-        for code in codes:
-            static.token_set.create(token=code)
-        return password, _base32(totp.bin_key), codes
+        lines = [
+            "",
+            f"Demo data ready: {created} new demo intake(s), {len(DEMO_INTAKES)} in all.",
+        ]
+        for title, username, url in (
+            ("Clinician (on duty)", DEMO_USERNAME, "http://127.0.0.1:8000/staff/"),
+            ("Clinic admin", DEMO_ADMIN_USERNAME, "http://127.0.0.1:8000/admin/"),
+        ):
+            login = logins[username]
+            lines += [
+                f"{title}: {url}",
+                f"  username:      {username}",
+                f"  password:      {login['password']}",
+                f"  authenticator: add the key {login['totp_key']} to an authenticator app,",
+                f"  or use a one-time backup code: {', '.join(login['backup_codes'])}",
+            ]
+        lines += [
+            f"  (the same every run; new ones: seed_demo --reset-logins, var/{LOGINS_FILE})",
+            "Patient intake: http://127.0.0.1:8000/",
+            "Reminders: a demo intake was reviewed and its follow-up email is due now;"
+            if follow_up_due
+            else "Reminders: the demo follow-up email was already sent or used;",
+            "  the worker sends it within a minute. Every email, in full with its links:",
+            "  http://127.0.0.1:8000/staff/dev/outbox/ (signed in), or the files in "
+            f"{settings.EMAIL_FILE_PATH}",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
 
     def _reviewed_demo(self, clinician: User) -> bool:
         """Review the routine demo intake (no action) and make its follow-up reminder due
@@ -198,3 +214,48 @@ class Command(BaseCommand):
 
 def _base32(key: bytes) -> str:
     return base64.b32encode(key).decode("ascii").rstrip("=")
+
+
+def _new_login() -> dict[str, Any]:
+    return {
+        "password": secrets.token_urlsafe(12),
+        "totp_hex": secrets.token_hex(20),
+        "backup_codes": [secrets.token_hex(4) for _ in range(5)],
+    }
+
+
+def _logins(path: Path, *, reset: bool) -> dict[str, dict[str, Any]]:
+    """Each demo account's password, authenticator key and backup codes: the ones kept
+    in `path` (made there on the first run, or again with `reset`)."""
+    kept: dict[str, dict[str, Any]] = {}
+    if path.exists() and not reset:
+        kept = json.loads(path.read_text())
+    logins = {name: kept.get(name) or _new_login() for name in DEMO_ACCOUNTS}
+    if logins != kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(logins, indent=2) + "\n")
+        path.chmod(0o600)
+    for login in logins.values():
+        login["totp_key"] = _base32(bytes.fromhex(login["totp_hex"]))
+    return logins
+
+
+def _account(username: str, login: dict[str, Any]) -> User:
+    """The demo account with exactly this login (its second factor confirmed)."""
+    email, groups, is_staff = DEMO_ACCOUNTS[username]
+    user, _ = User.objects.get_or_create(username=username, defaults={"email": email})
+    user.set_password(login["password"])
+    user.is_staff = is_staff
+    user.is_active = True
+    user.save()
+    user.groups.add(*Group.objects.filter(name__in=groups))
+
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(
+        user=user, name="demo authenticator", key=login["totp_hex"], confirmed=True
+    )
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
+    for code in login["backup_codes"]:
+        static.token_set.create(token=code)
+    return user

@@ -162,7 +162,7 @@ def queue_export(request: StaffRequest) -> HttpResponseBase:
         now=now,
         highlight_minutes=settings.QUEUE_URGENT_HIGHLIGHT_MINUTES,
     )
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv")
+    response = StreamingHttpResponse(exports.csv_file(rows), content_type="text/csv; charset=utf-8")
     filename = f"queue-{timezone.localtime(now):%Y-%m-%d-%H%M}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

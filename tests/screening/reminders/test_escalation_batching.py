@@ -182,6 +182,12 @@ def test_from_the_intake_urgent_submissions_of_one_address_make_one_email_each_c
         response = patient.post(STEP_URLS["urgent"], {**ALL_NO_RED_FLAGS, "chest_pain": "yes"})
         assert response.status_code == 302
     assert Submission.objects.filter(level="urgent").count() == 6
+    # The notice at once (`reminders_schedule_urgent_new`) is batched the same way: one
+    # per clinician for the six; the others are stored cancelled.
+    notices = Reminder.objects.filter(kind=Kind.URGENT_NEW)
+    assert notices.exclude(status=Status.CANCELLED).count() == len(on_duty)
+    assert notices.filter(cancelled_reason=scheduling.CANCELLED_BATCHED).count() == 5 * len(on_duty)
+    notices.filter(status=Status.PENDING).update(status=Status.SENT)  # what the worker did
 
     clock.move_to(NOON + datetime.timedelta(minutes=95), tick=False)
     tasks.reminders_schedule_escalations.delay().get()

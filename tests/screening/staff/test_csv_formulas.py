@@ -118,7 +118,7 @@ def test_the_export_read_with_each_separator_has_no_formula(clinician_client, de
         )
     )
 
-    body = b"".join(clinician_client.get("/staff/export.csv").streaming_content).decode()
+    body = b"".join(clinician_client.get("/staff/export.csv").streaming_content).decode("utf-8-sig")
 
     assert "Ann;'=cmd" in body
     assert [cell for cell in _cells(body, delimiter) if _starts_a_formula(cell)] == []

@@ -30,7 +30,7 @@ def now(time_machine):
 
 
 def _rows(response) -> list[list[str]]:
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(body)))
 
 
@@ -64,7 +64,7 @@ def test_export_streams_the_queue_in_order_with_its_columns(clinician_client, cl
 
     assert response.status_code == 200
     assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="queue-2025-06-15-1300.csv"'
     rows = _rows(response)
     assert rows[0] == [
@@ -113,7 +113,7 @@ def test_export_holds_no_answers_or_notes(clinician_client, clinician, now):
     submission = SubmissionFactory(level="routine", diet="vegan")
     ReviewFactory(submission=submission, clinician=clinician, note="Secret clinical note")
 
-    body = b"".join(clinician_client.get(EXPORT_URL).streaming_content).decode()
+    body = b"".join(clinician_client.get(EXPORT_URL).streaming_content).decode("utf-8-sig")
 
     assert "Secret clinical note" not in body
     assert "vegan" not in body.lower()
@@ -250,3 +250,23 @@ def test_export_columns_without_clinical_access_hold_nothing_clinical():
         "Assignee",
         "Status",
     ]
+
+
+def test_export_opens_in_excel_as_utf8_with_a_byte_order_mark(clinician_client, now):
+    """Excel reads a CSV without a BOM in the legacy code page: José would be JosÃ©."""
+    SubmissionFactory(patient=PatientFactory(full_name="José Muñoz"), status="new")
+
+    raw = b"".join(clinician_client.get(EXPORT_URL).streaming_content)
+
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.count(b"\xef\xbb\xbf") == 1
+    assert "José Muñoz".encode() in raw
+    assert raw[3:].decode().startswith("Reference,")
+
+
+def test_export_keeps_formula_escaping_after_the_byte_order_mark(clinician_client, now):
+    SubmissionFactory(patient=PatientFactory(full_name="=HYPERLINK(1)"), status="new")
+
+    rows = _rows(clinician_client.get(EXPORT_URL))
+
+    assert rows[1][1] == "'=HYPERLINK(1)"

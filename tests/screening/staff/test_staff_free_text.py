@@ -75,7 +75,7 @@ def test_receptionist_never_sees_the_words(receptionist_client, worded):
 
 def test_queue_csv_export_carries_no_free_text(clinician_client, worded):
     response = clinician_client.get("/staff/export.csv")
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert worded.reference in body
     assert "Vitamin D" not in body
     assert "call after 6pm" not in body

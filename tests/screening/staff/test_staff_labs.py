@@ -212,7 +212,11 @@ def test_lab_entry_is_audited(clinician_client, clinician, untested):
         ({"unit": "umol/L"}, "unit", "µmol/L is not a unit for Vitamin B12 (total B12)"),
         ({"test": "active_b12", "unit": "ng/L"}, "unit", "choose pmol/L"),
         ({"date": "2025-06-16"}, "date", "cannot be in the future"),
-        ({"date": "16/06/2025"}, "date", "Enter a valid date."),
+        (
+            {"date": "16/06/2025"},
+            "date",
+            "Enter the date as year-month-day, for example 2026-03-31.",
+        ),
         ({"value": "-1"}, "value", "greater than or equal to 0"),
         ({"value": "abc"}, "value", "Enter a number."),
         ({"value": "1.2345"}, "value", "no more than 3 decimal places"),

@@ -9,6 +9,9 @@ its view declares through `staff_view` (`view.staff_permission`). A new page und
   sign-in page (except the sign-in pages themselves).
 - /staff/ views needing a clinical permission: the receptionist and the outsider get
   403 or 404; every permission-carrying view refuses the outsider (no role).
+- /staff/dev/: development only (`dev_outbox.development_only`): 404 for everyone in
+  production, before any sign-in check; in development (DEBUG with the file email
+  backend) the same refusals as every other staff page.
 - /admin/: anonymous users, signed-in staff who are not admin staff, and a superuser
   without a second factor are all sent to sign in.
 """
@@ -121,6 +124,7 @@ def all_routes() -> list[Route]:
 
 ROUTES = all_routes()
 STAFF_ROUTES = [r for r in ROUTES if r.path.startswith("/staff/")]
+DEVELOPMENT_ROUTES = [r for r in STAFF_ROUTES if r.path.startswith("/staff/dev/")]
 ADMIN_ROUTES = [r for r in ROUTES if r.path.startswith("/admin/")]
 
 
@@ -195,13 +199,38 @@ def test_every_staff_permission_exists():
 GUARDED_STAFF_ROUTES = [r for r in STAFF_ROUTES if r.name not in SIGN_IN_PAGES]
 
 
+@pytest.fixture
+def development(request, settings, tmp_path):
+    """The development outbox's pages exist (DEBUG, the file backend) for routes under
+    /staff/dev/; everything else runs as the suite does."""
+    route = request.node.callspec.params.get("route")
+    if route in DEVELOPMENT_ROUTES:
+        from screening.web import dev_mail
+
+        settings.DEBUG = True
+        settings.EMAIL_BACKEND = dev_mail.BACKEND
+        settings.EMAIL_FILE_PATH = str(tmp_path)
+
+
+def test_walk_finds_the_development_pages():
+    assert {r.name for r in DEVELOPMENT_ROUTES} == {"staff:dev_outbox", "staff:dev_outbox_email"}
+
+
+@pytest.mark.parametrize("route", DEVELOPMENT_ROUTES, ids=ids(DEVELOPMENT_ROUTES))
+def test_development_pages_do_not_exist_in_production(
+    client, clinician_client, receptionist_client, outsider_client, route
+):
+    for who in (client, clinician_client, receptionist_client, outsider_client):
+        assert responses(who, route) == {"get": 404, "post": 404}, route
+
+
 @pytest.mark.parametrize("route", GUARDED_STAFF_ROUTES, ids=ids(GUARDED_STAFF_ROUTES))
-def test_staff_url_sends_anonymous_users_to_sign_in(client, route):
+def test_staff_url_sends_anonymous_users_to_sign_in(development, client, route):
     assert_sent_to_sign_in(client, route)
 
 
 @pytest.mark.parametrize("route", GUARDED_STAFF_ROUTES, ids=ids(GUARDED_STAFF_ROUTES))
-def test_staff_url_refuses_a_password_without_second_factor(clinician, route):
+def test_staff_url_refuses_a_password_without_second_factor(development, clinician, route):
     """The clinician may see everything, so only the missing second factor refuses them:
     once signed in with the password through the form (pending), once with a Django
     session that has no verified device."""
@@ -221,14 +250,14 @@ PERMISSION_ROUTES = [r for r in STAFF_ROUTES if r.staff_permission]
 
 
 @pytest.mark.parametrize("route", CLINICAL_ROUTES, ids=ids(CLINICAL_ROUTES))
-def test_clinical_staff_url_refuses_the_receptionist(receptionist_client, route):
+def test_clinical_staff_url_refuses_the_receptionist(development, receptionist_client, route):
     seen = responses(receptionist_client, route)
     assert set(seen.values()) <= {403, 404, 405}, f"{route}: {seen}"
     assert seen != {"get": 405, "post": 405}, route
 
 
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=ids(PERMISSION_ROUTES))
-def test_staff_url_refuses_a_user_without_a_role(outsider_client, route):
+def test_staff_url_refuses_a_user_without_a_role(development, outsider_client, route):
     seen = responses(outsider_client, route)
     assert set(seen.values()) <= {403, 404, 405}, f"{route}: {seen}"
     assert seen != {"get": 405, "post": 405}, route
