@@ -14,7 +14,13 @@ class ScreeningConfig(AppConfig):
         # Celery tasks, in every process: a dispatch publishes `reminders_send` by its
         # name (screening.reminders.dispatch), in the web process and tests too.
         from screening import tasks  # noqa: F401
-        from screening.accounts import admin, admin_settings, admin_staff, signin  # noqa: F401
+        from screening.accounts import (  # noqa: F401
+            admin,
+            admin_clinic,
+            admin_settings,
+            admin_staff,
+            signin,
+        )
         from screening.intake import privacy  # noqa: F401  (its start-up check)
         from screening.reminders import checks  # noqa: F401
 

@@ -8,6 +8,7 @@
 - `reminders`: the reminder outbox and email opt-outs
 - `drafts`: intakes saved to finish later
 - `system`: FHIR API clients and the periodic jobs' heartbeat
+- `clinic`: the clinic's own settings, edited in the admin (one row)
 - `staff`: a pending reset of a staff member's password and second factor
 
 Django finds the models of a models package only through this module, so every model is
@@ -15,6 +16,7 @@ imported here (with the names the rest of the app uses): import them from `scree
 """
 
 from screening.models.audit import AuditEvent
+from screening.models.clinic import ClinicSettings
 from screening.models.drafts import IntakeDraft
 from screening.models.patients import Patient, PatientTombstone
 from screening.models.reminders import EmailOptOut, Reminder
@@ -42,6 +44,7 @@ __all__ = [
     "REFERENCE_PREFIX",
     "ApiClient",
     "AuditEvent",
+    "ClinicSettings",
     "ConditionAnswer",
     "CredentialReset",
     "EmailOptOut",
