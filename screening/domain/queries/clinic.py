@@ -63,22 +63,34 @@ FIELDS = tuple(field.name for field in dataclasses.fields(ClinicValues) if field
 
 
 def clinic_settings() -> ClinicValues:
-    """The clinic's settings now: from the cache, else the database (one query)."""
-    cached = cache.get(CACHE_KEY)
+    """The clinic's settings now: from the cache, else the database (one query). A cache
+    that does not answer costs a query, never a page: the urgent advice needs the numbers."""
+    try:
+        cached = cache.get(CACHE_KEY)
+    except Exception:  # the cache is down (Redis): read the database
+        logger.exception("Clinic settings read from the database: the cache did not answer")
+        return _read()
     if isinstance(cached, dict):
         try:
             return ClinicValues(**cached)
         except TypeError:  # another release's shape under the same key: read afresh
             pass
     values = _read()
-    cache.add(CACHE_KEY, dataclasses.asdict(values), settings.CLINIC_SETTINGS_CACHE_SECONDS)
+    try:
+        cache.add(CACHE_KEY, dataclasses.asdict(values), settings.CLINIC_SETTINGS_CACHE_SECONDS)
+    except Exception:
+        logger.exception("Clinic settings not cached: the cache did not answer")
     return values
 
 
 def clinic_settings_cache_refresh(row: ClinicSettings) -> None:
-    """Put a saved row's values in the cache (call after its transaction commits)."""
+    """Put a saved row's values in the cache (call after its transaction commits). If the
+    cache does not answer, the old values are dropped when it does (their timeout)."""
     values = values_of(row)
-    cache.set(CACHE_KEY, dataclasses.asdict(values), settings.CLINIC_SETTINGS_CACHE_SECONDS)
+    try:
+        cache.set(CACHE_KEY, dataclasses.asdict(values), settings.CLINIC_SETTINGS_CACHE_SECONDS)
+    except Exception:
+        logger.exception("Clinic settings saved but not cached: the cache did not answer")
 
 
 def values_of(row: ClinicSettings) -> ClinicValues:

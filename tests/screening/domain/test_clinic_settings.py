@@ -12,7 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from screening.domain.clinic import clinic_settings_save, privacy_text_version
-from screening.domain.queries.clinic import CACHE_KEY, clinic_settings, first_row
+from screening.domain.queries.clinic import (
+    CACHE_KEY,
+    clinic_settings,
+    clinic_settings_cache_refresh,
+    first_row,
+)
 from screening.models import ClinicSettings
 from screening.reminders.hours import in_patient_email_hours, patient_email_hours
 from tests.factories import SubmissionFactory
@@ -76,6 +81,20 @@ def test_the_environments_values_stop_counting_once_saved(settings):
 def test_values_cached_by_another_release_are_read_afresh():
     cache.set(CACHE_KEY, {"name": "Old shape"})
     assert clinic_settings().name == "Your clinic"
+
+
+def test_a_cache_that_does_not_answer_costs_a_query_not_a_page(monkeypatch, caplog):
+    stored(emergency_number="112")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    for method in ("get", "add", "set"):
+        monkeypatch.setattr(cache, method, down)
+
+    assert clinic_settings().emergency_number == "112"
+    clinic_settings_cache_refresh(ClinicSettings.objects.get())  # logged, not raised
+    assert "the cache did not answer" in caplog.text
 
 
 def test_the_patient_email_hours_come_from_the_settings(settings):
