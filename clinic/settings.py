@@ -370,7 +370,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEVELOPMENT else 
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=2922)
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=200)  # records per daily run
 
-# The clinic, as patients see it.
+# The clinic, as patients see it. These and PATIENT_EMAIL_HOURS, PRIVACY_NOTICE_FILE and
+# PRIVACY_NOTICE_VERSION are first values only: once a clinic admin saves the clinic
+# settings in the admin, the saved ones count (docs/configuration.md, "Clinic settings").
 CLINIC_NAME = env("CLINIC_NAME", default="Your clinic")
 CLINIC_PHONE = env("CLINIC_PHONE", default="")
 CLINIC_EMERGENCY_NUMBER = env("CLINIC_EMERGENCY_NUMBER", default="999")
@@ -386,6 +388,9 @@ CLINIC_REPLY_WORKING_DAYS = env.int("CLINIC_REPLY_WORKING_DAYS", default=2)
 # recorded with each patient's agreement; "" derives one from the text.
 PRIVACY_NOTICE_FILE = env("PRIVACY_NOTICE_FILE", default="")
 PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", default="")
+# How long a process may keep the clinic settings cached. A save refreshes the shared
+# cache (Redis) at once; this bounds how stale a per-process cache (development) can be.
+CLINIC_SETTINGS_CACHE_SECONDS = env.int("CLINIC_SETTINGS_CACHE_SECONDS", default=60)
 
 # Lab limits for screening rule B11 (clinical.md B11: "use the limits the clinic configures").
 # Defaults are the WHO haemoglobin cut-offs and MCV above 100 fL; see docs/clinical-rules.md.

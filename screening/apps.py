@@ -16,6 +16,7 @@ class ScreeningConfig(AppConfig):
         from screening import tasks  # noqa: F401
         from screening.accounts import (  # noqa: F401
             admin,
+            admin_clinic,
             admin_messages,
             admin_settings,
             admin_staff,

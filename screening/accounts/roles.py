@@ -4,9 +4,9 @@
   exports the queue, merges and splits patient records.
 - receptionist: sees the queue (names, contact details, status), never answers, results
   or notes.
-- clinic_admin: Django's admin (users, their authenticators and lockouts, schedules) and
-  the audit log; nothing clinical. Cannot make anyone a superuser, grant or remove a
-  clinical role, or reset the password or second factor of anyone who holds one
+- clinic_admin: Django's admin (users, their authenticators and lockouts, schedules, the
+  clinic settings) and the audit log; nothing clinical. Cannot make anyone a superuser,
+  grant or remove a clinical role, or reset the password or second factor of anyone who holds one
   (`may_change_roles`, `may_reset_credentials`; screening/accounts/admin_staff.py).
 - on_duty: no permissions of its own; clinicians in it receive urgent escalations.
 
@@ -69,6 +69,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "screening.add_messagetemplate",
         "screening.change_messagetemplate",
         "screening.delete_messagetemplate",
+        # The clinic's own settings: name, phone, urgent lines, hours, privacy notice.
+        "screening.view_clinicsettings",
+        "screening.change_clinicsettings",
     ),
     ON_DUTY: (),
 }

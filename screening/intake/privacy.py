@@ -1,10 +1,13 @@
 """The privacy notice, and the patient's agreement to it before the first question.
 
 `privacy_notice()` is the one place that decides which notice patients see and its
-version: the clinic's own text (PRIVACY_NOTICE_FILE) where it sets one, else the default
-notice (templates/screening/_privacy_default.html, filled in with the clinic's details
-and its retention settings). The version is PRIVACY_NOTICE_VERSION when set, else
-derived from the text (a hash: a new text is a new version). The consent page records
+version: the clinic's own text where it sets one, else the default notice
+(templates/screening/_privacy_default.html, filled in with the clinic's details and its
+retention settings). The clinic's text is edited by a clinic admin in the clinic
+settings (English and Spanish; a changed text gets a new version when saved,
+`screening.domain.clinic`); until they first save them, it is PRIVACY_NOTICE_FILE's, and
+the version PRIVACY_NOTICE_VERSION when set. Otherwise the version is derived from the
+text (a hash: a new text is a new version). The consent page records
 that version, with the time, in the session draft (`consent_give`); the submission stores
 it (`screening.domain.intake`, `CareConsent`).
 
@@ -33,6 +36,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from screening.domain.consent import CareConsent
+from screening.domain.queries.clinic import clinic_settings
 from screening.intake.steps import Draft, draft_new
 from screening.web.context_processors import clinic_values
 
@@ -63,6 +67,14 @@ def notice_values() -> dict[str, Any]:
 def privacy_notice(language: str | None = None) -> PrivacyNotice:
     """The notice patients see now, in `language` (the current one by default)."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
+    clinic = clinic_settings()
+    if clinic.stored:  # a clinic admin saved the settings: their text, or the default
+        text = clinic.privacy_text(language)
+        if text.strip():
+            record = clinic.privacy_text(settings.LANGUAGE_CODE)
+            version = clinic.privacy_notice_version or "file-" + _digest(record)
+            return PrivacyNotice(version=version, own_text=own_text_html(text))
+        return PrivacyNotice(version="default-" + _digest(_default_text()), own_text=None)
     path = settings.PRIVACY_NOTICE_FILE
     if path:
         try:

@@ -9,6 +9,7 @@
 - `reminders`: the reminder outbox and email opt-outs
 - `drafts`: intakes saved to finish later
 - `system`: FHIR API clients and the periodic jobs' heartbeat
+- `clinic`: the clinic's own settings, edited in the admin (one row)
 - `messages`: the clinic's message templates and messages to patients, with replies
 - `staff`: a pending reset of a staff member's password and second factor
 
@@ -17,6 +18,7 @@ imported here (with the names the rest of the app uses): import them from `scree
 """
 
 from screening.models.audit import AuditEvent
+from screening.models.clinic import ClinicSettings
 from screening.models.drafts import IntakeDraft
 from screening.models.messages import (
     MESSAGE_FREE_TEXT_MAX_LENGTH,
@@ -51,6 +53,7 @@ __all__ = [
     "REFERENCE_PREFIX",
     "ApiClient",
     "AuditEvent",
+    "ClinicSettings",
     "ConditionAnswer",
     "CredentialReset",
     "EmailOptOut",

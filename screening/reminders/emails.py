@@ -6,7 +6,8 @@ Each renders the template trio `templates/emails/<kind>/subject.txt`, `body.txt`
 
 What the emails may say: patient emails carry no health information and no name (an
 email can be read by someone else): only that the clinic has a message, the link, the
-clinic's name and contact (phone numbers as `tel:` links in the HTML part), a link to
+clinic's name and contact from the clinic settings as they are when the email is
+rendered (phone numbers as `tel:` links in the HTML part), a link to
 the privacy notice, and a one-click unsubscribe link (also in the List-Unsubscribe
 headers, RFC 8058). The confirmation adds the form's reference, when the clinic aims to
 reply, and the same general advice the confirmation page gives if symptoms get worse:
@@ -33,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from screening import labels
+from screening.domain.queries.clinic import clinic_settings
 from screening.engine import contract
 from screening.models import Reminder
 from screening.reminders.links import reminder_link_url
@@ -71,13 +73,14 @@ def _site_url(route: str) -> str:
 def _email(
     reminder: Reminder, context: dict[str, Any], *, unsubscribe: bool
 ) -> EmailMultiAlternatives:
+    clinic = clinic_settings()  # what a clinic admin saved, at once (cached, shared)
     numbers = {
-        "clinic_phone": settings.CLINIC_PHONE,
-        "emergency_number": settings.CLINIC_EMERGENCY_NUMBER,
-        "urgent_advice_number": settings.CLINIC_URGENT_ADVICE_NUMBER,
+        "clinic_phone": clinic.phone,
+        "emergency_number": clinic.emergency_number,
+        "urgent_advice_number": clinic.urgent_advice_number,
     }
     context = {
-        "clinic_name": settings.CLINIC_NAME,
+        "clinic_name": clinic.name,
         **numbers,
         # The HTML part's numbers as tel: links (the text part shows them as they are).
         "tel": {name: tel_links(number) for name, number in numbers.items()},
@@ -148,7 +151,7 @@ def confirmation(reminder: Reminder) -> EmailMultiAlternatives:
     assert reminder.submission is not None  # a confirmation row names its submission
     context = {
         "reference": reminder.submission.reference,
-        "reply_working_days": settings.CLINIC_REPLY_WORKING_DAYS,
+        "reply_working_days": clinic_settings().reply_working_days,
     }
     return _email(reminder, context, unsubscribe=True)
 

@@ -1,4 +1,5 @@
-"""Clinic time and the patient email hours (PATIENT_EMAIL_HOURS).
+"""Clinic time and the patient email hours (the clinic settings; PATIENT_EMAIL_HOURS is
+their first value).
 
 Patient emails go out only inside the hours: a dispatch outside them moves due patient
 rows to the next window (`dispatch`), and a late or retried send waits for it
@@ -14,34 +15,28 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from screening.domain.queries.clinic import clinic_settings
+from screening.models.clinic import parse_email_hours
+
 
 def clinic_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
 def patient_email_hours() -> tuple[datetime.time, datetime.time | None]:
-    """PATIENT_EMAIL_HOURS ("08:00-20:00") as (start, end), clinic time.
+    """The clinic's patient email hours ("08:00-20:00", the clinic settings) as (start,
+    end), clinic time. The end may be "24:00", the end of the day, returned as None:
+    "00:00-24:00" is always."""
+    return parse_patient_email_hours(clinic_settings().patient_email_hours)
 
-    The end may be "24:00", the end of the day, returned as None: "00:00-24:00" is always.
-    """
-    hours = settings.PATIENT_EMAIL_HOURS
-    if hours.split("-")[0].strip() == "24:00":
-        raise ImproperlyConfigured(
-            f"PATIENT_EMAIL_HOURS may end at 24:00 but not start there (use 00:00): {hours!r}"
-        )
+
+def parse_patient_email_hours(hours: str) -> tuple[datetime.time, datetime.time | None]:
+    """Hours as the setting writes them; ImproperlyConfigured saying what is wrong (the
+    admin's form refuses such hours, so only PATIENT_EMAIL_HOURS can hold them)."""
     try:
-        start_text, end_text = (part.strip() for part in hours.split("-"))
-        start = datetime.time.fromisoformat(start_text)
-        end = None if end_text == "24:00" else datetime.time.fromisoformat(end_text)
+        return parse_email_hours(hours)
     except ValueError as error:
-        raise ImproperlyConfigured(
-            f"PATIENT_EMAIL_HOURS must look like 08:00-20:00 (or 00:00-24:00), not {hours!r}"
-        ) from error
-    if end is not None and not start < end:
-        raise ImproperlyConfigured(
-            "PATIENT_EMAIL_HOURS must start before it ends (same day; 24:00 ends the day)."
-        )
-    return start, end
+        raise ImproperlyConfigured(f"PATIENT_EMAIL_HOURS {error}") from error
 
 
 def in_patient_email_hours(moment: datetime.datetime) -> bool:

@@ -4,7 +4,8 @@ design, saying what to do next; never a stack trace, a path or Django's bare Eng
 Django renders the 400 and 500 pages without a request context, and a 500 may come from
 a database that is down, so `bad_request` and `server_error` read nothing from the
 database: the language comes from the request's cookie or Accept-Language header (the
-patient's choice, as LocaleMiddleware reads it), the clinic's details from settings.
+patient's choice, as LocaleMiddleware reads it), the clinic's details from the cached
+clinic settings when the cache holds them, else the environment's first values.
 The 403 and 404 pages are plain templates (templates/403.html, 404.html) that Django
 renders with the request, like any page.
 
@@ -18,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from screening.domain.queries import clinic as clinic_queries
 from screening.web.phones import tel_links
 
 HEALTH_PATH = "/health/"
@@ -39,13 +42,26 @@ def _language(request: HttpRequest) -> str:
         return settings.LANGUAGE_CODE
 
 
+def _clinic() -> clinic_queries.ClinicValues:
+    """The clinic's saved settings from the cache only (the database may be what failed);
+    the environment's first values when the cache does not hold them."""
+    try:
+        cached = cache.get(clinic_queries.CACHE_KEY)
+        if isinstance(cached, dict):
+            return clinic_queries.ClinicValues(**cached)
+    except Exception:  # noqa: BLE001, S110 - an error page renders whatever else fails
+        pass
+    return clinic_queries.first_values()
+
+
 def _page(request: HttpRequest, template: str, title: Callable[[], str], **extra) -> str:
+    clinic = _clinic()
     with translation.override(_language(request)):
         context = {
             "title": title(),
-            "clinic_name": settings.CLINIC_NAME,
-            "clinic_phone": tel_links(settings.CLINIC_PHONE),
-            "emergency_number": tel_links(settings.CLINIC_EMERGENCY_NUMBER),
+            "clinic_name": clinic.name,
+            "clinic_phone": tel_links(clinic.phone),
+            "emergency_number": tel_links(clinic.emergency_number),
             "sent_a_form": request.method == "POST",
             "LANGUAGE_CODE": translation.get_language(),
             **extra,

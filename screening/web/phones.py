@@ -12,11 +12,12 @@ import re
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-# A run of digits, spaces and hyphens (a leading "+" allowed) from one digit to another:
-# "999", "116 123", "01632 960 999", "+44 20 7946 0000". Three digits at least, so "24
-# hours" is not a number to call.
-PHONE_NUMBER = re.compile(r"\+?\d[\d \-]*\d")
-MIN_DIGITS = 3
+# A number is a run of digits, spaces and hyphens (a leading "+" allowed) from one digit
+# to another: "999", "116 123", "01632 960 999", "+44 20 7946 0000"; three digits at
+# least, so "24 hours" is not a number to call. One pattern, defined with the clinic
+# settings that it also checks (`screening.models.clinic`): a saved number is a link.
+from screening.models.clinic import MIN_PHONE_DIGITS as MIN_DIGITS
+from screening.models.clinic import PHONE_NUMBER
 
 
 def tel_href(number: str) -> str:

@@ -132,3 +132,21 @@ def test_maintenance_mode_keeps_the_health_check_and_speaks_spanish(patient, set
 
 def test_without_maintenance_mode_pages_are_served(patient):
     assert patient.get("/").status_code == 200
+
+
+def test_the_500_page_shows_the_clinics_saved_phone_from_the_cache(failing_urls, patient):
+    """A clinic admin's saved phone (cached on save) is on the 500 page, without a query."""
+    import dataclasses
+
+    from django.core.cache import cache
+
+    from screening.domain.queries import clinic as clinic_queries
+
+    saved = dataclasses.replace(clinic_queries.first_values(), phone="01632 960 999")
+    cache.set(clinic_queries.CACHE_KEY, dataclasses.asdict(saved))
+    try:
+        response = patient.get("/intake/failing/")
+    finally:
+        cache.delete(clinic_queries.CACHE_KEY)
+
+    assert "call 01632 960 999" in page_text(response.content.decode())

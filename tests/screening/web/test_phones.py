@@ -37,7 +37,7 @@ def test_the_link_keeps_digits_and_a_leading_plus_only():
     assert tel_href("116 123") == "tel:116123"
 
 
-def test_the_template_context_gives_links_and_keeps_empty_empty(rf, settings):
+def test_the_template_context_gives_links_and_keeps_empty_empty(rf, settings, db):
     settings.CLINIC_PHONE = ""
     values = clinic(rf.get("/"))
     assert values["clinic_phone"] == ""
