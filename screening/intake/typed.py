@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 
@@ -45,19 +44,20 @@ def typed_keep(draft: Draft, step: Step, data: QueryDict) -> None:
 
 def typed_form(draft: Draft, step: Step) -> IntakeForm | None:
     """The page's form filled in with what was kept when the language was switched,
-    without error messages (it was not sent); None if nothing was kept."""
+    without error messages (it was not sent, so nothing is checked); None if nothing
+    was kept. The values are the form's initial ones: a box left empty stays empty."""
     typed = draft.typed.get(step.slug)
     if typed is None:
         return None
-    data = QueryDict(mutable=True)
-    for name, values in typed.items():
-        data.setlist(name, values)
-    form = step.form_class(data, today=draft.intake_date)
-    # Bound, so the fields show the values typed; no errors, so nothing is checked yet
-    # (Django's own "not cleaned yet" state would run the checks when errors are read).
-    form._errors = ErrorDict()
-    form.cleaned_data = {}
-    return form
+    fields = step.form_class(today=draft.intake_date).fields
+    initial: dict[str, Any] = {}
+    for name, field in fields.items():
+        values = typed.get(name)
+        if values is None:
+            continue
+        several = getattr(field.widget, "allow_multiple_selected", False)
+        initial[name] = values if several else (values[0] if values else "")
+    return step.form_class(initial=initial, today=draft.intake_date)
 
 
 def language_switch(request: HttpRequest, draft: Draft | None, step: Step) -> HttpResponse:

@@ -74,6 +74,9 @@ def test_switching_on_a_page_from_change_keeps_the_return(journey):
     assert response["Location"] == url
     page = journey.get(url).content.decode()
     assert re.search(r'value="vegetarian"[^>]*checked', page)
+    assert re.search(r'value="metformin"[^>]*checked', page)  # a checklist keeps every box
+    assert re.search(r'value="proton_pump_inhibitor"[^>]*checked', page)
+    assert not re.search(r'value="vegan"[^>]*checked', page)
     # the answer sent before is unchanged until the page is sent
     assert journey.client.session["intake"]["steps"]["risk-factors"]["diet"] == "vegan"
 
