@@ -92,6 +92,9 @@ def test_progress_and_change_links(phone, language):
     submit(phone)
     assert phone.url.endswith(CHECK_URL + "#answer-div_id_sex")
     _on_screen(phone, "answer-div_id_sex")
+    # Sending from there: the row's fragment does not follow to the confirmation.
+    submit(phone, "main form button[type=submit]")
+    assert phone.url.endswith(DONE_URL)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
