@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from screening import labels
+from screening.intake import returning
 from screening.intake.steps import (
     STEPS_BY_SLUG,
     Draft,
@@ -33,6 +34,13 @@ class Row:
     lines: list[str]
     change_url: str | None  # None: this answer can no longer be changed
 
+    @property
+    def anchor(self) -> str:
+        """The row's id on the check page, where its Change link comes back to."""
+        if self.change_url is None:
+            return ""
+        return returning.row_id(self.change_url.rpartition("#")[2])
+
 
 @dataclass
 class Section:
@@ -41,10 +49,12 @@ class Section:
 
 
 def _change_url(draft: Draft, slug: str, anchor: str) -> str | None:
+    """The link to the question whose wrapper or fieldset has the id `anchor` (a field's
+    wrapper is `div_id_<field>`), so its label or legend is at the top of the screen."""
     step = STEPS_BY_SLUG[slug]
     if is_locked(draft, step):
         return None
-    return f"{step.url()}?return=check#{anchor}"
+    return returning.change_url(step.url(), anchor)
 
 
 def _yes_no(value: bool) -> str:
@@ -103,32 +113,32 @@ def check_sections(draft: Draft) -> list[Section]:
                 Row(
                     _("Full name"),
                     [about["full_name"]],
-                    _change_url(draft, "about-you", "id_full_name"),
+                    _change_url(draft, "about-you", "div_id_full_name"),
                 ),
                 Row(
                     _("Email address"),
                     [about["email"]],
-                    _change_url(draft, "about-you", "id_email"),
+                    _change_url(draft, "about-you", "div_id_email"),
                 ),
                 Row(
                     _("Phone number"),
                     [about["phone"] or _("Not given")],
-                    _change_url(draft, "about-you", "id_phone"),
+                    _change_url(draft, "about-you", "div_id_phone"),
                 ),
                 Row(
                     _("Date of birth"),
                     [_long_date(about["date_of_birth"])],
-                    _change_url(draft, "about-you", "id_dob_day"),
+                    _change_url(draft, "about-you", "date_of_birth"),
                 ),
                 Row(
                     _("Sex registered at birth"),
                     [str(labels.SEX_LABELS[about["sex"]])],
-                    _change_url(draft, "about-you", "id_sex_0"),
+                    _change_url(draft, "about-you", "div_id_sex"),
                 ),
                 Row(
                     _("The clinic can contact you by email"),
                     [_yes_no(about["contact_consent"] == "yes")],
-                    _change_url(draft, "about-you", "id_contact_consent_0"),
+                    _change_url(draft, "about-you", "div_id_contact_consent"),
                 ),
             ],
         )
@@ -141,12 +151,12 @@ def check_sections(draft: Draft) -> list[Section]:
                     Row(
                         _("Pregnant"),
                         [str(labels.PREGNANT_LABELS[answers["pregnant"]])],
-                        _change_url(draft, "pregnancy", "id_pregnant_0"),
+                        _change_url(draft, "pregnancy", "div_id_pregnant"),
                     ),
                     Row(
                         _("Breastfeeding"),
                         [_yes_no(answers["breastfeeding"])],
-                        _change_url(draft, "pregnancy", "id_breastfeeding_0"),
+                        _change_url(draft, "pregnancy", "div_id_breastfeeding"),
                     ),
                 ],
             )
@@ -158,7 +168,7 @@ def check_sections(draft: Draft) -> list[Section]:
                 Row(
                     str(labels.SYMPTOM_LABELS[code]),
                     _symptom_lines(code, answer),
-                    _change_url(draft, "symptoms", f"id_{code}_present_0"),
+                    _change_url(draft, "symptoms", f"div_id_{code}_present"),
                 )
                 for code, answer in answers["symptoms"].items()
             ],
@@ -171,7 +181,7 @@ def check_sections(draft: Draft) -> list[Section]:
                 Row(
                     str(labels.RED_FLAG_LABELS[code]),
                     [_yes_no(answer)],
-                    _change_url(draft, "urgent", f"id_{code}_0"),
+                    _change_url(draft, "urgent", f"div_id_{code}"),
                 )
                 for code, answer in answers["red_flags"].items()
             ],
@@ -186,37 +196,37 @@ def check_sections(draft: Draft) -> list[Section]:
                 Row(
                     _("Usual diet"),
                     [str(labels.DIET_LABELS[answers["diet"]])],
-                    _change_url(draft, "risk-factors", "id_diet_0"),
+                    _change_url(draft, "risk-factors", "div_id_diet"),
                 ),
                 Row(
                     _("Alcohol units in a usual week"),
                     [str(alcohol) if alcohol is not None else _("Not given")],
-                    _change_url(draft, "risk-factors", "id_alcohol_units_per_week"),
+                    _change_url(draft, "risk-factors", "div_id_alcohol_units_per_week"),
                 ),
                 Row(
                     _("Medicines"),
                     _codes_lines(answers, "medicines", labels.MEDICINE_LABELS),
-                    _change_url(draft, "risk-factors", "id_medicines_0"),
+                    _change_url(draft, "risk-factors", "div_id_medicines"),
                 ),
                 Row(
                     _("Other medicines"),
                     _text_lines(free_text["other_medicines"]),
-                    _change_url(draft, "risk-factors", "id_other_medicines"),
+                    _change_url(draft, "risk-factors", "div_id_other_medicines"),
                 ),
                 Row(
                     _("Conditions and treatments"),
                     _codes_lines(answers, "conditions", labels.CONDITION_LABELS),
-                    _change_url(draft, "risk-factors", "id_conditions_0"),
+                    _change_url(draft, "risk-factors", "div_id_conditions"),
                 ),
                 Row(
                     _("Family history"),
                     [family[answers.get("family_history")]],
-                    _change_url(draft, "risk-factors", "id_family_history_0"),
+                    _change_url(draft, "risk-factors", "div_id_family_history"),
                 ),
                 Row(
                     _("Vitamin B12 now"),
                     [str(labels.B12_TREATMENT_LABELS[answers["b12_treatment"]])],
-                    _change_url(draft, "risk-factors", "id_b12_treatment_0"),
+                    _change_url(draft, "risk-factors", "div_id_b12_treatment"),
                 ),
             ],
         )
@@ -238,7 +248,7 @@ def check_sections(draft: Draft) -> list[Section]:
                 Row(
                     _("Results"),
                     lab_lines or [_("None given")],
-                    _change_url(draft, "blood-tests", "id_lab1_test"),
+                    _change_url(draft, "blood-tests", "blood_test_1"),
                 )
             ],
         )
@@ -250,7 +260,7 @@ def check_sections(draft: Draft) -> list[Section]:
                 Row(
                     _("Your message to the clinic"),
                     _text_lines(free_text["anything_else"]),
-                    _change_url(draft, "anything-else", "id_anything_else"),
+                    _change_url(draft, "anything-else", "div_id_anything_else"),
                 )
             ],
         )

@@ -79,6 +79,9 @@ class Step:
     # Answers already sent with a red-flag submission: who the patient is, and the
     # urgent answers themselves. They cannot be changed from the form afterwards.
     locked_after_urgent: bool = False
+    # Pages counted as one step of the progress indicator ("Step 3 of 7"): the slug of
+    # the step they belong to; "" counts the page as a step of its own.
+    progress_group: str = ""
 
     @property
     def url_name(self) -> str:
@@ -160,6 +163,9 @@ class Draft:
     # the first question: {"version": the privacy notice's, "at": ISO time}
     # (`screening.intake.privacy`). None: not given yet; no question is asked without it.
     care_consent: dict[str, str] | None = None
+    # What was typed on a page, unchecked, when the patient switched language on it:
+    # {slug: {field name: [values]}}, shown again on that page until it is sent.
+    typed: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def as_data(self) -> dict[str, Any]:
         """The draft as JSON-safe values: what the session and an IntakeDraft row hold."""
@@ -171,6 +177,7 @@ class Draft:
             "saved_draft": self.saved_draft,
             "started_at": self.started_at.isoformat(),
             "care_consent": self.care_consent,
+            "typed": self.typed,
         }
 
     def save(self, session: SessionBase) -> None:
@@ -197,6 +204,7 @@ def _draft_from_data(data: dict[str, Any]) -> Draft:
             else timezone.make_aware(datetime.datetime.combine(intake_date, datetime.time()))
         ),
         care_consent=data.get("care_consent"),
+        typed=data.get("typed") or {},
     )
 
 

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from screening.domain import drafts
 from screening.domain.intake import intake_send, intake_store_urgent
 from screening.domain.queries import records
-from screening.intake import answers_copy, privacy
+from screening.intake import answers_copy, privacy, progress, returning, sent, typed
 from screening.intake import steps as intake
 from screening.intake.display import advice_groups, check_sections
 from screening.intake.honeypot import honeypot_guard
@@ -55,19 +54,16 @@ def _redirect_to_unfinished(request: HttpRequest, draft: Draft, step: Step) -> H
     return redirect(step.url())
 
 
-def _next_url(draft: Draft, step: Step, returning_to_check: bool) -> str:
-    """After a page is saved: back to check (via any page that now applies), or onwards."""
+def _next_url(draft: Draft, step: Step, returning_to_check: bool, answer: str = "") -> str:
+    """After a page is saved: back to check at the row changed (via any page that now
+    applies), or onwards."""
     if returning_to_check:
         unfinished = intake.first_unfinished_step(draft)
         if unfinished is None:
-            return _check_url()
-        return unfinished.url() + "?return=check"
+            return returning.check_url(answer)
+        return returning.return_url(unfinished.url(), answer)
     following = intake.step_after(draft, step)
-    return following.url() if following is not None else _check_url()
-
-
-def _check_url() -> str:
-    return reverse("screening:check")
+    return following.url() if following is not None else returning.check_url()
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,6 +72,10 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
     """One question page of the intake (the step named by `slug` in the URL conf)."""
     step = intake.STEPS_BY_SLUG[slug]
     draft = intake.draft_load(request.session)
+    if typed.is_switch(request):
+        return typed.language_switch(request, draft, step)
+    if draft is None and (already := sent.already_sent(request)) is not None:
+        return already
     if draft is None or draft.care_consent is None:  # no question before the agreement
         if draft is None and request.method == "POST":
             messages.warning(request, _("Your session has ended. Please start again."))
@@ -94,12 +94,14 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(_next_url(draft, step, returning_to_check=True))
 
     returning_to_check = request.GET.get("return") == "check"
+    answer = returning.answer_anchor(request) if returning_to_check else ""
     # "Save and come back later" is offered once the email is known (after "About you").
     saving = request.POST.get("action") == "save" and step.slug != "about-you"
     if request.method == "POST":
         form = step.form_class(request.POST, today=draft.intake_date)
         if form.is_valid():
             draft.steps[step.slug] = form.session_data()
+            typed.typed_drop(draft, step)
             draft.save(request.session)
             if step.slug == "urgent" and intake.draft_red_flags(draft):
                 response = _urgent_store(request, draft)
@@ -110,9 +112,11 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
                 if _save_for_later(request, draft):
                     return redirect("screening:saved")
                 return redirect(request.get_full_path())
-            return redirect(_next_url(draft, step, returning_to_check))
+            return redirect(_next_url(draft, step, returning_to_check, answer))
     else:
-        form = step.form_class(initial=draft.steps.get(step.slug, {}), today=draft.intake_date)
+        form = typed.typed_form(draft, step) or step.form_class(
+            initial=draft.steps.get(step.slug, {}), today=draft.intake_date
+        )
 
     previous = intake.step_before(draft, step)
     after_about_you = step.slug != "about-you"
@@ -121,7 +125,13 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
         "step": step,
         "title": step.title,
         "intro": step.intro,
-        "back_url": _check_url() if returning_to_check else (previous.url() if previous else None),
+        "back_url": (
+            returning.check_url(answer)
+            if returning_to_check
+            else (previous.url() if previous else None)
+        ),
+        "progress": progress.progress_for(draft, step),
+        "language_switch_form": typed.FORM_ID,
         "can_save": after_about_you and draft.contact_consent(),
         "save_needs_consent": after_about_you and not draft.contact_consent(),
     }
@@ -318,7 +328,7 @@ def get_help_now(request: HttpRequest) -> HttpResponse:
 
 def _continue_url(draft: Draft) -> str:
     unfinished = intake.first_unfinished_step(draft)
-    return unfinished.url() if unfinished is not None else _check_url()
+    return unfinished.url() if unfinished is not None else returning.check_url()
 
 
 @require_http_methods(["GET", "POST"])
@@ -339,7 +349,7 @@ def check(request: HttpRequest) -> HttpResponse:
             messages.warning(request, _("Please check your answers and send them again."))
             return redirect("screening:check")
     elif draft is None:
-        return redirect("screening:start")
+        return sent.already_sent(request) or redirect("screening:start")
     if draft.care_consent is None:
         return redirect("screening:consent")
 

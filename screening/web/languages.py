@@ -64,17 +64,24 @@ def link_language_use(request: HttpRequest, language: str) -> str | None:
 
 
 def link_language_remember(response: HttpResponse, language: str | None) -> HttpResponse:
-    """Keep the language `link_language_use` activated for the next pages, with the cookie
-    Django's set_language view sets (same name and attributes)."""
+    """Keep the language `link_language_use` activated for the next pages."""
     if language is not None:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        language_remember(response, language)
+    return response
+
+
+def language_remember(response: HttpResponse, language: str) -> HttpResponse:
+    """Show the next pages in `language`, with the cookie Django's set_language view sets
+    (same name and attributes): also the switch on a question page, which keeps what was
+    typed (`screening.intake.typed`)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     return response

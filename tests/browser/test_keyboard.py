@@ -130,8 +130,12 @@ def test_the_intake_by_keyboard_alone_at_200_percent_zoom(zoomed):
     assert focused(zoomed)["tag"] == "a"
     assert focused(zoomed)["ring"]
 
-    for slug in STEP_URLS:
+    for number, slug in enumerate(STEP_URLS, start=1):
         assert zoomed.url.endswith(STEP_URLS[slug]), f"expected {slug}, at {zoomed.url}"
+        # Where the patient is, in the heading (pregnancy applies once "About you" is sent).
+        total = 6 if slug == "about-you" else 7
+        caption = zoomed.locator("h1 .step-progress").inner_text()
+        assert caption.startswith(f"Step {number} of {total}")
         answer_page(zoomed, VALID_PAGES[slug])
     assert zoomed.url.endswith("/intake/check/")
     assert_no_horizontal_scroll(zoomed)
@@ -159,3 +163,25 @@ def test_the_intake_by_keyboard_alone_at_200_percent_zoom(zoomed):
         "fatigue",
         "numbness_tingling",
     }
+
+
+def test_switching_language_by_keyboard_keeps_what_was_typed(zoomed):
+    """The language buttons on a question page send what was typed with them; Enter in a
+    field still continues (it never switches the language)."""
+    zoomed.goto(CONSENT_URL)
+    answer_page(zoomed, {"care_consent": "yes"})
+    assert zoomed.url.endswith(STEP_URLS["about-you"])
+    answer_field(zoomed, "full_name", "Ann Example")
+    tab_to(zoomed, lambda el: el["text"] == "Español")
+    with zoomed.expect_navigation():
+        zoomed.keyboard.press("Enter")
+    assert zoomed.locator("html").get_attribute("lang") == "es"
+    assert zoomed.input_value("#id_full_name") == "Ann Example"
+    screenshot(zoomed, "keyboard-switched-with-typing")
+
+    first = tab_to(zoomed, lambda el: el["name"] == "full_name")
+    assert first["value"] == "Ann Example"
+    with zoomed.expect_navigation():
+        zoomed.keyboard.press("Enter")  # sends the page: errors for what is missing
+    assert zoomed.locator("html").get_attribute("lang") == "es"
+    assert "error-summary" in focused(zoomed)["classes"]

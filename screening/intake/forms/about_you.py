@@ -90,6 +90,7 @@ class AboutYouForm(IntakeForm):
                     css_class="date-input",
                 ),
                 css_class="mb-3",
+                css_id="date_of_birth",  # where "Change" on the check page lands
                 aria_describedby="dob_hint",
             ),
             "sex",

@@ -99,6 +99,7 @@ class BloodTestsForm(IntakeForm):
                         ),
                     ),
                     css_class="question",
+                    css_id=f"blood_test_{row}",  # where "Change" on the check page lands
                 )
             )
         return Layout(*rows)

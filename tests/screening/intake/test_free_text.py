@@ -15,7 +15,7 @@ from screening.domain.queries.records import submission_current_result
 from screening.domain.text import free_text_clean
 from screening.intake import steps as intake
 from screening.models import FREE_TEXT_MAX_LENGTHS, Submission
-from tests.conftest import CHECK_URL, STEP_URLS, VALID_ANSWERS, VALID_PAGES
+from tests.conftest import CHECK_URL, STEP_URLS, VALID_ANSWERS, VALID_PAGES, page_text
 
 ANYTHING_ELSE = STEP_URLS["anything-else"]
 RISK_FACTORS = STEP_URLS["risk-factors"]
@@ -55,7 +55,8 @@ def test_anything_else_is_its_own_page_after_blood_tests_and_before_check(journe
     response = journey.answer("blood-tests")
     assert response["Location"] == ANYTHING_ELSE
     page = journey.get(ANYTHING_ELSE).content.decode()
-    assert '<h1 class="h2">Anything else you want the clinic to know?</h1>' in page
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+    assert page_text(heading) == "Step 7 of 7. Anything else you want the clinic to know?"
     assert "Your message to the clinic (optional)" in page
     assert "You can enter up to 1,200 characters." in page
     assert "not straight away: if you feel very unwell now, get medical help today" in page
@@ -123,8 +124,10 @@ def test_check_page_shows_the_words_escaped_line_by_line_with_change_links(journ
     assert "<b>Iron</b>" not in page
     assert "&lt;b&gt;Iron&lt;/b&gt;<br>Vitamin D" in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>Call me" in page
-    assert 'href="/intake/risk-factors/?return=check#id_other_medicines"' in page
-    assert 'href="/intake/anything-else/?return=check#id_anything_else"' in page
+    change_other = "/intake/risk-factors/?return=check&amp;answer=div_id_other_medicines"
+    assert f'href="{change_other}#div_id_other_medicines"' in page
+    change_else = "/intake/anything-else/?return=check&amp;answer=div_id_anything_else"
+    assert f'href="{change_else}#div_id_anything_else"' in page
     assert page.index("Medicines") < page.index("Other medicines") < page.index("Conditions")
     assert page.index("Recent blood test results") < page.index("Your message to the clinic")
 

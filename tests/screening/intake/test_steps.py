@@ -137,7 +137,10 @@ def test_check_sections_show_dont_know_and_change_links():
     health = {row.label: row for row in sections["Diet, medicines and health"].rows}
     assert health["Family history"].lines == ["I don't know"]
     assert health["Conditions and treatments"].lines == ["None of these"]
-    assert health["Medicines"].change_url == "/intake/risk-factors/?return=check#id_medicines_0"
+    assert health["Medicines"].change_url == (
+        "/intake/risk-factors/?return=check&answer=div_id_medicines#div_id_medicines"
+    )
+    assert health["Medicines"].anchor == "answer-div_id_medicines"
     feel = {row.label: row for row in sections["How you feel"].rows}
     assert feel["Numbness, tingling or pins and needles"].lines == [
         "Yes: 4 out of 10, how long: not known",

@@ -91,8 +91,9 @@ def test_check_page_lists_answers_with_change_links(journey):
     assert "Ann Example" in page
     assert "3 April 1990" in page
     assert "Vitamin B12 (total B12): 250 ng/L on 1 May 2025" in page
-    assert 'href="/intake/about-you/?return=check#id_full_name"' in page
-    assert 'href="/intake/risk-factors/?return=check#id_diet_0"' in page
+    change_name = "/intake/about-you/?return=check&amp;answer=div_id_full_name#div_id_full_name"
+    assert f'href="{change_name}"' in page
+    assert 'href="/intake/risk-factors/?return=check&amp;answer=div_id_diet#div_id_diet"' in page
 
 
 def test_change_link_goes_to_the_page_and_back_to_check(journey):
