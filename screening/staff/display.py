@@ -21,7 +21,7 @@ from screening.domain.queries.answers import lab_b12_status
 from screening.domain.queries.queue import QueueRow
 from screening.domain.queries.records import HistoryRow, SubmissionRecord
 from screening.engine import contract
-from screening.models import LabResult, Patient, Review, Submission
+from screening.models import LabResult, Patient, Review, Submission, SymptomAnswer
 from screening.staff import charts
 
 NOT_ANSWERED = "Not answered"
@@ -128,7 +128,7 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
                 "label": str(labels.SYMPTOM_LABELS[row.code]),
                 "present": "Yes" if row.present else "No",
                 "severity": "" if row.severity is None else str(row.severity),
-                "duration": "" if row.duration_weeks is None else f"{row.duration_weeks} weeks",
+                "duration": _duration_text(row),
                 "sites": ", ".join(str(site_labels[site]) for site in row.sites or []),
                 "both_sides": "" if row.both_sides is None else _yes_no(row.both_sides),
             }
@@ -140,6 +140,16 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
         )
     ]
     return {"about": about, "symptoms": symptoms, "red_flags": red_flags}
+
+
+def _duration_text(row: SymptomAnswer) -> str:
+    """What the patient said ("3 months (13 weeks)", "I don't know how long"), or the
+    weeks where they gave weeks (a follow-up, an EHR, an intake from before)."""
+    said = labels.duration_said(row.duration_number, row.duration_unit)
+    weeks = "" if row.duration_weeks is None else f"{row.duration_weeks} weeks"
+    if said and weeks and row.duration_unit != "weeks":
+        return f"{said} ({weeks})"
+    return said or weeks
 
 
 def submission_free_text_rows(*, submission: Submission) -> list[tuple[str, str]]:
