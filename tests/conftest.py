@@ -24,6 +24,18 @@ ALL_NO_SYMPTOMS = {f"{code}_present": "no" for code in contract.SYMPTOMS}
 # The intake's symptoms checklist with nothing noticed: no details pages follow.
 NO_SYMPTOMS_CHECKLIST = {"symptoms": ["none"]}
 SYMPTOM_DETAILS_2_URL = "/intake/symptoms/details-2/"
+# The follow-up check-in's one symptoms page (weeks), meaning VALID_ANSWERS' symptoms.
+FOLLOW_UP_SYMPTOMS = {
+    **ALL_NO_SYMPTOMS,
+    "fatigue_present": "yes",
+    "fatigue_severity": "7",
+    "fatigue_duration": "12",
+    "numbness_tingling_present": "yes",
+    "numbness_tingling_severity": "4",
+    "numbness_tingling_duration_unknown": "on",
+    "numbness_tingling_sites": ["hands", "feet"],
+    "numbness_tingling_both_sides": "yes",
+}
 ALL_NO_RED_FLAGS = {code: "no" for code in contract.RED_FLAGS}
 
 # What a patient types on each page: a 35-year-old woman (born 3 April 1990).

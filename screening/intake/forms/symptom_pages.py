@@ -145,7 +145,7 @@ class SymptomDetailsForm(IntakeForm):
 
 def _detail_fields(code: str) -> dict[str, forms.Field]:
     name = {"symptom": labels.SYMPTOM_LABELS[code]}
-    severity_message = _("%(symptom)s: enter how much it bothers you, from 0 to 10") % name
+    severity_message = _("%(symptom)s: enter a whole number from 0 to 10") % name
     number_message = _("%(symptom)s: enter how long as a whole number, like 3") % name
     unit_message = _("%(symptom)s: select days, weeks, months or years") % name
     return {
@@ -155,7 +155,7 @@ def _detail_fields(code: str) -> dict[str, forms.Field]:
             max_value=contract.SEVERITY_MAX,
             widget=forms.TextInput(attrs=NUMERIC),
             error_messages={
-                "required": severity_message,
+                "required": _("%(symptom)s: enter how much it bothers you, from 0 to 10") % name,
                 "invalid": severity_message,
                 "min_value": severity_message,
                 "max_value": severity_message,

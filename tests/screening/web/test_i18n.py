@@ -27,6 +27,7 @@ from tests.conftest import (
     CHECK_URL,
     CONSENT_URL,
     DONE_URL,
+    FOLLOW_UP_SYMPTOMS,
     HELP_URL,
     STEP_URLS,
     VALID_PAGES,
@@ -314,7 +315,7 @@ def test_follow_up_pages_in_spanish(spanish):
     _assert_spanish(
         client.get(f"/follow-up/{token}/"), "Cómo se siente ahora", "La clínica quiere saber"
     )
-    client.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
+    client.post(f"/follow-up/{token}/", FOLLOW_UP_SYMPTOMS)
     _assert_spanish(
         client.get(f"/follow-up/{token}/urgent/"), "Síntomas urgentes", "Enviar mis respuestas"
     )
@@ -330,7 +331,7 @@ def test_follow_up_pages_in_spanish(spanish):
 
 def test_follow_up_thank_you_page_in_spanish(spanish):
     token = links.reminder_link_token(_follow_up_reminder("en"))
-    spanish.client.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
+    spanish.client.post(f"/follow-up/{token}/", FOLLOW_UP_SYMPTOMS)
     spanish.client.post(f"/follow-up/{token}/urgent/", VALID_PAGES["urgent"])
     _assert_spanish(
         spanish.get("/follow-up/thank-you/"), "Gracias", "Sus respuestas se han enviado"
@@ -375,7 +376,7 @@ def test_a_link_from_a_spanish_email_opens_in_spanish_and_stays_spanish(client, 
 
     _assert_spanish(first, "Cómo se siente ahora")
     assert first.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
-    client.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
+    client.post(f"/follow-up/{token}/", FOLLOW_UP_SYMPTOMS)
     client.post(f"/follow-up/{token}/urgent/", VALID_PAGES["urgent"])
     _assert_spanish(client.get("/follow-up/thank-you/"), "Gracias")
     assert Submission.objects.get(kind="follow_up").language == "es"
