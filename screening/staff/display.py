@@ -146,7 +146,8 @@ def _duration_text(row: SymptomAnswer) -> str:
     """What the patient said ("3 months (13 weeks)", "I don't know how long"), or the
     weeks where they gave weeks (a follow-up, an EHR, an intake from before)."""
     said = labels.duration_said(row.duration_number, row.duration_unit)
-    weeks = "" if row.duration_weeks is None else f"{row.duration_weeks} weeks"
+    count = row.duration_weeks
+    weeks = "" if count is None else f"{count} week{'' if count == 1 else 's'}"
     if said and weeks and row.duration_unit != "weeks":
         return f"{said} ({weeks})"
     return said or weeks
