@@ -33,7 +33,7 @@ def walk(client, answers: dict) -> dict:
     """Answer every page with Django's test client; the check page's form."""
     path = patients.START_PATH
     while path != patients.CHECK_PATH:
-        slug = path.rstrip("/").rsplit("/", 1)[-1]
+        slug = patients.page_slug(path)
         page = client.get(path)
         assert page.status_code == 200, (path, page.status_code)
         data = harness.fill(harness.page_form(page.content.decode()), answers[slug])
