@@ -138,7 +138,12 @@ def test_switching_keeps_the_answers_and_the_submission_records_spanish(journey)
     assert _switch(journey.client, "es", STEP_URLS["symptoms"])["Location"] == STEP_URLS["symptoms"]
 
     # The page asked for next is in Spanish; the two pages answered in English are kept.
-    _assert_spanish(journey.get(STEP_URLS["symptoms"]), "Cómo se siente", "¿Lo ha notado?")
+    _assert_spanish(
+        journey.get(STEP_URLS["symptoms"]),
+        "Cómo se siente",
+        "¿Cuáles de estas cosas ha notado en los últimos meses?",
+        "Ninguno de estos",
+    )
     about = _assert_spanish(journey.get(STEP_URLS["about-you"]), "Sobre usted", "Nombre completo")
     assert 'value="Ann Example"' in about
     assert 'value="Ann.Example@example.com"' in about
@@ -146,7 +151,14 @@ def test_switching_keeps_the_answers_and_the_submission_records_spanish(journey)
     assert re.search(
         r'<input type="radio"[^>]* name="pregnant" value="no"[^>]* checked>', pregnancy
     )
-    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
+    for slug in (
+        "symptoms",
+        "symptom-details-1",
+        "urgent",
+        "risk-factors",
+        "blood-tests",
+        "anything-else",
+    ):
         assert journey.answer(slug).status_code == 302, slug
 
     check = _assert_spanish(
@@ -183,6 +195,10 @@ INTAKE_TITLES = {
     "about-you": ("Sobre usted", "¿Qué sexo figura en su registro de nacimiento?"),
     "pregnancy": ("Embarazo y lactancia", "¿Está dando el pecho?"),
     "symptoms": ("Cómo se siente", "Cansancio o falta de energía"),
+    "symptom-details-1": (
+        "Cuánto le molesta y desde hace cuánto tiempo",
+        "¿Desde hace cuánto tiempo lo tiene?",
+    ),
     "urgent": ("Síntomas urgentes", "¿Tiene dolor, presión u opresión en el pecho?"),
     "risk-factors": ("Alimentación, medicamentos y salud", "Metformina (para la diabetes)"),
     "blood-tests": (
