@@ -137,3 +137,18 @@ def test_details_page_error_keeps_what_was_typed(journey):
     assert 'value="25"' in page
     assert VALID_PAGES["symptom-details-1"]["numbness_tingling_severity"] == "4"
     assert 'name="numbness_tingling_severity" value="4"' in page
+
+
+def test_durations_as_said_are_kept_through_an_urgent_store_and_the_send(journey):
+    journey.answer_all(until="urgent")
+    journey.answer("urgent", chest_pain="yes")  # stored at once, then completed
+    urgent_rows = {row.code: row for row in Submission.objects.get().symptoms.all()}
+    assert urgent_rows["fatigue"].duration_unit == "weeks"
+    for slug in ("risk-factors", "blood-tests", "anything-else"):
+        journey.answer(slug)
+    journey.submit()
+    submission = Submission.objects.get()
+    assert submission.is_complete
+    rows = {row.code: row for row in submission.symptoms.all()}
+    assert (rows["fatigue"].duration_number, rows["fatigue"].duration_unit) == (12, "weeks")
+    assert rows["numbness_tingling"].duration_unit == "dont_know"
