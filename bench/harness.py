@@ -562,13 +562,19 @@ class _FormParser(html.parser.HTMLParser):
             self._select = None
 
 
-def page_form(page: str) -> dict[str, list[str]]:
-    """What a browser would send for the page's own form (method post, no action, so it
-    posts to the page itself) before the patient changes anything: hidden and prefilled
-    fields with their values, empty text fields as "", checked boxes; not the buttons."""
+def page_form(page: str, path: str | None = None) -> dict[str, list[str]]:
+    """What a browser would send for the page's own form (method post, posting to the page
+    itself: no action, or an action whose path is `path`) before the patient changes
+    anything: hidden and prefilled fields with their values, empty text fields as "",
+    checked boxes; not the buttons."""
     parser = _FormParser()
     parser.feed(page)
-    own = [form for form in parser.forms if form["method"] == "post" and not form["action"]]
+    own = [
+        form
+        for form in parser.forms
+        if form["method"] == "post"
+        and (not form["action"] or (path is not None and urlsplit(form["action"]).path == path))
+    ]
     if not own:
         raise ValueError("no form posting to this page")
     data: dict[str, list[str]] = {}

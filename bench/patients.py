@@ -45,12 +45,12 @@ def pages(index: int, run_id: str, today: datetime.date) -> dict[str, dict]:
             "contact_consent": "yes",
         },
         "pregnancy": {"pregnant": "no", "breastfeeding": "no"},
-        "symptoms": {
-            **{f"{code}_present": "no" for code in contract.SYMPTOMS},
-            "fatigue_present": "yes",
+        # The checklist, then how much and how long for the two ticked (one details page).
+        "symptoms": {"symptoms": ["fatigue", "numbness_tingling"]},
+        "symptoms/details": {
             "fatigue_severity": "7",
-            "fatigue_duration": "12",
-            "numbness_tingling_present": "yes",
+            "fatigue_duration_number": "12",
+            "fatigue_duration_unit": "weeks",
             "numbness_tingling_severity": "4",
             "numbness_tingling_duration_unknown": "on",
             "numbness_tingling_sites": ["hands", "feet"],
@@ -81,6 +81,11 @@ def pages(index: int, run_id: str, today: datetime.date) -> dict[str, dict]:
         },
         "anything-else": {"other_medicines": "", "anything_else": ""},
     }
+
+
+def page_slug(path: str) -> str:
+    """A page's key in `pages`: its path after /intake/ ("about-you", "symptoms/details")."""
+    return path.removeprefix("/intake/").strip("/")
 
 
 def patient_email(index: int, run_id: str) -> str:
@@ -142,13 +147,13 @@ def walk_to_check(
     (returns None)."""
     path = START_PATH
     while path != CHECK_PATH:
-        slug = path.rstrip("/").rsplit("/", 1)[-1]
+        slug = page_slug(path)
         if slug not in answers:
             raise JourneyError(f"unexpected page {path}")
         page = retry(lambda path=path: browser.get(path))
         if page.status_code != 200:
             raise JourneyError(f"GET {path}: {page.status_code}")
-        data = fill(page_form(page.text), answers[slug])
+        data = fill(page_form(page.text, path), answers[slug])
         if slug == save_at:
             data["action"] = ["save"]
         response = retry(lambda path=path, data=data: browser.post(path, data))
@@ -161,7 +166,7 @@ def walk_to_check(
     page = retry(lambda: browser.get(CHECK_PATH))
     if page.status_code != 200:
         raise JourneyError(f"GET {CHECK_PATH}: {page.status_code}")
-    return Prepared(browser, answers["about-you"]["email"], page_form(page.text))
+    return Prepared(browser, answers["about-you"]["email"], page_form(page.text, CHECK_PATH))
 
 
 def send(prepared: Prepared, retry: Retry) -> float:

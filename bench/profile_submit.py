@@ -33,14 +33,14 @@ def walk(client, answers: dict) -> dict:
     """Answer every page with Django's test client; the check page's form."""
     path = patients.START_PATH
     while path != patients.CHECK_PATH:
-        slug = path.rstrip("/").rsplit("/", 1)[-1]
+        slug = patients.page_slug(path)
         page = client.get(path)
         assert page.status_code == 200, (path, page.status_code)
-        data = harness.fill(harness.page_form(page.content.decode()), answers[slug])
+        data = harness.fill(harness.page_form(page.content.decode(), path), answers[slug])
         response = client.post(path, data)
         assert response.status_code == 302, (path, response.status_code)
         path = urlsplit(response["Location"]).path
-    return harness.page_form(client.get(patients.CHECK_PATH).content.decode())
+    return harness.page_form(client.get(patients.CHECK_PATH).content.decode(), patients.CHECK_PATH)
 
 
 def main() -> None:

@@ -7,8 +7,8 @@ Plain words, no brand names, translatable.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from screening.engine import contract
 
@@ -192,3 +192,30 @@ B12_STATUS_LABELS = {
 def choices(codes: tuple[str, ...], labels: dict) -> list[tuple[str, str]]:
     """(code, label) pairs in the contract's order, for model and form choices."""
     return [(code, labels[code]) for code in codes]
+
+
+# How long a symptom has lasted, as the patient said it (screening.intake.durations):
+# the unit they chose, or "dont_know". Model choices of SymptomAnswer.duration_unit.
+DURATION_UNIT_LABELS = {
+    "days": _("days"),
+    "weeks": _("weeks"),
+    "months": _("months"),
+    "years": _("years"),
+    "dont_know": _("I don't know how long"),
+}
+
+
+def duration_said(number: int | None, unit: str) -> str:
+    """What the patient said, in words: "3 months", "1 week", "I don't know how long";
+    "" when they were not asked this way (an intake from before, a follow-up, an EHR)."""
+    forms = {
+        "days": lambda n: ngettext("%(number)s day", "%(number)s days", n),
+        "weeks": lambda n: ngettext("%(number)s week", "%(number)s weeks", n),
+        "months": lambda n: ngettext("%(number)s month", "%(number)s months", n),
+        "years": lambda n: ngettext("%(number)s year", "%(number)s years", n),
+    }
+    if unit == "dont_know":
+        return gettext("I don't know how long")
+    if unit not in forms or number is None:
+        return ""
+    return forms[unit](number) % {"number": number}

@@ -19,7 +19,23 @@ from tests.clinical_safety import evidence
 INTAKE_DAY = datetime.date(2025, 6, 15)
 INTAKE_MOMENT = datetime.datetime(2025, 6, 15, 12, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
 
+# The follow-up check-in's one symptoms page, every symptom answered no.
 ALL_NO_SYMPTOMS = {f"{code}_present": "no" for code in contract.SYMPTOMS}
+# The intake's symptoms checklist with nothing noticed: no details pages follow.
+NO_SYMPTOMS_CHECKLIST = {"symptoms": ["none"]}
+SYMPTOM_DETAILS_2_URL = "/intake/symptoms/details-2/"
+# The follow-up check-in's one symptoms page (weeks), meaning VALID_ANSWERS' symptoms.
+FOLLOW_UP_SYMPTOMS = {
+    **ALL_NO_SYMPTOMS,
+    "fatigue_present": "yes",
+    "fatigue_severity": "7",
+    "fatigue_duration": "12",
+    "numbness_tingling_present": "yes",
+    "numbness_tingling_severity": "4",
+    "numbness_tingling_duration_unknown": "on",
+    "numbness_tingling_sites": ["hands", "feet"],
+    "numbness_tingling_both_sides": "yes",
+}
 ALL_NO_RED_FLAGS = {code: "no" for code in contract.RED_FLAGS}
 
 # What a patient types on each page: a 35-year-old woman (born 3 April 1990).
@@ -35,12 +51,13 @@ VALID_PAGES = {
         "contact_consent": "yes",
     },
     "pregnancy": {"pregnant": "no", "breastfeeding": "no"},
-    "symptoms": {
-        **ALL_NO_SYMPTOMS,
-        "fatigue_present": "yes",
+    # Symptoms: the checklist, then how much and how long for those ticked (one page
+    # for two symptoms; a second details page applies only to more than four).
+    "symptoms": {"symptoms": ["fatigue", "numbness_tingling"]},
+    "symptom-details-1": {
         "fatigue_severity": "7",
-        "fatigue_duration": "12",
-        "numbness_tingling_present": "yes",
+        "fatigue_duration_number": "12",
+        "fatigue_duration_unit": "weeks",
         "numbness_tingling_severity": "4",
         "numbness_tingling_duration_unknown": "on",
         "numbness_tingling_sites": ["hands", "feet"],
@@ -113,6 +130,7 @@ STEP_URLS = {
     "about-you": "/intake/about-you/",
     "pregnancy": "/intake/pregnancy/",
     "symptoms": "/intake/symptoms/",
+    "symptom-details-1": "/intake/symptoms/details/",
     "urgent": "/intake/urgent/",
     "risk-factors": "/intake/risk-factors/",
     "blood-tests": "/intake/blood-tests/",

@@ -18,6 +18,11 @@ from screening.models import (
 
 LAB_VALUE_DECIMALS = LabResult._meta.get_field("value").decimal_places
 
+# How long each symptom has lasted as the patient said it, beside the contract's weeks:
+# {code: {"number": 3, "unit": "months"}} or {code: {"number": None, "unit": "dont_know"}}
+# (screening.intake.durations). Absent for answers given in weeks (an EHR, a follow-up).
+Durations = dict[str, dict[str, Any]]
+
 
 def reads_back_as_given(answers: dict[str, Any]) -> bool:
     """Whether `submission_answers` would read back exactly the answers just stored, so
@@ -48,7 +53,10 @@ def answer_fields_set(submission: Submission, answers: dict[str, Any]) -> None:
     submission.conditions_answered = "conditions" in answers
 
 
-def answer_rows_create(submission: Submission, answers: dict[str, Any]) -> None:
+def answer_rows_create(
+    submission: Submission, answers: dict[str, Any], *, durations: Durations | None = None
+) -> None:
+    said = durations or {}
     SymptomAnswer.objects.bulk_create(
         SymptomAnswer(
             submission=submission,
@@ -56,6 +64,9 @@ def answer_rows_create(submission: Submission, answers: dict[str, Any]) -> None:
             present=answer["present"],
             severity=answer.get("severity"),
             duration_weeks=answer.get("duration_weeks"),
+            # What the patient said, only for a symptom they have.
+            duration_number=said.get(code, {}).get("number") if answer["present"] else None,
+            duration_unit=said.get(code, {}).get("unit", "") if answer["present"] else "",
             sites=answer.get("sites"),
             both_sides=answer.get("both_sides"),
         )
@@ -85,7 +96,9 @@ def answer_rows_create(submission: Submission, answers: dict[str, Any]) -> None:
     )
 
 
-def answers_replace(submission: Submission, answers: dict[str, Any]) -> None:
+def answers_replace(
+    submission: Submission, answers: dict[str, Any], *, durations: Durations | None = None
+) -> None:
     """Replace the answers of a red-flag submission with the fuller set."""
     answer_fields_set(submission, answers)
     submission.save()
@@ -94,4 +107,4 @@ def answers_replace(submission: Submission, answers: dict[str, Any]) -> None:
     submission.medicines.all().delete()
     submission.conditions.all().delete()
     submission.lab_results.filter(source=LabResult.Source.PATIENT).delete()
-    answer_rows_create(submission, answers)
+    answer_rows_create(submission, answers, durations=durations)

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from screening.domain import answer_rows
+from screening.domain.answer_rows import Durations
 from screening.domain.audit import audit_record
 from screening.domain.consent import CareConsent, care_consent_keep, care_consent_set
 from screening.domain.patients import patient_for_intake
@@ -84,6 +85,7 @@ def intake_store_urgent(
     client_tag: str = "",
     care_consent: CareConsent | None = None,
     free_text: dict[str, str] | None = None,
+    durations: Durations | None = None,
 ) -> Submission:
     """Store the answers so far of an intake with a red flag, before the rest is asked."""
     return _intake_save(
@@ -95,6 +97,7 @@ def intake_store_urgent(
         client_tag=client_tag,
         care_consent=care_consent,
         free_text=free_text,
+        durations=durations,
     )
 
 
@@ -109,6 +112,7 @@ def _intake_save(
     care_consent: CareConsent | None = None,
     confirmation: bool = False,
     free_text: dict[str, str] | None,
+    durations: Durations | None = None,
 ) -> Submission:
     """Store the intake once per idempotency key.
 
@@ -137,6 +141,7 @@ def _intake_save(
                     care_consent=care_consent,
                     confirmation=confirmation,
                     free_text=free_text,
+                    durations=durations,
                 )
         except IntegrityError as error:
             conflict = error
@@ -154,7 +159,7 @@ def _intake_save(
             return submission  # the urgent page posted twice: nothing new to store
         care_consent_keep(submission, care_consent)  # if the urgent store had none
         free_text_set(submission, free_text)
-        answer_rows.answers_replace(submission, answers)
+        answer_rows.answers_replace(submission, answers, durations=durations)
         if complete:
             # The patient may have switched language after the urgent store: the one
             # they sent the form in is the one their emails are written in.
@@ -196,6 +201,7 @@ def _submission_create(
     care_consent: CareConsent | None,
     confirmation: bool,
     free_text: dict[str, str],
+    durations: Durations | None,
 ) -> Submission:
     # Where the answers read back as given (the usual case), they are screened before
     # anything is stored, so the submission's copy of the level goes into its INSERT
@@ -224,7 +230,7 @@ def _submission_create(
     if screened is not None:
         level_copy(submission, screened["level"])
     submission.save()
-    answer_rows.answer_rows_create(submission, answers)
+    answer_rows.answer_rows_create(submission, answers, durations=durations)
     if screened is None:
         _result_add(submission)
     else:
@@ -258,6 +264,7 @@ def intake_send(
     client_tag: str = "",
     care_consent: CareConsent | None = None,
     free_text: dict[str, str] | None = None,
+    durations: Durations | None = None,
 ) -> Submission:
     """The check page's POST: `intake_submit` with the patient's agreement, and their
     confirmation email if they gave an email and agreed to be emailed; for an intake saved
@@ -274,6 +281,7 @@ def intake_send(
         care_consent=care_consent,
         confirmation=bool(patient_details["contact_consent"] and patient_details["email"]),
         free_text=free_text,
+        durations=durations,
     )
     if not saved_draft:  # _intake_save is one transaction of its own
         return send()

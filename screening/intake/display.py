@@ -24,6 +24,7 @@ from screening.intake.steps import (
     free_text_from_steps,
     is_locked,
 )
+from screening.intake.symptom_steps import DETAIL_SLUGS, detail_pages, durations_said
 
 # --- 1. Check your answers -----------------------------------------------------------
 
@@ -66,18 +67,22 @@ def _long_date(iso: str) -> str:
     return date_format(datetime.date.fromisoformat(iso), pgettext("long date format", "j F Y"))
 
 
-def _symptom_lines(code: str, answer: dict[str, Any]) -> list[str]:
+def _symptom_lines(code: str, answer: dict[str, Any], said: dict[str, Any]) -> list[str]:
+    """How much and how long, in the patient's own unit ("for 3 months")."""
     if not answer["present"]:
         return [_("No")]
     weeks = answer.get("duration_weeks")
-    how_long = (
-        ngettext("for %(weeks)s week", "for %(weeks)s weeks", weeks) % {"weeks": weeks}
-        if weeks is not None
-        else _("how long: not known")
-    )
+    if said.get("unit") == "dont_know":
+        how_long = _("I don't know how long")
+    elif said:
+        how_long = _("for %(time)s") % {"time": labels.duration_said(said["number"], said["unit"])}
+    elif weeks is not None:
+        how_long = ngettext("for %(weeks)s week", "for %(weeks)s weeks", weeks) % {"weeks": weeks}
+    else:
+        how_long = _("how long: not known")
     lines = [
         _("Yes: %(severity)s out of 10, %(how_long)s")
-        % {"severity": answer["severity"], "how_long": how_long}
+        % {"severity": answer.get("severity"), "how_long": how_long}
     ]
     if "sites" in answer:
         site_labels = labels.SITE_LABELS[code]
@@ -86,6 +91,32 @@ def _symptom_lines(code: str, answer: dict[str, Any]) -> list[str]:
     if "both_sides" in answer:
         lines.append(_("Both sides: %(answer)s") % {"answer": _yes_no(answer["both_sides"])})
     return lines
+
+
+def _symptom_rows(draft: Draft, symptoms: dict[str, Any]) -> list[Row]:
+    """What was noticed (changed on the checklist), then each symptom's details (changed
+    on the details page that asks about it)."""
+    noticed = [
+        str(labels.SYMPTOM_LABELS[code]) for code, answer in symptoms.items() if answer["present"]
+    ]
+    rows = [
+        Row(
+            _("Things you have noticed"),
+            noticed or [_("None of these")],
+            _change_url(draft, "symptoms", "id_symptoms_0"),
+        )
+    ]
+    said = durations_said(draft.steps)
+    for slug, codes in zip(DETAIL_SLUGS, detail_pages(draft.steps), strict=False):
+        rows.extend(
+            Row(
+                str(labels.SYMPTOM_LABELS[code]),
+                _symptom_lines(code, symptoms[code], said.get(code, {})),
+                _change_url(draft, slug, f"id_{code}_severity"),
+            )
+            for code in codes
+        )
+    return rows
 
 
 def _codes_lines(answers: dict[str, Any], key: str, code_labels: dict[str, Any]) -> list[str]:
@@ -161,19 +192,7 @@ def check_sections(draft: Draft) -> list[Section]:
                 ],
             )
         )
-    sections.append(
-        Section(
-            _("How you feel"),
-            [
-                Row(
-                    str(labels.SYMPTOM_LABELS[code]),
-                    _symptom_lines(code, answer),
-                    _change_url(draft, "symptoms", f"div_id_{code}_present"),
-                )
-                for code, answer in answers["symptoms"].items()
-            ],
-        )
-    )
+    sections.append(Section(_("How you feel"), _symptom_rows(draft, answers["symptoms"])))
     sections.append(
         Section(
             _("Urgent symptoms"),

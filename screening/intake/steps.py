@@ -27,6 +27,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -42,7 +43,17 @@ from screening.intake.forms.base import IntakeForm
 from screening.intake.forms.blood_tests import BloodTestsForm
 from screening.intake.forms.free_text import AnythingElseForm
 from screening.intake.forms.risk_factors import DONT_KNOW, NONE_OF_THESE, RiskFactorsForm
-from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
+from screening.intake.forms.symptom_pages import SymptomChecklistForm, SymptomDetailsForm
+from screening.intake.forms.symptoms import UrgentForm
+from screening.intake.symptom_steps import (
+    DETAIL_SLUGS,
+    checklist_answered,
+    detail_page_applies,
+    detail_page_form_kwargs,
+    legacy_symptoms_convert,
+    symptoms_answers,
+    symptoms_answers_one_page,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -59,6 +70,10 @@ DONE_SESSION_KEY = "intake_done"
 
 def _always(draft: Draft) -> bool:
     return True
+
+
+def _no_form_kwargs(draft: Draft) -> dict[str, Any]:
+    return {}
 
 
 def pregnancy_applies(draft: Draft) -> bool:
@@ -79,8 +94,11 @@ class Step:
     # Answers already sent with a red-flag submission: who the patient is, and the
     # urgent answers themselves. They cannot be changed from the form afterwards.
     locked_after_urgent: bool = False
+    # The form's arguments that depend on the draft (the symptoms a details page asks about).
+    form_kwargs: Callable[[Draft], dict[str, Any]] = _no_form_kwargs
     # Pages counted as one step of the progress indicator ("Step 3 of 7"): the slug of
-    # the step they belong to; "" counts the page as a step of its own.
+    # the step they belong to (the symptom details pages count as "symptoms"); "" counts
+    # the page as a step of its own.
     progress_group: str = ""
 
     @property
@@ -99,14 +117,21 @@ STEPS = (
         PregnancyForm,
         applies=pregnancy_applies,
     ),
-    Step(
-        "symptoms",
-        gettext_lazy("How you feel"),
-        SymptomsForm,
-        intro=gettext_lazy(
-            "For each of these, tell us if you have noticed it in the last few months. "
-            "If you have, tell us how much it bothers you and how long you have had it."
-        ),
+    Step("symptoms", gettext_lazy("How you feel"), SymptomChecklistForm),
+    *(
+        Step(
+            slug,
+            gettext_lazy("How much and for how long"),
+            SymptomDetailsForm,
+            intro=gettext_lazy(
+                "For each thing you have noticed, tell us how much it bothers you and how "
+                "long you have had it."
+            ),
+            applies=partial(detail_page_applies, index=index),
+            form_kwargs=partial(detail_page_form_kwargs, index=index),
+            progress_group="symptoms",
+        )
+        for index, slug in enumerate(DETAIL_SLUGS)
     ),
     Step(
         "urgent",
@@ -190,6 +215,7 @@ class Draft:
 
 def _draft_from_data(data: dict[str, Any]) -> Draft:
     intake_date = datetime.date.fromisoformat(data["intake_date"])
+    legacy_symptoms_convert(data["steps"])  # saved before the symptoms had pages of their own
     started_at = data.get("started_at")
     return Draft(
         idempotency_key=data["idempotency_key"],
@@ -253,6 +279,15 @@ def draft_clear(session: SessionBase) -> None:
     session.pop(SESSION_KEY, None)
 
 
+def draft_answer(draft: Draft, step: Step, data: dict[str, Any]) -> None:
+    """Keep a page's answers in the draft (not saved yet); the symptoms checklist also
+    plans the details pages (`screening.intake.symptom_steps`)."""
+    if step.slug == "symptoms":
+        checklist_answered(draft.steps, data)
+    else:
+        draft.steps[step.slug] = data
+
+
 def applicable_steps(draft: Draft) -> list[Step]:
     return [step for step in STEPS if step.applies(draft)]
 
@@ -289,24 +324,6 @@ def _number(text: str) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _symptom(data: dict[str, Any], code: str) -> dict[str, Any]:
-    if data[f"{code}_present"] != "yes":
-        return {"present": False}
-    answer: dict[str, Any] = {"present": True, "severity": data[f"{code}_severity"]}
-    if data[f"{code}_duration"] is not None:
-        answer["duration_weeks"] = data[f"{code}_duration"]
-    if data.get(f"{code}_sites"):
-        answer["sites"] = list(data[f"{code}_sites"])
-    both_sides = data.get(f"{code}_both_sides")
-    if both_sides in ("yes", "no"):
-        answer["both_sides"] = both_sides == "yes"
-    return answer
-
-
-def _symptoms(data: dict[str, Any]) -> dict[str, Any]:
-    return {code: _symptom(data, code) for code in contract.SYMPTOMS}
-
-
 def _red_flags(data: dict[str, Any]) -> dict[str, Any]:
     return {code: data[code] == "yes" for code in contract.RED_FLAGS}
 
@@ -337,7 +354,7 @@ def answers_from_steps(draft: Draft) -> dict[str, Any]:
         answers["breastfeeding"] = done["pregnancy"]["breastfeeding"] == "yes"
 
     if "symptoms" in done:
-        answers["symptoms"] = _symptoms(done["symptoms"])
+        answers["symptoms"] = symptoms_answers(done)
 
     if "urgent" in done:
         answers["red_flags"] = _red_flags(done["urgent"])
@@ -401,4 +418,7 @@ def follow_up_answers(pages: dict[str, Any]) -> dict[str, Any]:
 
     `screening.domain.intake.follow_up_submit` adds the age on the day.
     """
-    return {"symptoms": _symptoms(pages["symptoms"]), "red_flags": _red_flags(pages["urgent"])}
+    return {
+        "symptoms": symptoms_answers_one_page(pages["symptoms"]),
+        "red_flags": _red_flags(pages["urgent"]),
+    }

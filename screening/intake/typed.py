@@ -33,7 +33,7 @@ def is_switch(request: HttpRequest) -> bool:
 
 def typed_keep(draft: Draft, step: Step, data: QueryDict) -> None:
     """Keep the page's fields as posted (only its own fields, bounded), unchecked."""
-    form = step.form_class(today=draft.intake_date)
+    form = step.form_class(today=draft.intake_date, **step.form_kwargs(draft))
     names = [form[name].html_name for name in form.fields]
     draft.typed[step.slug] = {
         name: [value[:MAX_CHARS] for value in data.getlist(name)[:MAX_VALUES]]
@@ -49,7 +49,8 @@ def typed_form(draft: Draft, step: Step) -> IntakeForm | None:
     typed = draft.typed.get(step.slug)
     if typed is None:
         return None
-    fields = step.form_class(today=draft.intake_date).fields
+    kwargs = step.form_kwargs(draft)  # a symptom details page's symptoms
+    fields = step.form_class(today=draft.intake_date, **kwargs).fields
     initial: dict[str, Any] = {}
     for name, field in fields.items():
         values = typed.get(name)
@@ -57,7 +58,7 @@ def typed_form(draft: Draft, step: Step) -> IntakeForm | None:
             continue
         several = getattr(field.widget, "allow_multiple_selected", False)
         initial[name] = values if several else (values[0] if values else "")
-    return step.form_class(initial=initial, today=draft.intake_date)
+    return step.form_class(initial=initial, today=draft.intake_date, **kwargs)
 
 
 def language_switch(request: HttpRequest, draft: Draft | None, step: Step) -> HttpResponse:

@@ -15,6 +15,18 @@ urlpatterns = [
     path("intake/about-you/", views.question, {"slug": "about-you"}, name="about_you"),
     path("intake/pregnancy/", views.question, {"slug": "pregnancy"}, name="pregnancy"),
     path("intake/symptoms/", views.question, {"slug": "symptoms"}, name="symptoms"),
+    path(
+        "intake/symptoms/details/",
+        views.question,
+        {"slug": "symptom-details-1"},
+        name="symptom_details_1",
+    ),
+    path(
+        "intake/symptoms/details-2/",
+        views.question,
+        {"slug": "symptom-details-2"},
+        name="symptom_details_2",
+    ),
     path("intake/urgent/", views.question, {"slug": "urgent"}, name="urgent"),
     path("intake/risk-factors/", views.question, {"slug": "risk-factors"}, name="risk_factors"),
     path("intake/blood-tests/", views.question, {"slug": "blood-tests"}, name="blood_tests"),

@@ -34,6 +34,7 @@ from screening.intake import steps as intake
 from screening.intake.display import advice_groups, check_sections
 from screening.intake.honeypot import honeypot_guard
 from screening.intake.steps import Draft, Step
+from screening.intake.symptom_steps import durations_said
 from screening.models import Reminder
 from screening.reminders import links
 from screening.web import languages, ratelimit
@@ -98,9 +99,9 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
     # "Save and come back later" is offered once the email is known (after "About you").
     saving = request.POST.get("action") == "save" and step.slug != "about-you"
     if request.method == "POST":
-        form = step.form_class(request.POST, today=draft.intake_date)
+        form = step.form_class(request.POST, today=draft.intake_date, **step.form_kwargs(draft))
         if form.is_valid():
-            draft.steps[step.slug] = form.session_data()
+            intake.draft_answer(draft, step, form.session_data())
             typed.typed_drop(draft, step)
             draft.save(request.session)
             if step.slug == "urgent" and intake.draft_red_flags(draft):
@@ -115,7 +116,9 @@ def question(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(_next_url(draft, step, returning_to_check, answer))
     else:
         form = typed.typed_form(draft, step) or step.form_class(
-            initial=draft.steps.get(step.slug, {}), today=draft.intake_date
+            initial=draft.steps.get(step.slug, {}),
+            today=draft.intake_date,
+            **step.form_kwargs(draft),
         )
 
     previous = intake.step_before(draft, step)
@@ -300,6 +303,7 @@ def _urgent_store(request: HttpRequest, draft: Draft) -> HttpResponse:
         client_tag=ratelimit.client_tag(request),
         care_consent=privacy.care_consent(draft),
         free_text=intake.free_text_from_steps(draft),
+        durations=durations_said(draft.steps),
     )
     draft.urgent_submission = str(submission.public_id)
     draft.save(request.session)
@@ -370,6 +374,7 @@ def check(request: HttpRequest) -> HttpResponse:
             client_tag=ratelimit.client_tag(request),
             care_consent=privacy.care_consent(draft),
             free_text=intake.free_text_from_steps(draft),
+            durations=durations_said(draft.steps),
         )
         request.session[intake.DONE_SESSION_KEY] = {
             "idempotency_key": draft.idempotency_key,

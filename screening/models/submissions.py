@@ -248,6 +248,17 @@ class SymptomAnswer(models.Model):
     present = models.BooleanField(_("present"))
     severity = models.PositiveSmallIntegerField(_("severity (0-10)"), null=True, blank=True)
     duration_weeks = models.PositiveSmallIntegerField(_("duration (weeks)"), null=True, blank=True)
+    # What the patient said (screening.intake.durations): a number and its unit, or the
+    # unit "dont_know" alone; blank where they were asked in weeks (follow-up, EHR, older).
+    duration_number = models.PositiveSmallIntegerField(
+        _("duration (as said)"), null=True, blank=True
+    )
+    duration_unit = models.CharField(
+        _("duration unit (as said)"),
+        max_length=10,
+        blank=True,
+        choices=list(labels.DURATION_UNIT_LABELS.items()),
+    )
     # NULL: not given; a list of site codes otherwise.
     sites = models.JSONField(_("sites"), null=True, blank=True)
     both_sides = models.BooleanField(_("both sides"), null=True, blank=True)

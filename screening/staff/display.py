@@ -21,7 +21,7 @@ from screening.domain.queries.answers import lab_b12_status
 from screening.domain.queries.queue import QueueRow
 from screening.domain.queries.records import HistoryRow, SubmissionRecord
 from screening.engine import contract
-from screening.models import LabResult, Patient, Review, Submission
+from screening.models import LabResult, Patient, Review, Submission, SymptomAnswer
 from screening.staff import asked, charts
 from screening.staff.sources import reason_lines
 
@@ -137,14 +137,6 @@ def _about_rows(submission: Submission) -> list[tuple[str, str]]:
     ]
 
 
-def _duration_text(submission: Submission, weeks: int | None, present: bool) -> str:
-    if weeks is not None:
-        return f"{weeks} weeks"
-    # How long is asked of every symptom present, with "I don't know how long" offered.
-    patient_form = asked.is_follow_up(submission) or asked.answered_on_the_form(submission)
-    return asked.DONT_KNOW_HOW_LONG if present and patient_form else ""
-
-
 def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
     """Every answer as the patient gave it, in words (labels from `screening.labels`):
     {"about": [(question, answer)], "symptoms": [...], "red_flags": [(label, answer)]}.
@@ -159,7 +151,7 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
                 "label": str(labels.SYMPTOM_LABELS[row.code]),
                 "present": "Yes" if row.present else "No",
                 "severity": "" if row.severity is None else str(row.severity),
-                "duration": _duration_text(submission, row.duration_weeks, row.present),
+                "duration": _duration_text(submission, row),
                 "sites": ", ".join(str(site_labels[site]) for site in row.sites or []),
                 "both_sides": "" if row.both_sides is None else _yes_no(row.both_sides),
             }
@@ -171,6 +163,21 @@ def submission_answer_rows(*, submission: Submission) -> dict[str, list[Any]]:
         )
     ]
     return {"about": about, "symptoms": symptoms, "red_flags": red_flags}
+
+
+def _duration_text(submission: Submission, row: SymptomAnswer) -> str:
+    """What the patient said ("3 months (13 weeks)", "I don't know how long"), or the
+    weeks where they gave weeks (a follow-up, an EHR, an intake from before). A present
+    symptom without a duration on the clinic's own form was "I don't know how long"."""
+    said = labels.duration_said(row.duration_number, row.duration_unit)
+    count = row.duration_weeks
+    weeks = "" if count is None else f"{count} week{'' if count == 1 else 's'}"
+    if said and weeks and row.duration_unit != "weeks":
+        return f"{said} ({weeks})"
+    if said or weeks:
+        return said or weeks
+    patient_form = asked.is_follow_up(submission) or asked.answered_on_the_form(submission)
+    return asked.DONT_KNOW_HOW_LONG if row.present and patient_form else ""
 
 
 def submission_free_text_rows(*, submission: Submission) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from tests.browser.helpers import (
     red_flag_answers,
     submit,
 )
-from tests.conftest import CONSENT_URL, STEP_URLS, VALID_PAGES
+from tests.conftest import CONSENT_URL, FOLLOW_UP_SYMPTOMS, STEP_URLS, VALID_PAGES
 from tests.factories import ReminderFactory
 
 pytestmark = [
@@ -110,7 +110,7 @@ def test_follow_up_pages(narrow, new_page):
     check_page(narrow, "follow-up-symptoms")
     submit(narrow)
     check_page(narrow, "follow-up-symptoms-errors")
-    fill(narrow, VALID_PAGES["symptoms"])
+    fill(narrow, FOLLOW_UP_SYMPTOMS)
     submit(narrow)
     assert narrow.url.endswith(f"/follow-up/{token}/urgent/")
     check_page(narrow, "follow-up-urgent")
@@ -125,7 +125,7 @@ def test_follow_up_pages(narrow, new_page):
 
     urgent = new_page(viewport=NARROW)
     urgent.goto(f"/follow-up/{follow_up_token()}/")
-    fill(urgent, VALID_PAGES["symptoms"])
+    fill(urgent, FOLLOW_UP_SYMPTOMS)
     submit(urgent)
     fill(urgent, red_flag_answers("sudden_vision_loss"))
     submit(urgent)

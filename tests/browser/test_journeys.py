@@ -32,6 +32,7 @@ from tests.browser.helpers import (
 )
 from tests.conftest import (
     CONSENT_URL,
+    FOLLOW_UP_SYMPTOMS,
     PATIENT_DETAILS,
     STAFF_PASSWORD,
     STEP_URLS,
@@ -189,7 +190,7 @@ def test_follow_up_link_from_the_email_opens_the_follow_up_form(
     phone.goto(link)
     assert phone.url == link
     screenshot(phone, "journey-follow-up-symptoms")
-    fill(phone, VALID_PAGES["symptoms"])
+    fill(phone, FOLLOW_UP_SYMPTOMS)
     submit(phone)
     assert phone.url == link + "urgent/"
     fill(phone, VALID_PAGES["urgent"])

@@ -163,6 +163,13 @@ def test_the_intake_by_keyboard_alone_at_200_percent_zoom(zoomed):
         "fatigue",
         "numbness_tingling",
     }
+    # How long, chosen by keyboard: a number typed and its unit picked with the arrows.
+    fatigue = submission.symptoms.get(code="fatigue")
+    assert (fatigue.duration_number, fatigue.duration_unit, fatigue.duration_weeks) == (
+        12,
+        "weeks",
+        12,
+    )
 
 
 def test_switching_language_by_keyboard_keeps_what_was_typed(zoomed):

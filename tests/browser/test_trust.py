@@ -194,7 +194,7 @@ def test_a_date_with_an_error_stays_on_one_row_at_320px(new_page, language):
     check_page(narrow, f"trust-{language}-date-of-birth-error-320")
 
     answer(narrow, "about-you")
-    for slug in ("pregnancy", "symptoms", "urgent", "risk-factors"):
+    for slug in ("pregnancy", "symptoms", "symptom-details-1", "urgent", "risk-factors"):
         answer(narrow, slug)
     fill(narrow, {**VALID_PAGES["blood-tests"], "lab1_day": "", "lab1_year": "25"})
     submit(narrow)

@@ -110,11 +110,14 @@ def intake_sent(name: str, address: str) -> Submission:
 
 
 def intake_saved_for_later(name: str, address: str) -> IntakeDraft:
-    """A patient answers the first pages and 'How you feel', then saves to finish later."""
+    """A patient answers the first pages and 'How you feel' (the checklist and its details
+    page), then saves to finish later: the urgent page comes next."""
     journey = Journey(Client())
     journey.post(STEP_URLS["about-you"], patient_pages(name, address))
     journey.answer("pregnancy")
-    response = journey.post(STEP_URLS["symptoms"], {**VALID_PAGES["symptoms"], "action": "save"})
+    journey.answer("symptoms")
+    details = STEP_URLS["symptom-details-1"]
+    response = journey.post(details, {**VALID_PAGES["symptom-details-1"], "action": "save"})
     assert response.status_code == 302 and response["Location"].endswith("/intake/saved/")
     return IntakeDraft.objects.get(email=address.lower())
 

@@ -31,7 +31,15 @@ def test_about_you_and_check_your_answers_carry_the_field(journey):
 
 def test_the_other_pages_do_not(journey):
     journey.answer_all()
-    for slug in ("pregnancy", "symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
+    for slug in (
+        "pregnancy",
+        "symptoms",
+        "symptom-details-1",
+        "urgent",
+        "risk-factors",
+        "blood-tests",
+        "anything-else",
+    ):
         assert 'name="website"' not in journey.get(STEP_URLS[slug]).content.decode(), slug
 
 

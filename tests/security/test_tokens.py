@@ -25,6 +25,7 @@ from screening.models import ApiClient, EmailOptOut, IntakeDraft, Reminder, Subm
 from screening.reminders import links, unsubscribe
 from tests.conftest import (
     ALL_NO_RED_FLAGS,
+    FOLLOW_UP_SYMPTOMS,
     INTAKE_DAY,
     INTAKE_MOMENT,
     VALID_PAGES,
@@ -169,14 +170,14 @@ def test_a_follow_up_link_sends_answers_about_its_own_patient_only(frozen_day):
     ann, bob = _follow_up("Ann Example"), _follow_up("Bob Example")
     browser = Client()  # one computer, two patients: Bob started his check-in first
     bob_urls = _urls("follow_up", _token("follow_up", bob))
-    browser.post(bob_urls[0], VALID_PAGES["symptoms"])
+    browser.post(bob_urls[0], FOLLOW_UP_SYMPTOMS)
     ann_urls = _urls("follow_up", _token("follow_up", ann))
 
     # Ann's second page without her first page: back to her first page, not Bob's answers.
     response = browser.post(ann_urls[1], ALL_NO_RED_FLAGS)
     assert response.status_code == 302
     assert response["Location"] == ann_urls[0]
-    browser.post(ann_urls[0], VALID_PAGES["symptoms"])
+    browser.post(ann_urls[0], FOLLOW_UP_SYMPTOMS)
     assert browser.post(ann_urls[1], ALL_NO_RED_FLAGS)["Location"] == "/follow-up/thank-you/"
 
     follow_up = Submission.objects.get(kind="follow_up")
@@ -239,7 +240,7 @@ def test_an_expired_follow_up_link_cannot_send_even_with_both_pages_answered(
     reminder = reminders["follow_up"]
     browser = Client()
     first, second = _urls("follow_up", _token("follow_up", reminder))
-    browser.post(first, VALID_PAGES["symptoms"])
+    browser.post(first, FOLLOW_UP_SYMPTOMS)
     time_machine.move_to(
         INTAKE_MOMENT + datetime.timedelta(days=settings.REMINDER_LINK_MAX_AGE_DAYS, seconds=1),
         tick=False,

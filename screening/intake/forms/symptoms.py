@@ -1,4 +1,6 @@
-"""The "How you feel" and "Urgent symptoms" pages (the follow-up check-in asks both again)."""
+"""The follow-up check-in's "How you feel now" page (every symptom on one page, duration in
+weeks) and the "Urgent symptoms" page, which the intake and the follow-up share. The
+intake asks its symptoms on pages of their own (`symptom_pages`)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,39 @@ from screening.intake.forms.base import (
     IntakeForm,
     radio_field,
 )
+
+
+def symptom_site_fields(code: str, *, if_yes: bool = True) -> dict[str, forms.Field]:
+    """Where the symptom is felt and whether on both sides, for the symptoms that have them
+    (numbness or tingling, joint pain): optional, asked only of a symptom the patient has.
+    `if_yes`: the questions sit under "Have you noticed this?" on the same page."""
+    name = {"symptom": labels.SYMPTOM_LABELS[code]}
+    fields: dict[str, forms.Field] = {}
+    if code in contract.SYMPTOM_SITES:
+        site_message = _("%(symptom)s: select places from the list") % name
+        fields[f"{code}_sites"] = forms.MultipleChoiceField(
+            label=(
+                _("If yes: where do you feel it? (optional)")
+                if if_yes
+                else _("Where do you feel it? (optional)")
+            ),
+            required=False,
+            choices=labels.choices(contract.SYMPTOM_SITES[code], labels.SITE_LABELS[code]),
+            widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": site_message, "invalid_list": site_message},
+        )
+    if code in contract.SYMPTOMS_WITH_BOTH_SIDES:
+        fields[f"{code}_both_sides"] = radio_field(
+            YES_NO_DONT_KNOW,
+            (
+                _("If yes: do you feel it on both sides of your body? (optional)")
+                if if_yes
+                else _("Do you feel it on both sides of your body? (optional)")
+            ),
+            _("%(symptom)s: select yes, no or “I don't know”") % name,
+            required=False,
+        )
+    return fields
 
 
 class SymptomsForm(IntakeForm):
@@ -71,22 +106,7 @@ class SymptomsForm(IntakeForm):
                 label=_("I don't know how long"), required=False
             ),
         }
-        if code in contract.SYMPTOM_SITES:
-            site_message = _("%(symptom)s: select places from the list") % name
-            fields[f"{code}_sites"] = forms.MultipleChoiceField(
-                label=_("If yes: where do you feel it? (optional)"),
-                required=False,
-                choices=labels.choices(contract.SYMPTOM_SITES[code], labels.SITE_LABELS[code]),
-                widget=forms.CheckboxSelectMultiple,
-                error_messages={"invalid_choice": site_message, "invalid_list": site_message},
-            )
-        if code in contract.SYMPTOMS_WITH_BOTH_SIDES:
-            fields[f"{code}_both_sides"] = radio_field(
-                YES_NO_DONT_KNOW,
-                _("If yes: do you feel it on both sides of your body? (optional)"),
-                _("%(symptom)s: select yes, no or “I don't know”") % name,
-                required=False,
-            )
+        fields.update(symptom_site_fields(code))
         return fields
 
     def build_layout(self) -> Layout:

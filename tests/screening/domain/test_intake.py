@@ -192,7 +192,7 @@ def test_intake_submit_no_free_reference_stores_nothing(answers, patient_details
 def test_intake_submit_other_integrity_error_is_raised(answers, patient_details, monkeypatch):
     """Only a taken key or reference is absorbed: any other constraint's error shows."""
 
-    def broken(submission, answers):
+    def broken(submission, answers, *, durations=None):
         raise IntegrityError("some other constraint")
 
     monkeypatch.setattr(answer_rows, "answer_rows_create", broken)

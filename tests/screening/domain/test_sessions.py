@@ -15,7 +15,14 @@ from screening.domain import retention, sessions
 from screening.models import Patient, Reminder
 from screening.reminders import links
 from screening.web.sessions import SessionStore
-from tests.conftest import ALL_NO_RED_FLAGS, CONSENT_URL, STEP_URLS, VALID_PAGES, Journey
+from tests.conftest import (
+    ALL_NO_RED_FLAGS,
+    CONSENT_URL,
+    FOLLOW_UP_SYMPTOMS,
+    STEP_URLS,
+    VALID_PAGES,
+    Journey,
+)
 from tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +101,7 @@ def browsers(frozen_day, clinician_client):
     follow_up = ReminderFactory(kind=Reminder.Kind.FOLLOW_UP, submission=patient.submissions.get())
     ann_follow_up = Client()
     token = links.reminder_link_token(follow_up)
-    ann_follow_up.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
+    ann_follow_up.post(f"/follow-up/{token}/", FOLLOW_UP_SYMPTOMS)
     ann_again = Client()  # the email as typed: other capitals
     ann_again.post(CONSENT_URL, {"care_consent": "yes"})
     ann_again.post(

@@ -28,7 +28,9 @@ def test_every_change_link_lands_on_an_element_of_its_page_and_has_a_row(journey
     links = _change_links(check)
     # The send form names the check page without the row's fragment it may be shown at.
     assert f'<form method="post" action="{CHECK_URL}" novalidate>' in check
-    assert len(links) == 6 + 2 + 13 + 9 + 7 + 1 + 1  # every row of the check page
+    # every row of the check page: the symptoms are "Things you have noticed" and one row
+    # for each symptom ticked (fatigue, numbness or tingling)
+    assert len(links) == 6 + 2 + 3 + 9 + 7 + 1 + 1
     for link in links:
         url, anchor = link.split("#")
         assert url.endswith(f"?return=check&answer={anchor}"), link

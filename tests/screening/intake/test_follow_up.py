@@ -13,7 +13,13 @@ from screening.domain.queries.records import submission_current_result
 from screening.engine import contract
 from screening.models import Reminder, ScreeningResult, Submission
 from screening.reminders import links
-from tests.conftest import ALL_NO_RED_FLAGS, INTAKE_MOMENT, VALID_ANSWERS, VALID_PAGES, page_text
+from tests.conftest import (
+    ALL_NO_RED_FLAGS,
+    FOLLOW_UP_SYMPTOMS,
+    INTAKE_MOMENT,
+    VALID_ANSWERS,
+    page_text,
+)
 from tests.factories import IntakeDraftFactory, PatientFactory, ReminderFactory, SubmissionFactory
 
 THANK_YOU_URL = "/follow-up/thank-you/"
@@ -46,7 +52,7 @@ def _urls(token: str) -> tuple[str, str]:
 def _answer(client: Client, token: str, **red_flags):
     """Both pages with the conftest's symptoms and no red flag unless given; the last response."""
     symptoms_url, urgent_url = _urls(token)
-    client.post(symptoms_url, VALID_PAGES["symptoms"])
+    client.post(symptoms_url, FOLLOW_UP_SYMPTOMS)
     return client.post(urgent_url, {**ALL_NO_RED_FLAGS, **red_flags})
 
 
@@ -71,7 +77,7 @@ def test_link_opens_the_symptoms_page_without_using_the_link(client, reminder, t
 
 def test_symptoms_page_goes_on_to_the_urgent_page_without_using_the_link(client, reminder, token):
     symptoms_url, urgent_url = _urls(token)
-    response = client.post(symptoms_url, VALID_PAGES["symptoms"])
+    response = client.post(symptoms_url, FOLLOW_UP_SYMPTOMS)
     assert (response.status_code, response["Location"]) == (302, urgent_url)
     page = client.get(urgent_url).content.decode()
     assert 'name="chest_pain"' in page
@@ -95,13 +101,13 @@ def test_urgent_page_before_the_symptoms_page_goes_back_to_it(client, token):
 
 def test_invalid_answers_show_the_errors_and_store_nothing(client, reminder, token):
     symptoms_url, urgent_url = _urls(token)
-    response = client.post(symptoms_url, {**VALID_PAGES["symptoms"], "fatigue_severity": ""})
+    response = client.post(symptoms_url, {**FOLLOW_UP_SYMPTOMS, "fatigue_severity": ""})
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
     assert "Tiredness or lack of energy: enter how much it bothers you, from 0 to 10" in page
 
-    client.post(symptoms_url, VALID_PAGES["symptoms"])
+    client.post(symptoms_url, FOLLOW_UP_SYMPTOMS)
     response = client.post(urgent_url, {**ALL_NO_RED_FLAGS, "chest_pain": ""})
     assert response.status_code == 200
     assert "Chest pain: select yes or no" in response.content.decode()
@@ -113,7 +119,7 @@ def test_invalid_answers_show_the_errors_and_store_nothing(client, reminder, tok
 def test_progress_is_kept_per_link(client, token, reminder):
     other = ReminderFactory(kind=Reminder.Kind.FOLLOW_UP)
     other_token = links.reminder_link_token(other)
-    client.post(_urls(token)[0], VALID_PAGES["symptoms"])
+    client.post(_urls(token)[0], FOLLOW_UP_SYMPTOMS)
     assert client.get(_urls(other_token)[1])["Location"] == _urls(other_token)[0]
     assert client.get(_urls(token)[1]).status_code == 200
 
@@ -192,7 +198,7 @@ def test_second_post_gets_the_used_page_and_stores_nothing(client, token):
 
 def test_second_browser_gets_the_used_page(client, token):
     browser = Client()
-    browser.post(_urls(token)[0], VALID_PAGES["symptoms"])  # both opened the link
+    browser.post(_urls(token)[0], FOLLOW_UP_SYMPTOMS)  # both opened the link
     _answer(client, token)
 
     for response in (browser.get(_urls(token)[0]), browser.post(_urls(token)[1], ALL_NO_RED_FLAGS)):
@@ -271,7 +277,7 @@ def test_expired_link(client, reminder, token, time_machine, settings):
     )
     for response in (
         client.get(_urls(token)[0]),
-        client.post(_urls(token)[0], VALID_PAGES["symptoms"]),
+        client.post(_urls(token)[0], FOLLOW_UP_SYMPTOMS),
         client.post(_urls(token)[1], ALL_NO_RED_FLAGS),
     ):
         assert response.status_code == 410
@@ -284,7 +290,7 @@ def test_expired_link(client, reminder, token, time_machine, settings):
 
 
 def test_link_expiring_between_the_pages_stores_nothing(client, reminder, token, time_machine):
-    client.post(_urls(token)[0], VALID_PAGES["symptoms"])
+    client.post(_urls(token)[0], FOLLOW_UP_SYMPTOMS)
     time_machine.move_to(INTAKE_MOMENT + datetime.timedelta(days=31))
     assert client.post(_urls(token)[1], ALL_NO_RED_FLAGS).status_code == 410
     assert _follow_ups().count() == 0

@@ -10,11 +10,14 @@ from screening.intake.forms.about_you import AboutYouForm, PregnancyForm
 from screening.intake.forms.blood_tests import BloodTestsForm
 from screening.intake.forms.risk_factors import RiskFactorsForm
 from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
-from tests.conftest import INTAKE_DAY, VALID_PAGES
+from tests.conftest import FOLLOW_UP_SYMPTOMS, INTAKE_DAY, VALID_PAGES
 
 
 def _form(form_class, slug, **changes):
-    data = {**VALID_PAGES[slug], **changes}
+    """`slug`'s valid answers changed by `changes` ("follow-up-symptoms": the follow-up
+    check-in's one symptoms page; the intake's symptoms pages: test_forms_symptom_pages)."""
+    page = FOLLOW_UP_SYMPTOMS if slug == "follow-up-symptoms" else VALID_PAGES[slug]
+    data = {**page, **changes}
     return form_class(data, today=INTAKE_DAY)
 
 
@@ -127,11 +130,11 @@ def test_pregnancy_missing_and_tampered():
     }
 
 
-# --- symptoms --------------------------------------------------------------------------
+# --- symptoms (the follow-up check-in's one page) ---------------------------------------
 
 
 def test_symptoms_valid_keeps_details_of_present_symptoms():
-    form = _form(SymptomsForm, "symptoms")
+    form = _form(SymptomsForm, "follow-up-symptoms")
     assert form.is_valid(), form.errors
     data = form.session_data()
     assert (data["fatigue_severity"], data["fatigue_duration"]) == (7, 12)
@@ -142,7 +145,7 @@ def test_symptoms_valid_keeps_details_of_present_symptoms():
 def test_symptoms_details_of_an_absent_symptom_are_dropped():
     form = _form(
         SymptomsForm,
-        "symptoms",
+        "follow-up-symptoms",
         joint_pain_present="no",
         joint_pain_severity="8",
         joint_pain_duration="3",
@@ -223,7 +226,7 @@ def test_symptoms_every_question_needs_yes_or_no():
     ],
 )
 def test_symptoms_bad_input_message_beside_the_field(changes, field, message):
-    assert _errors(_form(SymptomsForm, "symptoms", **changes)) == {field: [message]}
+    assert _errors(_form(SymptomsForm, "follow-up-symptoms", **changes)) == {field: [message]}
 
 
 # --- urgent ----------------------------------------------------------------------------

@@ -37,10 +37,12 @@ def _resume_url(reminder: Reminder) -> str:
 
 
 def _saved_until_symptoms(journey) -> Reminder:
-    """Answer about you and pregnancy, then save on the symptoms page."""
+    """Answer about you, pregnancy and the symptoms checklist, then save on the symptoms'
+    details page: what comes next is the urgent page."""
     journey.answer("about-you")
     journey.answer("pregnancy")
-    _save(journey, "symptoms")
+    journey.answer("symptoms")
+    _save(journey, "symptom-details-1")
     return Reminder.objects.get(kind=Reminder.Kind.UNFINISHED_INTAKE)
 
 
@@ -50,7 +52,7 @@ def _saved_until_symptoms(journey) -> Reminder:
 def test_save_button_is_on_every_page_after_about_you(journey):
     assert 'value="save"' not in journey.get(STEP_URLS["about-you"]).content.decode()
     journey.answer("about-you")
-    for slug in ("pregnancy", "symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
+    for slug in [slug for slug in STEP_URLS if slug != "about-you"]:
         page = journey.get(STEP_URLS[slug]).content.decode()
         assert '<button type="submit" name="action" value="save"' in page, slug
         # Continue stays the first button: pressing Enter in a field continues.
@@ -119,12 +121,19 @@ def test_save_retried_after_a_lost_response_makes_one_draft_and_one_reminder(jou
 def test_saving_twice_updates_one_draft_with_one_reminder(journey):
     journey.answer("about-you")
     journey.answer("pregnancy")
-    _save(journey, "symptoms")
+    journey.answer("symptoms")
+    _save(journey, "symptom-details-1")
     journey.get(STEP_URLS["urgent"])
     _save(journey, "urgent")
 
     saved = IntakeDraft.objects.get()
-    assert set(saved.data["steps"]) == {"about-you", "pregnancy", "symptoms", "urgent"}
+    assert set(saved.data["steps"]) == {
+        "about-you",
+        "pregnancy",
+        "symptoms",
+        "symptom-details-1",
+        "urgent",
+    }
     assert Reminder.objects.filter(kind=Reminder.Kind.UNFINISHED_INTAKE).count() == 1
     assert Reminder.objects.filter(kind=Reminder.Kind.INTAKE_SAVED).count() == 1
     assert {reminder.draft for reminder in Reminder.objects.all()} == {saved}
@@ -133,7 +142,8 @@ def test_saving_twice_updates_one_draft_with_one_reminder(journey):
 def test_save_with_invalid_answers_shows_the_errors_and_saves_nothing(journey):
     journey.answer("about-you")
     journey.answer("pregnancy")
-    response = _save(journey, "symptoms", fatigue_severity="11")
+    journey.answer("symptoms")
+    response = _save(journey, "symptom-details-1", fatigue_severity="11")
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
@@ -141,7 +151,7 @@ def test_save_with_invalid_answers_shows_the_errors_and_saves_nothing(journey):
     assert 'value="11"' in page  # what was typed is still there
     assert IntakeDraft.objects.count() == 0
     assert Reminder.objects.count() == 0
-    assert "symptoms" not in journey.client.session["intake"]["steps"]
+    assert "symptom-details-1" not in journey.client.session["intake"]["steps"]
 
 
 def test_save_without_email_consent_keeps_the_answers_and_stays_on_the_page(journey):
@@ -169,7 +179,7 @@ def test_saved_page_says_an_email_will_come_and_shows_no_answers(journey):
     assert "It should arrive in the next few minutes." in page
     assert "If you have not sent the form in 24 hours, we will email you once more" in page
     assert "We keep your saved answers until 29 June 2025" in page
-    assert f'href="{STEP_URLS["urgent"]}"' in page  # carry on now
+    assert f'href="{STEP_URLS["symptom-details-1"]}"' in page  # carry on now
     for private in ("Ann Example", "ann.example@example.com", "Tiredness", "1990"):
         assert private not in page
 
@@ -221,7 +231,7 @@ def test_resume_restores_the_answers_and_goes_to_the_first_unanswered_page(journ
     reminder.refresh_from_db()
     assert reminder.link_used_at is not None
     assert IntakeDraft.objects.get().data == {}  # the answers are back in the session
-    page = browser.get(STEP_URLS["symptoms"]).content.decode()
+    page = browser.get(STEP_URLS["symptom-details-1"]).content.decode()
     assert 'name="fatigue_severity" value="7"' in page
 
 

@@ -30,13 +30,15 @@ Kind = Reminder.Kind
 Status = Reminder.Status
 
 
-def _save(journey, slug: str = "symptoms", **changes):
+def _save(journey, slug: str = "symptom-details-1", **changes):
     return journey.post(STEP_URLS[slug], {**VALID_PAGES[slug], **changes, "action": "save"})
 
 
 def _saved_on_symptoms(journey):
+    """Saved on the symptoms' details page: the urgent page comes next."""
     journey.answer("about-you")
     journey.answer("pregnancy")
+    journey.answer("symptoms")
     assert _save(journey)["Location"] == SAVED_URL
 
 
@@ -166,6 +168,7 @@ def test_saved_page_says_so_when_the_email_could_not_be_sent(
     journey.answer("about-you")
     EmailOptOut.objects.create(email="ann.example@example.com")  # this address unsubscribed earlier
     journey.answer("pregnancy")
+    journey.answer("symptoms")
     _save(journey)
     _dispatch(django_capture_on_commit_callbacks)
 

@@ -12,8 +12,6 @@ from screening.intake import steps as intake
 from screening.intake.forms.about_you import AboutYouForm
 from tests.conftest import INTAKE_DAY, VALID_ANSWERS, VALID_PAGES
 
-FORMS = {step.slug: step.form_class for step in intake.STEPS}
-
 
 def _draft(**changes_by_slug) -> intake.Draft:
     """A draft whose pages were answered (through the real forms) with VALID_PAGES + changes."""
@@ -22,9 +20,10 @@ def _draft(**changes_by_slug) -> intake.Draft:
         changes = changes_by_slug.get(slug.replace("-", "_"), {})
         if changes is None:
             continue  # this page was not answered
-        form = FORMS[slug]({**data, **changes}, today=INTAKE_DAY)
+        step = intake.STEPS_BY_SLUG[slug]
+        form = step.form_class({**data, **changes}, today=INTAKE_DAY, **step.form_kwargs(draft))
         assert form.is_valid(), form.errors
-        draft.steps[slug] = form.session_data()
+        intake.draft_answer(draft, step, form.session_data())
     return draft
 
 
@@ -37,7 +36,10 @@ def test_answers_from_steps_of_the_valid_pages():
 def test_answers_from_steps_dont_know_leaves_keys_absent():
     draft = _draft(
         risk_factors={"family_history": "dont_know", "medicines": ["dont_know"]},
-        symptoms={"numbness_tingling_both_sides": "dont_know", "numbness_tingling_sites": []},
+        symptom_details_1={
+            "numbness_tingling_both_sides": "dont_know",
+            "numbness_tingling_sites": [],
+        },
     )
     answers = intake.answers_from_steps(draft)
     assert "family_history" not in answers
@@ -143,11 +145,32 @@ def test_check_sections_show_dont_know_and_change_links():
     assert health["Medicines"].anchor == "answer-div_id_medicines"
     feel = {row.label: row for row in sections["How you feel"].rows}
     assert feel["Numbness, tingling or pins and needles"].lines == [
-        "Yes: 4 out of 10, how long: not known",
+        "Yes: 4 out of 10, I don't know how long",
         "Where: Hands, Feet",
         "Both sides: Yes",
     ]
     assert feel["Tiredness or lack of energy"].lines == ["Yes: 7 out of 10, for 12 weeks"]
+    assert feel["Things you have noticed"].lines == [
+        "Tiredness or lack of energy",
+        "Numbness, tingling or pins and needles",
+    ]
+    assert (
+        feel["Things you have noticed"].change_url == "/intake/symptoms/?return=check#id_symptoms_0"
+    )
+    assert (
+        feel["Tiredness or lack of energy"].change_url
+        == "/intake/symptoms/details/?return=check#id_fatigue_severity"
+    )
+
+
+def test_check_sections_show_the_duration_in_the_patients_own_unit():
+    draft = _draft(
+        symptom_details_1={"fatigue_duration_number": "3", "fatigue_duration_unit": "months"}
+    )
+    sections = {section.title: section for section in display.check_sections(draft)}
+    feel = {row.label: row for row in sections["How you feel"].rows}
+    assert feel["Tiredness or lack of energy"].lines == ["Yes: 7 out of 10, for 3 months"]
+    assert intake.answers_from_steps(draft)["symptoms"]["fatigue"]["duration_weeks"] == 13
 
 
 def test_check_sections_lock_sent_answers_after_a_red_flag():

@@ -33,6 +33,13 @@ BAD_INPUT = [
     ),
     (
         "symptoms",
+        {"symptoms": ["fatigue", "none"]},
+        "symptoms_0",
+        "Select the things you have noticed, or “None of these”, not both",
+        r'value="fatigue"[^>]*checked',
+    ),
+    (
+        "symptom-details-1",
         {"fatigue_severity": "12"},
         "fatigue_severity",
         "Tiredness or lack of energy: enter a whole number from 0 to 10",
@@ -109,7 +116,9 @@ def test_step_page_keeps_earlier_answers_when_revisited(journey, slug):
     journey.answer_all()
     page = journey.get(STEP_URLS[slug]).content.decode()
     first_text_value = next(
-        value for value in VALID_PAGES[slug].values() if isinstance(value, str) and value
+        value if isinstance(value, str) else value[0]  # a checklist's first ticked box
+        for value in VALID_PAGES[slug].values()
+        if value
     )
     # An input keeps its value; a text box its text.
     assert f'value="{first_text_value}"' in page or f"{first_text_value}</textarea>" in page
@@ -132,8 +141,8 @@ def test_radio_groups_are_fieldsets_with_legends(journey):
 
 
 def test_severity_is_a_numeric_text_input_not_a_slider(journey):
-    _reach(journey, "symptoms")
-    page = journey.get(STEP_URLS["symptoms"]).content.decode()
+    _reach(journey, "symptom-details-1")
+    page = journey.get(STEP_URLS["symptom-details-1"]).content.decode()
     assert 'type="range"' not in page
     assert re.search(r'<input type="text" name="fatigue_severity"[^>]*inputmode="numeric"', page)
 
@@ -142,7 +151,7 @@ def test_symptoms_ask_fatigue_numbness_and_joint_pain_first(journey):
     _reach(journey, "symptoms")
     page = journey.get(STEP_URLS["symptoms"]).content.decode()
     order = [
-        page.index(f'name="{code}_present"')
+        page.index(f'name="symptoms" value="{code}"')
         for code in ("fatigue", "numbness_tingling", "joint_pain", "muscle_pain_or_cramps")
     ]
     assert order == sorted(order)

@@ -27,6 +27,7 @@ from tests.conftest import (
     CHECK_URL,
     CONSENT_URL,
     DONE_URL,
+    FOLLOW_UP_SYMPTOMS,
     HELP_URL,
     STEP_URLS,
     VALID_PAGES,
@@ -137,7 +138,12 @@ def test_switching_keeps_the_answers_and_the_submission_records_spanish(journey)
     assert _switch(journey.client, "es", STEP_URLS["symptoms"])["Location"] == STEP_URLS["symptoms"]
 
     # The page asked for next is in Spanish; the two pages answered in English are kept.
-    _assert_spanish(journey.get(STEP_URLS["symptoms"]), "Cómo se siente", "¿Lo ha notado?")
+    _assert_spanish(
+        journey.get(STEP_URLS["symptoms"]),
+        "Cómo se siente",
+        "¿Cuáles de estas cosas ha notado en los últimos meses?",
+        "Ninguno de estos",
+    )
     about = _assert_spanish(journey.get(STEP_URLS["about-you"]), "Sobre usted", "Nombre completo")
     assert 'value="Ann Example"' in about
     assert 'value="Ann.Example@example.com"' in about
@@ -145,7 +151,14 @@ def test_switching_keeps_the_answers_and_the_submission_records_spanish(journey)
     assert re.search(
         r'<input type="radio"[^>]* name="pregnant" value="no"[^>]* checked>', pregnancy
     )
-    for slug in ("symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
+    for slug in (
+        "symptoms",
+        "symptom-details-1",
+        "urgent",
+        "risk-factors",
+        "blood-tests",
+        "anything-else",
+    ):
         assert journey.answer(slug).status_code == 302, slug
 
     check = _assert_spanish(
@@ -182,6 +195,10 @@ INTAKE_TITLES = {
     "about-you": ("Sobre usted", "¿Qué sexo figura en su registro de nacimiento?"),
     "pregnancy": ("Embarazo y lactancia", "¿Está dando el pecho?"),
     "symptoms": ("Cómo se siente", "Cansancio o falta de energía"),
+    "symptom-details-1": (
+        "Cuánto le molesta y desde hace cuánto tiempo",
+        "¿Desde hace cuánto tiempo lo tiene?",
+    ),
     "urgent": ("Síntomas urgentes", "¿Tiene dolor, presión u opresión en el pecho?"),
     "risk-factors": ("Alimentación, medicamentos y salud", "Metformina (para la diabetes)"),
     "blood-tests": (
@@ -314,7 +331,7 @@ def test_follow_up_pages_in_spanish(spanish):
     _assert_spanish(
         client.get(f"/follow-up/{token}/"), "Cómo se siente ahora", "La clínica quiere saber"
     )
-    client.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
+    client.post(f"/follow-up/{token}/", FOLLOW_UP_SYMPTOMS)
     _assert_spanish(
         client.get(f"/follow-up/{token}/urgent/"), "Síntomas urgentes", "Enviar mis respuestas"
     )
@@ -330,7 +347,7 @@ def test_follow_up_pages_in_spanish(spanish):
 
 def test_follow_up_thank_you_page_in_spanish(spanish):
     token = links.reminder_link_token(_follow_up_reminder("en"))
-    spanish.client.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
+    spanish.client.post(f"/follow-up/{token}/", FOLLOW_UP_SYMPTOMS)
     spanish.client.post(f"/follow-up/{token}/urgent/", VALID_PAGES["urgent"])
     _assert_spanish(
         spanish.get("/follow-up/thank-you/"), "Gracias", "Sus respuestas se han enviado"
@@ -375,7 +392,7 @@ def test_a_link_from_a_spanish_email_opens_in_spanish_and_stays_spanish(client, 
 
     _assert_spanish(first, "Cómo se siente ahora")
     assert first.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
-    client.post(f"/follow-up/{token}/", VALID_PAGES["symptoms"])
+    client.post(f"/follow-up/{token}/", FOLLOW_UP_SYMPTOMS)
     client.post(f"/follow-up/{token}/urgent/", VALID_PAGES["urgent"])
     _assert_spanish(client.get("/follow-up/thank-you/"), "Gracias")
     assert Submission.objects.get(kind="follow_up").language == "es"

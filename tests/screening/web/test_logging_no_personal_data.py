@@ -58,7 +58,15 @@ def test_intake_staff_view_and_failed_login_log_no_personal_data(
 
     # A patient sends the whole intake.
     journey.answer("about-you", **ABOUT_YOU)
-    for slug in ("pregnancy", "symptoms", "urgent", "risk-factors", "blood-tests", "anything-else"):
+    for slug in (
+        "pregnancy",
+        "symptoms",
+        "symptom-details-1",
+        "urgent",
+        "risk-factors",
+        "blood-tests",
+        "anything-else",
+    ):
         journey.answer(slug)
     key = journey.idempotency_key()
     assert journey.submit(key).status_code == 302
