@@ -28,10 +28,12 @@ come in (at 15%, 30%, ... of N):
 
 Afterwards, in both modes: every intake whose final POST was answered "sent" (302 to the
 confirmation) is stored exactly once (its idempotency key, complete, the only submission
-with its email), every patient got to "sent", every saved intake is one draft, and no
-reminder was delivered twice (SMTP receipts per Message-ID); reminders a killed worker
-was sending when it died are failed, never resent (docs/reminders.md). Exit status 1 if
-anything of that does not hold. Latencies are reported, never asserted.
+with its email), every patient got to "sent", every saved intake is one draft with its
+two reminders (the link asked for, sent at once, and the reminder to finish), every sent
+intake has its confirmation email, and no reminder was delivered twice (SMTP receipts per
+Message-ID); reminders a killed worker was sending when it died are failed, never resent
+(docs/reminders.md). Exit status 1 if anything of that does not hold. Latencies are
+reported, never asserted.
 """
 
 from __future__ import annotations
@@ -204,17 +206,28 @@ class Faults(threading.Thread):
         self.run_.note("       redis-server started again (empty)")
 
 
+def run_reminders(run: Run, drafts: list[int]):
+    """This run's reminders: the saved intakes' (the link asked for, and the reminder to
+    finish) and the sent intakes' confirmations."""
+    from django.db.models import Q
+
+    from screening.models import Reminder
+
+    return Reminder.objects.filter(
+        Q(draft_id__in=drafts) | Q(submission__patient__email__startswith=f"load-{run.run_id}-")
+    )
+
+
 def reminders_settle(run: Run, drafts: list[int], sink: harness.SmtpSink, timeout: float):
     """Wait for the saved intakes' reminders to finish; then, as a later dispatch would,
     enqueue the ones lost with Redis or a killed worker and fail the ones left sending."""
     from django.db import connection
     from django.utils import timezone
 
-    from screening.models import Reminder
     from screening.reminders import dispatch
 
     final = ("sent", "failed", "cancelled")
-    rows = Reminder.objects.filter(draft_id__in=drafts)
+    rows = run_reminders(run, drafts)
 
     def quiet(seconds: float):
         last, since = None, time.monotonic()
@@ -257,7 +270,7 @@ def reminders_settle(run: Run, drafts: list[int], sink: harness.SmtpSink, timeou
 
 def check(run: Run, sink: harness.SmtpSink, reminder_statuses: Counter) -> list[str]:
     """Every promise of the module docstring; the list of what does not hold."""
-    from screening.models import IntakeDraft, Reminder, Submission
+    from screening.models import IntakeDraft, Submission
     from screening.reminders import emails
 
     problems = []
@@ -294,9 +307,16 @@ def check(run: Run, sink: harness.SmtpSink, reminder_statuses: Counter) -> list[
     if drafts.count() != len(saved):
         problems.append(f"{drafts.count()} drafts for {len(saved)} saves")
 
-    reminders = list(Reminder.objects.filter(draft__in=drafts))
-    if len(reminders) != len(saved):
-        problems.append(f"{len(reminders)} reminders for {len(saved)} saved intakes")
+    reminders = list(run_reminders(run, [draft.pk for draft in drafts]))
+    kinds = Counter(reminder.kind for reminder in reminders)
+    expected_kinds = Counter(
+        {"intake_saved": len(saved), "unfinished_intake": len(saved), "confirmation": stored}
+    )
+    if kinds != +expected_kinds:
+        problems.append(
+            f"reminders {dict(kinds)} for {len(saved)} saved and {stored} sent intakes "
+            f"(expected {dict(+expected_kinds)})"
+        )
     ids = {emails.message_id(reminder): reminder for reminder in reminders}
     for message_id, count in sink.by_message_id.items():
         if count > 1:
@@ -306,7 +326,7 @@ def check(run: Run, sink: harness.SmtpSink, reminder_statuses: Counter) -> list[
     for message_id, reminder in ids.items():
         if reminder.status == "sent" and sink.by_message_id[message_id] != 1:
             problems.append(f"reminder {reminder.public_id} sent but not received")
-    if not run.faults and reminder_statuses != Counter({"sent": len(saved)}):
+    if not run.faults and reminder_statuses != Counter({"sent": len(reminders)}):
         problems.append(f"without faults every reminder is sent: {dict(reminder_statuses)}")
     if not run.faults and run.retry_errors:
         problems.append(f"{len(run.retry_errors)} errors without faults: {run.retry_errors[:5]}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from screening.engine.validation import lab_value_kept
 from screening.models import (
     ConditionAnswer,
     LabResult,
@@ -87,7 +88,7 @@ def answer_rows_create(
             patient_id=submission.patient_id,
             submission=submission,
             test=lab["test"],
-            value=str(lab["value"]),
+            value=lab_value_kept(lab["value"]),
             unit=lab["unit"],
             date=lab["date"],
             source=LabResult.Source.PATIENT,

@@ -257,7 +257,7 @@ def _check_lab(lab: object, path: str, today: datetime.date, problems: list[str]
             problems.append(f"{_join(path, 'value')}: must be a finite number")
         elif number < 0:
             problems.append(f"{_join(path, 'value')}: must be 0 or more")
-        elif number >= contract.LAB_VALUE_MAX or _as_kept(number) >= contract.LAB_VALUE_MAX:
+        elif number >= contract.LAB_VALUE_MAX or lab_value_kept(number) >= contract.LAB_VALUE_MAX:
             # 1.5e308 pmol/L would overflow as ng/L: the rules never see such a value.
             problems.append(f"{_join(path, 'value')}: must be less than {contract.LAB_VALUE_MAX:,}")
     if "date" in lab:
@@ -290,8 +290,10 @@ def _calendar_date(value: object) -> datetime.date | None:
         return None
 
 
-def _as_kept(number: int | float) -> decimal.Decimal:
-    """The value as LabResult.value keeps it: LAB_VALUE_DECIMALS places, half to even
-    (Django's DecimalField rounding)."""
+def lab_value_kept(number: int | float) -> decimal.Decimal:
+    """The value as it is kept (LabResult.value): LAB_VALUE_DECIMALS places, half to even,
+    rounded once from its shortest decimal form. The storage rounds it here before saving:
+    SQLite would otherwise round twice on reading it back (to 12 digits, then to 3 places)
+    and 999999.9994999999 would come back as 1,000,000.000."""
     places = decimal.Decimal(1).scaleb(-contract.LAB_VALUE_DECIMALS)
     return decimal.Decimal(repr(number)).quantize(places, rounding=decimal.ROUND_HALF_EVEN)

@@ -31,7 +31,8 @@ from screening.intake import steps as intake
 from screening.intake.display import advice_groups
 from screening.intake.forms.base import IntakeForm
 from screening.intake.forms.symptoms import SymptomsForm, UrgentForm
-from screening.intake.views import LINK_ERRORS, link_error_problem, link_problem
+from screening.intake.link_pages import LINK_ERRORS, link_error_problem, link_problem
+from screening.intake.symptom_steps import symptoms_answers_one_page
 from screening.models import Reminder, Submission
 from screening.reminders import links
 from screening.web import languages
@@ -133,7 +134,7 @@ def urgent(request: HttpRequest, reminder: Reminder, token: str) -> HttpResponse
     if request.method == "POST":
         form = UrgentForm(request.POST, today=today)
         if form.is_valid():
-            answers = intake.follow_up_answers({**pages, "urgent": form.session_data()})
+            answers = follow_up_answers({**pages, "urgent": form.session_data()})
             assert reminder.submission is not None  # _with_follow_up_link turned others away
             try:
                 submission = follow_up_submit(
@@ -190,3 +191,15 @@ def done(request: HttpRequest) -> HttpResponse:
         return redirect("screening:start")
     context = {"title": _("Thank you"), "submission": submission}
     return render(request, "screening/follow_up_done.html", context)
+
+
+def follow_up_answers(pages: dict[str, Any]) -> dict[str, Any]:
+    """The follow-up check-in's answers from its two pages, the intake's symptoms and
+    urgent pages asked again (session data keyed "symptoms" and "urgent").
+
+    `screening.domain.intake.follow_up_submit` adds the age on the day.
+    """
+    return {
+        "symptoms": symptoms_answers_one_page(pages["symptoms"]),
+        "red_flags": intake.red_flags_answers(pages["urgent"]),
+    }

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 from screening.domain import messages
 from screening.domain.queries import messages as message_queries
 from screening.intake.forms.messages import MessageDobForm, MessageReplyForm
-from screening.intake.views import LINK_ERRORS, link_error_problem, link_problem
+from screening.intake.link_pages import LINK_ERRORS, link_error_problem, link_problem
 from screening.models import PatientMessage, Reminder
 from screening.reminders import links
 from screening.web import languages

@@ -10,8 +10,8 @@ Read top to bottom:
    email). The session row itself is made by the first page sent, never by looking at a
    page (`draft_new` is not saved), and a draft older than INTAKE_SESSION_DRAFT_HOURS is
    dropped when next loaded, however active the session (docs/security.md, "Data hygiene").
-3. answers_from_steps / patient_details_from_steps: draft -> contract answers (and
-   follow_up_answers for the follow-up check-in's two pages).
+3. answers_from_steps / patient_details_from_steps: draft -> contract answers (the
+   follow-up check-in's two pages: `follow_up_views.follow_up_answers`).
 What the "check your answers" and "get help now" pages show is in
 `screening.intake.display`.
 
@@ -52,7 +52,6 @@ from screening.intake.symptom_steps import (
     detail_page_form_kwargs,
     legacy_symptoms_convert,
     symptoms_answers,
-    symptoms_answers_one_page,
 )
 
 if TYPE_CHECKING:
@@ -324,7 +323,8 @@ def _number(text: str) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _red_flags(data: dict[str, Any]) -> dict[str, Any]:
+def red_flags_answers(data: dict[str, Any]) -> dict[str, Any]:
+    """The urgent page's answers as the contract's red_flags (also the follow-up's)."""
     return {code: data[code] == "yes" for code in contract.RED_FLAGS}
 
 
@@ -357,7 +357,7 @@ def answers_from_steps(draft: Draft) -> dict[str, Any]:
         answers["symptoms"] = symptoms_answers(done)
 
     if "urgent" in done:
-        answers["red_flags"] = _red_flags(done["urgent"])
+        answers["red_flags"] = red_flags_answers(done["urgent"])
 
     if "risk-factors" in done:
         risk = done["risk-factors"]
@@ -410,15 +410,3 @@ def draft_red_flags(draft: Draft) -> list[str]:
     """Red flags answered yes on the urgent page (answered or not, this is the rule's input)."""
     urgent = draft.steps.get("urgent", {})
     return [code for code in contract.RED_FLAGS if urgent.get(code) == "yes"]
-
-
-def follow_up_answers(pages: dict[str, Any]) -> dict[str, Any]:
-    """The follow-up check-in's answers from its two pages, the intake's symptoms and
-    urgent pages asked again (session data keyed "symptoms" and "urgent").
-
-    `screening.domain.intake.follow_up_submit` adds the age on the day.
-    """
-    return {
-        "symptoms": symptoms_answers_one_page(pages["symptoms"]),
-        "red_flags": _red_flags(pages["urgent"]),
-    }

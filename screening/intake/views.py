@@ -22,7 +22,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -33,6 +33,7 @@ from screening.intake import answers_copy, privacy, progress, returning, sent, t
 from screening.intake import steps as intake
 from screening.intake.display import advice_groups, check_sections
 from screening.intake.honeypot import honeypot_guard
+from screening.intake.link_pages import LINK_ERRORS, link_error_problem, link_problem
 from screening.intake.steps import Draft, Step
 from screening.intake.symptom_steps import durations_said
 from screening.models import Reminder
@@ -208,33 +209,6 @@ def _link_state(link: Reminder | None, *, saved_at: datetime.datetime) -> str:
     if link.status != Reminder.Status.SENT or link.sent_at is None:
         return "sending"
     return "sent_before" if link.sent_at < saved_at else "sent"
-
-
-# Why a link from an email does not work, with its HTTP status.
-LINK_PROBLEMS = {
-    "invalid": (gettext_lazy("This link does not work"), 400),
-    "expired": (gettext_lazy("This link has expired"), 410),
-    "used": (gettext_lazy("This link has already been used"), 410),
-    "sent": (gettext_lazy("Your form has already been sent"), 410),
-}
-
-
-def link_problem(request: HttpRequest, *, problem: str, purpose: str) -> HttpResponse:
-    """The page for an altered, expired or used link. `purpose`: "resume" or "follow_up"."""
-    title, status = LINK_PROBLEMS[problem]
-    context = {"title": title, "problem": problem, "purpose": purpose}
-    return render(request, "screening/link_problem.html", context, status=status)
-
-
-def link_error_problem(error: Exception) -> str:
-    if isinstance(error, links.LinkExpired):
-        return "expired"
-    if isinstance(error, links.LinkUsed):
-        return "used"
-    return "invalid"
-
-
-LINK_ERRORS = (links.LinkInvalid, links.LinkExpired, links.LinkUsed)
 
 
 @require_http_methods(["GET", "POST"])

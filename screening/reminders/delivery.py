@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -34,6 +34,7 @@ from screening.engine import contract
 from screening.models import OPEN_STATUSES, Reminder, Submission, Task
 from screening.reminders import emails
 from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
+from screening.reminders.mailer import Mailer
 from screening.reminders.recheck import cancel_reason, for_sending
 from screening.reminders.rows import (
     INTERRUPTED,
@@ -260,54 +261,6 @@ def _data_started(reminder: Reminder) -> None:
                 Status.SENDING.value,
             ],
         )
-
-
-class Mailer:
-    """One email connection for a run of reminders: opened on the first send, kept open
-    for the next, closed (and opened again on the next send) after any error, when the
-    server's state is unknown. A context manager: closed at the end of the run.
-
-    Over SMTP it watches the DATA command: `on_data` runs just before it, and
-    `data_started` says, after a send, whether the message data began to go (None when
-    the backend is not SMTP and nothing could be watched)."""
-
-    def __init__(self) -> None:
-        self.backend = get_connection(fail_silently=False)
-        self.data_started: bool | None = None
-
-    def send(self, message: EmailMessage, *, on_data: Callable[[], None] | None = None) -> None:
-        self.data_started = None
-        self.backend.open()  # a no-op while the connection is open
-        self._watch_data(on_data)
-        message.connection = self.backend
-        message.send(fail_silently=False)
-
-    def _watch_data(self, on_data: Callable[[], None] | None) -> None:
-        smtp = getattr(self.backend, "connection", None)
-        if not isinstance(smtp, smtplib.SMTP):
-            return
-        self.data_started = False
-        send_data = smtplib.SMTP.data
-
-        def data(msg: Any) -> Any:  # smtplib's sendmail calls self.data(msg)
-            if on_data is not None:
-                on_data()
-            self.data_started = True
-            return send_data(smtp, msg)
-
-        smtp.data = data  # type: ignore[method-assign]
-
-    def close(self) -> None:
-        try:
-            self.backend.close()
-        except OSError:  # SMTPException included: the connection is dropped either way
-            logger.info("email connection closed with an error")
-
-    def __enter__(self) -> Mailer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -> Batch:

@@ -101,7 +101,7 @@ def patient_pages(name: str, address: str) -> dict:
 def intake_sent(name: str, address: str) -> Submission:
     """A patient fills in the whole intake on the web and sends it."""
     journey = Journey(Client())
-    journey.post(STEP_URLS["about-you"], patient_pages(name, address))
+    journey.answer("about-you", full_name=name, email=address)  # agreeing first
     for slug in list(STEP_URLS)[1:]:
         journey.answer(slug)
     response = journey.submit()
@@ -113,7 +113,7 @@ def intake_saved_for_later(name: str, address: str) -> IntakeDraft:
     """A patient answers the first pages and 'How you feel' (the checklist and its details
     page), then saves to finish later: the urgent page comes next."""
     journey = Journey(Client())
-    journey.post(STEP_URLS["about-you"], patient_pages(name, address))
+    journey.answer("about-you", full_name=name, email=address)  # agreeing first
     journey.answer("pregnancy")
     journey.answer("symptoms")
     details = STEP_URLS["symptom-details-1"]
@@ -125,9 +125,10 @@ def intake_saved_for_later(name: str, address: str) -> IntakeDraft:
 def urgent_intake(name: str, address: str) -> Submission:
     """A patient answers yes to chest pain: stored at once, urgent."""
     journey = Journey(Client())
-    journey.post(STEP_URLS["about-you"], patient_pages(name, address))
+    journey.answer("about-you", full_name=name, email=address)  # agreeing first
     journey.answer("pregnancy")
     journey.answer("symptoms")
+    journey.answer("symptom-details-1")
     response = journey.answer("urgent", chest_pain="yes")
     assert response.status_code == 302
     return Submission.objects.get(patient__email=address.lower())

@@ -73,8 +73,10 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
     # Intakes arrive while the broker is down: nothing on the web path needs it.
     early_sent, early_saved = _arrivals(2, clinician, "early")
     early = _reminders_of(early_sent, early_saved)
+    # A sent intake: its confirmation, then the review's follow-up and blood test; a
+    # saved one: the link asked for, and the reminder if it is not finished.
     assert sorted(row.kind for row in early) == sorted(
-        ["follow_up", "blood_test"] * 2 + ["unfinished_intake"] * 2
+        ["confirmation", "follow_up", "blood_test"] * 2 + ["intake_saved", "unfinished_intake"] * 2
     )
     outbox.make_due([row.pk for row in early])
 
@@ -95,7 +97,7 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
     assert IntakeDraft.objects.filter(pk__in=[d.pk for d in early_saved + late_saved]).count() == 4
     rows = early + late
     ids = [row.pk for row in rows]
-    assert len(ids) == 12
+    assert len(ids) == 20
     assert smtp.handler.received() == []
 
     # Redis is back, empty: whatever was in it is gone. The worker reconnects by itself.
@@ -115,6 +117,6 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
         message=lambda: f"all sent: {outbox.describe(ids)}\n{worker.log()[-2000:]}",
     )
 
-    assert outbox.statuses(ids) == {"sent": 12}
+    assert outbox.statuses(ids) == {"sent": 20}
     assert smtp.handler.count_by_message_id() == dict.fromkeys(outbox.message_ids(rows), 1)
     assert {row.attempts for row in Reminder.objects.filter(pk__in=ids)} == {1}

@@ -58,14 +58,20 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
     rows = list(Reminder.objects.order_by("pk"))
     assert sorted(row.kind for row in rows) == [
         "blood_test",
+        "confirmation",
         "escalation",
         "follow_up",
         "intake_saved",
         "unfinished_intake",
+        "urgent_new",
     ]
-    assert {row.status for row in rows} == {"pending"}
-    # None is due yet, but the link the patient asked for when saving: that one is due now.
-    assert all(row.due_at > timezone.now() for row in rows if row.kind != "intake_saved")
+    # Sent at once (handed to the broker after the commit; no worker runs yet): the link
+    # the patient asked for when saving, the sent form's confirmation, and the on-duty
+    # clinician's "an urgent submission is waiting". None of the others is due yet.
+    at_once = ("intake_saved", "confirmation", "urgent_new")
+    assert {row.status for row in rows if row.kind not in at_once} == {"pending"}
+    assert {row.status for row in rows if row.kind in at_once} <= {"pending", "queued"}
+    assert all(row.due_at > timezone.now() for row in rows if row.kind not in at_once)
     ids = [row.pk for row in rows]
     outbox.make_due(ids)
 
@@ -96,8 +102,12 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         assert recipients[next(k for k, r in expected_ids.items() if r.kind == kind)] == [
             address_b.lower()
         ]
-    assert recipients[next(k for k, r in expected_ids.items() if r.kind == "escalation")] == [
-        clinician.email
+    for kind in ("escalation", "urgent_new"):
+        assert recipients[next(k for k, r in expected_ids.items() if r.kind == kind)] == [
+            clinician.email
+        ]
+    assert recipients[next(k for k, r in expected_ids.items() if r.kind == "confirmation")] == [
+        address_a.lower()
     ]
 
     # --- no health data: not in the subject, the text, the HTML or any header ---
@@ -112,13 +122,20 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         whole = msg.raw.decode("utf-8", errors="replace") + "\n" + msg.text
         if reminder.kind in ("follow_up", "blood_test"):
             words = reviewed_words
+        elif reminder.kind == "confirmation":
+            # It gives the reference (the patient quotes it) and the same advice for
+            # everyone on what to do if symptoms get worse ("chest pain ... call 999").
+            general = {reviewed.reference.lower(), "chest pain"}
+            words = [w for w in reviewed_words if str(w).lower() not in general]
         elif reminder.kind in ("unfinished_intake", "intake_saved"):
             words = draft_words
         else:
             # Staff: "an urgent submission has waited" is the point of the email; nothing
             # about which patient or what they answered.
             words = [w for w in urgent_words if w.lower() not in ("urgent",)]
-            words += [name_a, name_b, address_c, urgent.reference, str(urgent.public_id)]
+            words += [name_a, name_b, address_c, urgent.reference]
+            if reminder.kind == "escalation":  # the new urgent one links to its opaque id
+                words.append(str(urgent.public_id))
         found = outbox.health_words_found(whole, [w for w in words if len(w) >= 3])
         assert found == [], f"{reminder.kind} email mentions {found}"
 
@@ -161,7 +178,7 @@ def test_due_reminders_are_delivered_once_and_carry_no_health_data(
         assert "'skipped'" in worker.task_done(result.id)
     assert smtp.handler.count_by_message_id() == dict.fromkeys(expected_ids, 1)
     assert all(row.attempts == 1 for row in Reminder.objects.filter(pk__in=ids))
-    assert outbox.statuses(ids) == {"sent": 5}
+    assert outbox.statuses(ids) == {"sent": 7}
 
 
 def test_saving_for_later_emails_the_link_at_once_and_it_resumes_the_same_day(

@@ -12,7 +12,9 @@ import datetime
 
 import httpx
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from bench import patients
 from bench.harness import Browser
@@ -25,8 +27,16 @@ pytestmark = pytest.mark.django_db
 def browser(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.CSRF_TRUSTED_ORIGINS = ["https://testserver"]  # the Origin it sends, as behind TLS
+    # As Django's test client does: a request must not close the test's own connection
+    # (on PostgreSQL that would end the test's transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     transport = httpx.WSGITransport(app=get_wsgi_application())
-    return Browser("http://testserver", transport=transport)
+    try:
+        yield Browser("http://testserver", transport=transport)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_the_simulated_patient_answers_every_page_and_sends_once(browser):

@@ -97,3 +97,21 @@ def test_intake_submit_reads_back_a_lab_value_the_database_rounds(db, patient_de
     assert _result_fields(submission_current_result(submission=submission)) == expected
     level = expected["level"]
     assert _queue_level(submission) == (level, contract.LEVELS.index(level))
+
+
+def test_a_lab_value_just_under_the_bound_is_kept_once_rounded_and_screens_again(
+    db, patient_details, answers
+):
+    """999999.9994999999 is kept as 999999.999: rounded once before saving (on SQLite,
+    reading back a float rounds to 12 digits first, which made it 1,000,000.000)."""
+    answers["labs"][0]["value"] = 999999.9994999999
+    submission = intake_submit(
+        answers=answers,
+        patient_details=patient_details,
+        idempotency_key=uuid.uuid4().hex,
+        language="en",
+    )
+
+    stored = submission_answers(submission=submission)
+    assert stored["labs"][0]["value"] == 999999.999
+    assert _result_fields(submission_current_result(submission=submission)) == _expected(stored)

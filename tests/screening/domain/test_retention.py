@@ -227,6 +227,9 @@ def test_task_erases_in_batches(clock, retention_days, settings):
 
     assert first == {"erased": 2, "saved_intakes_deleted": 0}
     assert list(Patient.objects.all()) == [old]  # the oldest first
+    # Sent again the same day (a beat restarted after a kill): it does not run again.
+    assert tasks.retention_run.delay().get() == {"erased": 0, "saved_intakes_deleted": 0}
+    clock.move_to(NOW + DAY, tick=False)  # the next day's run takes the rest
     assert tasks.retention_run.delay().get() == {"erased": 1, "saved_intakes_deleted": 0}
     assert set(PatientTombstone.objects.values_list("public_id", flat=True)) == {
         oldest.public_id,

@@ -9,18 +9,31 @@ import re
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from screening.intake import progress
 from screening.intake import steps as intake
 from tests.conftest import CHECK_URL, CONSENT_URL, STEP_URLS, page_text
 
+
+def _numbers(slugs: list[str]) -> dict[str, int]:
+    """Each page's step number: a details page (`progress_group`) has its group's."""
+    group = {slug: intake.STEPS_BY_SLUG[slug].progress_group for slug in slugs}
+    own = [slug for slug in slugs if not group[slug]]
+    numbers = {slug: number for number, slug in enumerate(own, start=1)}
+    return {slug: numbers[group[slug] or slug] for slug in slugs}
+
+
 # A 35-year-old woman is asked about pregnancy: 7 steps. A man is not: 6.
-WITH_PREGNANCY = {slug: number for number, slug in enumerate(STEP_URLS, start=1)}
-WITHOUT_PREGNANCY = {
-    slug: number
-    for number, slug in enumerate([slug for slug in STEP_URLS if slug != "pregnancy"], start=1)
-}
+WITH_PREGNANCY = _numbers(list(STEP_URLS))
+WITHOUT_PREGNANCY = _numbers([slug for slug in STEP_URLS if slug != "pregnancy"])
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The names are compared in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def _heading(page: str) -> str:
@@ -36,9 +49,10 @@ def _draft(sex: str | None, age: int = 35) -> intake.Draft:
 
 @pytest.mark.parametrize("slug", list(STEP_URLS))
 def test_progress_counts_pregnancy_when_it_applies(slug):
-    found = progress.progress_for(_draft("female"), intake.STEPS_BY_SLUG[slug])
+    step = intake.STEPS_BY_SLUG[slug]
+    found = progress.progress_for(_draft("female"), step)
     assert (found.number, found.total) == (WITH_PREGNANCY[slug], 7)
-    assert found.name == intake.STEPS_BY_SLUG[slug].title
+    assert found.name == intake.STEPS_BY_SLUG[step.progress_group or slug].title
 
 
 @pytest.mark.parametrize("slug", [slug for slug in STEP_URLS if slug != "pregnancy"])
@@ -76,8 +90,10 @@ def test_progress_group_pages_count_as_the_step_they_belong_to(monkeypatch):
     assert (after.number, after.total) == (3, 6)
 
 
-def test_step_progress_group_defaults_to_its_own_step():
-    assert {step.progress_group for step in intake.STEPS} == {""}
+def test_only_the_symptom_details_pages_count_as_another_step():
+    grouped = {step.slug: step.progress_group for step in intake.STEPS if step.progress_group}
+    assert grouped and set(grouped.values()) == {"symptoms"}
+    assert all(slug.startswith("symptom-details") for slug in grouped)
     assert "progress_group" in {field.name for field in dataclasses.fields(intake.Step)}
 
 
@@ -85,8 +101,12 @@ def test_every_question_page_shows_its_step_in_the_heading(journey):
     journey.consent()
     for slug, number in WITH_PREGNANCY.items():
         page = journey.get(STEP_URLS[slug]).content.decode()
-        title = str(intake.STEPS_BY_SLUG[slug].title)
-        assert _heading(page) == f"Step {number} of {7 if slug != 'about-you' else 6}. {title}"
+        step = intake.STEPS_BY_SLUG[slug]
+        title = str(step.title)
+        caption = f"Step {number} of {7 if slug != 'about-you' else 6}"
+        if step.progress_group:  # a details page names the step it belongs to
+            caption += f": {intake.STEPS_BY_SLUG[step.progress_group].title}"
+        assert _heading(page) == f"{caption}. {title}"
         journey.answer(slug)
 
 

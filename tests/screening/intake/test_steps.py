@@ -155,11 +155,12 @@ def test_check_sections_show_dont_know_and_change_links():
         "Numbness, tingling or pins and needles",
     ]
     assert (
-        feel["Things you have noticed"].change_url == "/intake/symptoms/?return=check#id_symptoms_0"
+        feel["Things you have noticed"].change_url
+        == "/intake/symptoms/?return=check&answer=id_symptoms_0#id_symptoms_0"
     )
     assert (
         feel["Tiredness or lack of energy"].change_url
-        == "/intake/symptoms/details/?return=check#id_fatigue_severity"
+        == "/intake/symptoms/details/?return=check&answer=id_fatigue_severity#id_fatigue_severity"
     )
 
 
