@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.bootstrap import InlineRadios
-from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from crispy_forms.layout import Layout
 from django import forms
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from screening import labels
@@ -17,6 +16,7 @@ from screening.intake.forms.base import (
     NUMERIC,
     YES_NO,
     IntakeForm,
+    date_of_birth_fieldset,
     parse_date,
     radio_field,
 )
@@ -75,24 +75,8 @@ class AboutYouForm(IntakeForm):
             "full_name",
             "email",
             "phone",
-            Fieldset(
-                _("Date of birth"),
-                HTML(
-                    format_html(
-                        '<div id="dob_hint" class="form-text mb-2">{}</div>',
-                        _("For example, 27 3 1980"),
-                    )
-                ),
-                Div(
-                    Field("dob_day", css_class="input-width-2"),
-                    Field("dob_month", css_class="input-width-2"),
-                    Field("dob_year", css_class="input-width-4"),
-                    css_class="date-input",
-                ),
-                css_class="mb-3",
-                css_id="date_of_birth",  # where "Change" on the check page lands
-                aria_describedby="dob_hint",
-            ),
+            # css_id: where "Change" on the check page lands
+            date_of_birth_fieldset(css_id="date_of_birth"),
             "sex",
             InlineRadios("contact_consent"),
         )

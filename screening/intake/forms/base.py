@@ -21,10 +21,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -52,6 +53,29 @@ def radio_field(
         required=required,
         help_text=help_text,
         error_messages={"required": required_message, "invalid_choice": required_message},
+    )
+
+
+def date_of_birth_fieldset(**attrs: Any) -> Fieldset:
+    """Day, month and year on one row under one legend, with its example (the "About you"
+    page and a message link's check of the date of birth)."""
+    return Fieldset(
+        _("Date of birth"),
+        HTML(
+            format_html(
+                '<div id="dob_hint" class="form-text mb-2">{}</div>',
+                _("For example, 27 3 1980"),
+            )
+        ),
+        Div(
+            Field("dob_day", css_class="input-width-2"),
+            Field("dob_month", css_class="input-width-2"),
+            Field("dob_year", css_class="input-width-4"),
+            css_class="date-input",
+        ),
+        css_class="mb-3",
+        aria_describedby="dob_hint",
+        **attrs,
     )
 
 

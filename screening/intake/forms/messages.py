@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from crispy_forms.layout import Layout
 from django import forms
 from django.utils.formats import number_format
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from screening.domain.text import plain_text
-from screening.intake.forms.base import NUMERIC, IntakeForm, parse_date
+from screening.intake.forms.base import NUMERIC, IntakeForm, date_of_birth_fieldset, parse_date
 from screening.models import MESSAGE_REPLY_MAX_LENGTH
 
 
@@ -39,25 +38,7 @@ class MessageDobForm(IntakeForm):
     )
 
     def build_layout(self) -> Layout:
-        return Layout(
-            Fieldset(
-                _("Date of birth"),
-                HTML(
-                    format_html(
-                        '<div id="dob_hint" class="form-text mb-2">{}</div>',
-                        _("For example, 27 3 1980"),
-                    )
-                ),
-                Div(
-                    Field("dob_day", css_class="input-width-2"),
-                    Field("dob_month", css_class="input-width-2"),
-                    Field("dob_year", css_class="input-width-4"),
-                    css_class="date-input",
-                ),
-                css_class="mb-3",
-                aria_describedby="dob_hint",
-            )
-        )
+        return Layout(date_of_birth_fieldset())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
