@@ -107,9 +107,7 @@ class SymptomDetailsForm(IntakeForm):
             if code in contract.SYMPTOMS_WITH_BOTH_SIDES:
                 parts.append(InlineRadios(f"{code}_both_sides"))
             blocks.append(
-                Fieldset(
-                    labels.SYMPTOM_LABELS[code], *parts, css_class="question symptom-details"
-                )
+                Fieldset(labels.SYMPTOM_LABELS[code], *parts, css_class="question symptom-details")
             )
         return Layout(*blocks)
 
