@@ -6,11 +6,13 @@ The draft keeps the checklist under "symptoms" ({"symptoms": [codes], "detail_pa
 [[codes of page 1], [codes of page 2]]}) and each details page's answers under its own
 slug, keyed f"{code}_{suffix}" (forms.symptom_pages.DETAIL_SUFFIXES).
 
-At most DETAIL_PAGES details pages, so a patient with every symptom answers three pages,
-not thirteen: up to SINGLE_PAGE_MAX symptoms on one page, more split in two halves.
-When the checklist is answered again (from "Change"), a symptom no longer ticked loses its
-details, and the ones newly ticked get a page of their own: the patient is asked only
-about them; what was answered before stays answered (on the first page).
+Every symptom ticked is asked about on ONE details page: a patient with all 13 answers
+two pages, not thirteen, without a second page's heading, intro and buttons (issue 13's
+"fewer screens", bench/README.md). The second details page serves only "Change": when the
+checklist is answered again, a symptom no longer ticked loses its details, and the ones
+newly ticked get the second page to themselves: the patient is asked only about them;
+what was answered before stays answered (on the first page). A draft saved with an older
+plan of two pages keeps it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from screening.intake.forms.symptom_pages import DETAIL_SUFFIXES, chosen_symptom
 CHECKLIST_SLUG = "symptoms"
 DETAIL_SLUGS = ("symptom-details-1", "symptom-details-2")
 DETAIL_PAGES = len(DETAIL_SLUGS)
-SINGLE_PAGE_MAX = 4
 
 
 def detail_pages(steps: dict[str, dict[str, Any]]) -> list[list[str]]:
@@ -38,12 +39,8 @@ def page_codes(steps: dict[str, dict[str, Any]], index: int) -> list[str]:
 
 
 def _split(codes: list[str]) -> list[list[str]]:
-    if not codes:
-        return []
-    if len(codes) <= SINGLE_PAGE_MAX:
-        return [codes]
-    half = (len(codes) + 1) // 2
-    return [codes[:half], codes[half:]]
+    """All the symptoms on the first details page (none: no page)."""
+    return [codes] if codes else []
 
 
 def _details_by_code(steps: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

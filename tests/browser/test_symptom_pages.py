@@ -1,6 +1,6 @@
 """The symptoms, one thing per page, in a phone's browser in English and Spanish: the
-checklist, then the details pages for a patient with every symptom (two pages, several
-symptoms each), each empty and with its errors passing axe with zero violations, and the
+checklist, then the details page for a patient with every symptom (all 13 on one page),
+empty and with its errors passing axe with zero violations, and the
 check page showing how long as the patient said it."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from screening.engine import contract
 from screening.models import Submission
 from tests.browser.conftest import check_page
 from tests.browser.helpers import answer, answer_until, fill, submit
-from tests.conftest import STEP_URLS, SYMPTOM_DETAILS_2_URL
+from tests.conftest import STEP_URLS
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,7 +40,7 @@ def _details(page) -> dict:
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_every_symptom_in_three_screens_with_axe_on_each(narrow, language):
+def test_every_symptom_in_two_pages_with_axe_on_each(narrow, language):
     narrow.goto("/")
     if language != "en":
         with narrow.expect_navigation():
@@ -55,19 +55,16 @@ def test_every_symptom_in_three_screens_with_axe_on_each(narrow, language):
 
     fill(narrow, {"symptoms": list(contract.SYMPTOMS)})
     submit(narrow)
-    screens = []
-    for url in (STEP_URLS["symptom-details-1"], SYMPTOM_DETAILS_2_URL):
-        assert narrow.url.endswith(url), narrow.url
-        name = f"symptoms-{language}-details-{len(screens) + 1}"
-        legends = narrow.locator("main form fieldset.question > legend").count()
-        check_page(narrow, name)
-        submit(narrow)  # nothing answered: each symptom says what it needs
-        assert narrow.locator(".error-summary").count() == 1
-        check_page(narrow, f"{name}-errors")
-        fill(narrow, _details(narrow))
-        submit(narrow)
-        screens.append(legends)
-    assert screens == [7, 6]  # every symptom on one of two pages, in its own fieldset
+    assert narrow.url.endswith(STEP_URLS["symptom-details-1"]), narrow.url
+    name = f"symptoms-{language}-details"
+    legends = narrow.locator("main form fieldset.question > legend").count()
+    assert legends == len(contract.SYMPTOMS)  # every symptom on one page, its own fieldset
+    check_page(narrow, name)
+    submit(narrow)  # nothing answered: each symptom says what it needs
+    assert narrow.locator(".error-summary").count() == 1
+    check_page(narrow, f"{name}-errors")
+    fill(narrow, _details(narrow))
+    submit(narrow)
     assert narrow.url.endswith(STEP_URLS["urgent"])
 
     for slug in ("urgent", "risk-factors", "blood-tests", "anything-else"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crispy_forms.bootstrap import InlineRadios
-from crispy_forms.layout import Field, Fieldset, Layout
+from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -72,7 +72,12 @@ def chosen_symptoms(checklist: dict[str, Any]) -> list[str]:
 
 class SymptomDetailsForm(IntakeForm):
     """How much and how long, for each symptom in `codes`, each in a fieldset of its own
-    whose legend is the symptom; the sites questions where the symptom has them."""
+    whose legend is the symptom; the sites questions where the symptom has them.
+
+    Compact, so that all 13 fit one page in fewer phone screens than the old one-page form
+    (static/css/site.css, "symptom-details"): how much beside its box from 360px, the
+    number and its unit on one row, the unit's legend read by screen readers only.
+    """
 
     def __init__(self, *args: Any, codes: list[str] | tuple[str, ...] = (), **kwargs: Any) -> None:
         self.codes = [code for code in contract.SYMPTOMS if code in codes]
@@ -89,16 +94,21 @@ class SymptomDetailsForm(IntakeForm):
         blocks = []
         for code in self.codes:
             parts = [
-                Field(f"{code}_severity", css_class="input-width-2"),
-                Field(f"{code}_duration_number", css_class="input-width-4"),
-                InlineRadios(f"{code}_duration_unit"),
+                Field(f"{code}_severity", css_class="input-width-2", wrapper_class="severity"),
+                Div(
+                    Field(f"{code}_duration_number", css_class="input-width-2"),
+                    InlineRadios(f"{code}_duration_unit"),
+                    css_class="duration",
+                ),
                 f"{code}_duration_unknown",
             ]
             if code in contract.SYMPTOM_SITES:
                 parts.append(f"{code}_sites")
             if code in contract.SYMPTOMS_WITH_BOTH_SIDES:
                 parts.append(InlineRadios(f"{code}_both_sides"))
-            blocks.append(Fieldset(labels.SYMPTOM_LABELS[code], *parts, css_class="question"))
+            blocks.append(
+                Fieldset(labels.SYMPTOM_LABELS[code], *parts, css_class="question symptom-details")
+            )
         return Layout(*blocks)
 
     def clean(self) -> dict[str, Any]:
@@ -163,9 +173,7 @@ def _detail_fields(code: str) -> dict[str, forms.Field]:
         ),
         f"{code}_duration_number": forms.IntegerField(
             label=_("How long have you had it?"),
-            help_text=_(
-                "Enter a number, then choose days, weeks, months or years. For example, 3 months."
-            ),
+            help_text=_("For example, 3 months."),
             required=False,
             min_value=0,
             max_value=99999,

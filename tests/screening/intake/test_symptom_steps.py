@@ -56,7 +56,7 @@ def _symptom_pages(draft: intake.Draft) -> list[str]:
 
 @pytest.mark.parametrize(
     ("ticked", "pages"),
-    [(0, 1), (1, 2), (4, 2), (5, 3), (13, 3)],
+    [(0, 1), (1, 2), (4, 2), (5, 2), (13, 2)],
 )
 def test_symptom_screens_by_how_many_are_ticked(ticked, pages):
     draft = _draft()
@@ -64,16 +64,13 @@ def test_symptom_screens_by_how_many_are_ticked(ticked, pages):
     assert len(_symptom_pages(draft)) == pages
 
 
-def test_every_symptom_takes_three_screens_not_fourteen():
-    """One page per symptom would be the checklist and 13 more; the details come in at
-    most two pages, each symptom on exactly one of them."""
+def test_every_symptom_takes_two_screens_not_fourteen():
+    """One page per symptom would be the checklist and 13 more; the details of every
+    symptom come on one page (fewer phone screens than a split, bench/README.md)."""
     draft = _draft()
     _tick(draft, *contract.SYMPTOMS)
-    one_page_per_symptom = 1 + len(contract.SYMPTOMS)
-    assert len(_symptom_pages(draft)) <= one_page_per_symptom - 10
-    pages = symptom_steps.detail_pages(draft.steps)
-    assert [len(page) for page in pages] == [7, 6]
-    assert sorted(code for page in pages for code in page) == sorted(contract.SYMPTOMS)
+    assert _symptom_pages(draft) == ["symptoms", "symptom-details-1"]
+    assert symptom_steps.detail_pages(draft.steps) == [list(contract.SYMPTOMS)]
 
 
 def test_the_details_pages_count_as_the_symptoms_step():
@@ -115,16 +112,24 @@ def test_ticking_more_asks_only_about_the_new_ones():
 
 def test_ticking_the_same_again_keeps_every_answer():
     draft = _draft()
-    _tick(draft, *contract.SYMPTOMS[:6])
+    _tick(draft, *contract.SYMPTOMS[:3])
+    _answer_details(draft)
+    _tick(draft, *contract.SYMPTOMS[:6])  # from "Change": three more, on the second page
     _answer_details(draft)
     before = {slug: dict(draft.steps[slug]) for slug in symptom_steps.DETAIL_SLUGS}
     _tick(draft, *contract.SYMPTOMS[:6])
     assert {slug: draft.steps[slug] for slug in symptom_steps.DETAIL_SLUGS} == before
+    assert symptom_steps.detail_pages(draft.steps) == [
+        list(contract.SYMPTOMS[:3]),
+        list(contract.SYMPTOMS[3:6]),
+    ]
 
 
 def test_unticking_every_symptom_on_the_first_page_moves_the_rest_up():
     draft = _draft()
-    _tick(draft, *contract.SYMPTOMS[:6])
+    _tick(draft, *contract.SYMPTOMS[:3])
+    _answer_details(draft)
+    _tick(draft, *contract.SYMPTOMS[:6])  # from "Change": three more, on the second page
     _answer_details(draft)
     first, second = symptom_steps.detail_pages(draft.steps)
     _tick(draft, *second)
