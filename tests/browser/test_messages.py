@@ -7,6 +7,7 @@ link, in English and Spanish) and the clinician's form pass axe-core."""
 from __future__ import annotations
 
 import copy
+import importlib
 import re
 import uuid
 
@@ -27,6 +28,17 @@ pytestmark = [
 
 BORN = {"dob_day": "3", "dob_month": "4", "dob_year": "1990"}  # PATIENT_DETAILS'
 WRONG = {**BORN, "dob_day": "4"}
+
+
+@pytest.fixture(autouse=True)
+def message_templates():
+    """The three templates the migration seeds, whatever an earlier test in this process
+    left in the database (a test that flushed it, or edited a template in the admin)."""
+    seed = importlib.import_module("screening.migrations.0011_messages")
+    for name, body_en, body_es in seed.DEFAULT_TEMPLATES:
+        MessageTemplate.objects.update_or_create(
+            name=name, defaults={"body_en": body_en, "body_es": body_es, "active": True}
+        )
 
 
 def _submission(language: str = "en"):

@@ -44,7 +44,9 @@ def test_search_by_reference_finds_a_reviewed_patient(desktop, clinician):
     with desktop.expect_navigation():
         link.click()
     assert desktop.url.endswith(f"/staff/submissions/{submission.public_id}/")
-    reasons = desktop.locator("#result-heading + table, #result-heading ~ table").first
+    reasons = desktop.locator(
+        "#result-heading ~ .table-scroll table, #result-heading ~ table"
+    ).first
     sources = reasons.locator("ul.reason-sources a").all_inner_texts()
     assert any(text.startswith("NICE NG239") for text in sources)
     assert "clinical.md" not in desktop.content()

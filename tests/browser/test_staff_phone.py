@@ -27,6 +27,13 @@ SCROLL_BOXES = """() => [...document.querySelectorAll('.table-scroll')].map(box 
 }))"""
 
 
+# The innermost elements that reach past the viewport's right edge (for the message).
+# What each scroll box holds (for the message): its right edge, overflow, width inside.
+WIDER_THAN_THE_PAGE = """() => [...document.querySelectorAll('.table-scroll')]
+  .map(el => [Math.round(el.getBoundingClientRect().right), getComputedStyle(el).overflowX,
+    el.scrollWidth, (el.getAttribute('aria-label') || '').slice(0, 30)])"""
+
+
 def test_queue_submission_and_patient_pages_fit_a_phone(phone, clinician):
     submission = clinic_data(clinician)
     sign_in(phone, clinician, STAFF_PASSWORD)
@@ -39,7 +46,9 @@ def test_queue_submission_and_patient_pages_fit_a_phone(phone, clinician):
     for name, url in pages.items():
         assert phone.goto(url).status == 200, url
         width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= phone.viewport_size["width"] == 390, f"{name}: {width}px"
+        assert width <= phone.viewport_size["width"] == 390, (
+            f"{name}: {width}px, wider: {phone.evaluate(WIDER_THAN_THE_PAGE)}"
+        )
         boxes = phone.evaluate(SCROLL_BOXES)
         assert boxes, name
         for box in boxes:
