@@ -47,7 +47,8 @@ class EmailBackend(BaseEmailBackend):
         for message in email_messages:
             name = f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}"
             path = self.folder / f"{name}.eml"
-            path.write_bytes(message.message().as_bytes(linesep="\n"))
+            mime = message.message()
+            path.write_bytes(mime.as_bytes(policy=mime.policy.clone(linesep="\n")))
             logger.info("email written to %s; read it at /staff/dev/outbox/%s/", path, name)
         return len(email_messages)
 

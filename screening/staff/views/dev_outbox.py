@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -23,11 +24,13 @@ from screening.web import dev_mail
 from screening.web.addresses import client_ip
 
 
-def development_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def development_only(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """404 unless the outbox is on; keeps the wrapped view's `staff_permission`."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not dev_mail.outbox_enabled():
             raise Http404
         return view(request, *args, **kwargs)
