@@ -40,9 +40,6 @@ def _failed_page(number: str | None) -> Page:
 
 def _row(reminder: Reminder) -> dict:
     """Reference (or the reminder's id), kind, error, attempts: nothing about health."""
-    may_have_reached = reminder.failure == Failure.MAY_HAVE_REACHED or (
-        may_have_reached_the_patient(reminder.last_error)
-    )
     return {
         "public_id": reminder.public_id,
         "reference": reminder.submission.reference if reminder.submission else "",
@@ -50,8 +47,8 @@ def _row(reminder: Reminder) -> dict:
         "error": reminder.last_error,
         "attempts": reminder.attempts,
         "failed_at": reminder.sending_at or reminder.due_at,
-        "may_have_reached": may_have_reached,
-        "transient": reminder.failure == Failure.RETRIES_RAN_OUT and not may_have_reached,
+        "may_have_reached": _may_have_reached(reminder),
+        "transient": _temporary(reminder),
     }
 
 
@@ -102,7 +99,7 @@ def _retry(request: StaffRequest) -> HttpResponse:
     except (ValueError, Reminder.DoesNotExist):
         messages.error(request, "That reminder was not found; nothing changed.")
         return back
-    if _row_may_have_reached(reminder) and request.POST.get("checked") != "yes":
+    if _may_have_reached(reminder) and request.POST.get("checked") != "yes":
         messages.error(
             request,
             "This email may have reached the patient. Check with them first, then tick "
@@ -120,10 +117,16 @@ def _retry(request: StaffRequest) -> HttpResponse:
     return back
 
 
-def _row_may_have_reached(reminder: Reminder) -> bool:
+def _may_have_reached(reminder: Reminder) -> bool:
+    """Marked so, or failed before `failure` existed with an interrupted send's error."""
     return reminder.failure == Failure.MAY_HAVE_REACHED or may_have_reached_the_patient(
         reminder.last_error
     )
+
+
+def _temporary(reminder: Reminder) -> bool:
+    """Retries ran out on temporary errors only: safe to retry in bulk."""
+    return reminder.failure == Failure.RETRIES_RAN_OUT and not _may_have_reached(reminder)
 
 
 def _retry_all(request: StaffRequest) -> HttpResponse:
@@ -133,7 +136,7 @@ def _retry_all(request: StaffRequest) -> HttpResponse:
     page = _failed_page(request.POST.get("retry_all"))
     retried = 0
     for reminder in page.object_list:
-        if reminder.failure != Failure.RETRIES_RAN_OUT or _row_may_have_reached(reminder):
+        if not _temporary(reminder):
             continue
         try:
             retries.failed_reminder_retry(
