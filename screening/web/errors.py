@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -42,20 +41,8 @@ def _language(request: HttpRequest) -> str:
         return settings.LANGUAGE_CODE
 
 
-def _clinic() -> clinic_queries.ClinicValues:
-    """The clinic's saved settings from the cache only (the database may be what failed);
-    the environment's first values when the cache does not hold them."""
-    try:
-        cached = cache.get(clinic_queries.CACHE_KEY)
-        if isinstance(cached, dict):
-            return clinic_queries.ClinicValues(**cached)
-    except Exception:  # noqa: BLE001, S110 - an error page renders whatever else fails
-        pass
-    return clinic_queries.first_values()
-
-
 def _page(request: HttpRequest, template: str, title: Callable[[], str], **extra) -> str:
-    clinic = _clinic()
+    clinic = clinic_queries.clinic_settings_without_database()
     with translation.override(_language(request)):
         context = {
             "title": title(),

@@ -62,19 +62,37 @@ class ClinicValues:
 FIELDS = tuple(field.name for field in dataclasses.fields(ClinicValues) if field.name != "stored")
 
 
+def _cached() -> ClinicValues | None:
+    """The values the cache holds; None when it holds none or another release's shape
+    under the same key. Raises when the cache does not answer."""
+    cached = cache.get(CACHE_KEY)
+    if isinstance(cached, dict):
+        try:
+            return ClinicValues(**cached)
+        except TypeError:
+            return None
+    return None
+
+
+def clinic_settings_without_database() -> ClinicValues:
+    """For an error page, where the database may be what failed: the cached values, else
+    the environment's first values; never a query, never an exception."""
+    try:
+        return _cached() or first_values()
+    except Exception:  # noqa: BLE001 - the cache is down too: the first values
+        return first_values()
+
+
 def clinic_settings() -> ClinicValues:
     """The clinic's settings now: from the cache, else the database (one query). A cache
     that does not answer costs a query, never a page: the urgent advice needs the numbers."""
     try:
-        cached = cache.get(CACHE_KEY)
+        cached = _cached()
     except Exception:  # the cache is down (Redis): read the database
         logger.exception("Clinic settings read from the database: the cache did not answer")
         return _read()
-    if isinstance(cached, dict):
-        try:
-            return ClinicValues(**cached)
-        except TypeError:  # another release's shape under the same key: read afresh
-            pass
+    if cached is not None:
+        return cached
     values = _read()
     try:
         cache.add(CACHE_KEY, dataclasses.asdict(values), settings.CLINIC_SETTINGS_CACHE_SECONDS)
