@@ -9,7 +9,7 @@ schedules in `admin_settings.py`.
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.db.models import Model, OuterRef, QuerySet, Subquery
@@ -98,9 +98,13 @@ class SubmissionInline(ReadOnlyInline):
 
 class AuditedAdminMixin(admin.ModelAdmin):
     """Every admin view of a patient's record writes an audit event, as staff pages do.
-    For the admins of Patient and Submission."""
+    For the admins of Patient, Submission and Task (admin_tasks.py)."""
 
     audit_what = ""
+
+    def audited_patient(self, obj: Any) -> Patient:
+        """The patient whose record the viewed object belongs to."""
+        return obj if isinstance(obj, Patient) else obj.patient
 
     def change_view(
         self,
@@ -110,9 +114,8 @@ class AuditedAdminMixin(admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
-        obj = cast("Patient | Submission | None", self.get_object(request, object_id))
+        obj = self.get_object(request, object_id)
         if obj is not None and response.status_code == 200:
-            patient = obj if isinstance(obj, Patient) else obj.patient
             audit_record(
                 by=request.user,
                 address=client_ip(request),
@@ -120,7 +123,7 @@ class AuditedAdminMixin(admin.ModelAdmin):
                 what=self.audit_what,
                 object_type=type(obj).__name__.lower(),
                 object_id=str(obj.public_id),
-                patient=patient,
+                patient=self.audited_patient(obj),
             )
         return response
 

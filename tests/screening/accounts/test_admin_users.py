@@ -7,7 +7,7 @@ from django.test import Client
 
 from screening.models import AuditEvent
 from tests.conftest import signed_in
-from tests.factories import SubmissionFactory
+from tests.factories import SubmissionFactory, TaskFactory
 
 
 @pytest.fixture
@@ -76,6 +76,25 @@ def test_admin_view_of_a_submission_is_audited(admin_client, admin_user):
         str(submission.public_id),
         submission.patient.public_id,
     )
+
+
+def test_admin_view_of_a_task_is_audited_and_read_only(admin_client, admin_user):
+    task = TaskFactory()
+
+    response = admin_client.get(f"/admin/screening/task/{task.pk}/change/")
+    admin_client.get("/admin/screening/task/?q=B12")
+
+    assert response.status_code == 200
+    assert b'name="note"' not in response.content  # read-only
+    event = AuditEvent.objects.get(what="admin.task")
+    assert (event.actor, event.action, event.object_id, event.patient_public_id) == (
+        admin_user,
+        "view",
+        str(task.public_id),
+        task.submission.patient.public_id,
+    )
+    assert AuditEvent.objects.get(what="admin.task_list").detail == {"searched": True}
+    assert admin_client.get("/admin/screening/task/add/").status_code == 403
 
 
 def test_admin_patient_list_audit_does_not_store_search_words(admin_client):
