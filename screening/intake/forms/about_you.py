@@ -13,11 +13,11 @@ from screening import labels
 from screening.engine import contract
 from screening.engine.questionnaire import age_on
 from screening.intake.forms.base import (
-    NUMERIC,
     YES_NO,
     IntakeForm,
+    cleaned_date_of_birth,
+    date_of_birth_fields,
     date_of_birth_fieldset,
-    parse_date,
     radio_field,
 )
 
@@ -50,15 +50,7 @@ class AboutYouForm(IntakeForm):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         error_messages={"max_length": _("Phone number must be 30 characters or fewer")},
     )
-    dob_day = forms.CharField(
-        label=_("Day"), required=False, max_length=2, widget=forms.TextInput(attrs=NUMERIC)
-    )
-    dob_month = forms.CharField(
-        label=_("Month"), required=False, max_length=2, widget=forms.TextInput(attrs=NUMERIC)
-    )
-    dob_year = forms.CharField(
-        label=_("Year"), required=False, max_length=4, widget=forms.TextInput(attrs=NUMERIC)
-    )
+    dob_day, dob_month, dob_year = date_of_birth_fields()
     sex = radio_field(
         labels.choices(contract.SEXES, labels.SEX_LABELS),
         _("What sex were you registered at birth?"),
@@ -93,17 +85,8 @@ class AboutYouForm(IntakeForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if any(f"dob_{part}" in self.errors for part in ("day", "month", "year")):
-            return cleaned
-        date_of_birth, bad_part, message = parse_date(
-            cleaned.get("dob_day", ""),
-            cleaned.get("dob_month", ""),
-            cleaned.get("dob_year", ""),
-            subject=_("Date of birth"),
-            enter_message=_("Enter your date of birth"),
-        )
+        date_of_birth = cleaned_date_of_birth(self, cleaned)
         if date_of_birth is None:
-            self.add_error(f"dob_{bad_part}", message)
             return cleaned
         if date_of_birth > self.today:
             self.add_error("dob_day", _("Date of birth must be in the past"))

@@ -56,6 +56,39 @@ def radio_field(
     )
 
 
+def date_of_birth_fields() -> tuple[forms.CharField, forms.CharField, forms.CharField]:
+    """Day, month and year boxes, for a form's `dob_day, dob_month, dob_year = ...` (the
+    "About you" page and a message link's check of the date of birth), so both ask alike."""
+    return (
+        forms.CharField(
+            label=_("Day"), required=False, max_length=2, widget=forms.TextInput(attrs=NUMERIC)
+        ),
+        forms.CharField(
+            label=_("Month"), required=False, max_length=2, widget=forms.TextInput(attrs=NUMERIC)
+        ),
+        forms.CharField(
+            label=_("Year"), required=False, max_length=4, widget=forms.TextInput(attrs=NUMERIC)
+        ),
+    )
+
+
+def cleaned_date_of_birth(form: forms.Form, cleaned: dict[str, Any]) -> datetime.date | None:
+    """The date the three boxes make, or None with its message on the box at fault (or
+    already on one of them)."""
+    if any(f"dob_{part}" in form.errors for part in ("day", "month", "year")):
+        return None
+    date_of_birth, bad_part, message = parse_date(
+        cleaned.get("dob_day", ""),
+        cleaned.get("dob_month", ""),
+        cleaned.get("dob_year", ""),
+        subject=_("Date of birth"),
+        enter_message=_("Enter your date of birth"),
+    )
+    if date_of_birth is None:
+        form.add_error(f"dob_{bad_part}", message)
+    return date_of_birth
+
+
 def date_of_birth_fieldset(**attrs: Any) -> Fieldset:
     """Day, month and year on one row under one legend, with its example (the "About you"
     page and a message link's check of the date of birth)."""

@@ -8,52 +8,29 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from screening.domain.text import plain_text
-from screening.intake.forms.base import NUMERIC, IntakeForm, date_of_birth_fieldset, parse_date
+from screening.intake.forms.base import (
+    IntakeForm,
+    cleaned_date_of_birth,
+    date_of_birth_fields,
+    date_of_birth_fieldset,
+)
 from screening.models import MESSAGE_REPLY_MAX_LENGTH
 
 
 class MessageDobForm(IntakeForm):
     """The date of birth that opens the message (the same three boxes as "About you")."""
 
-    dob_day = forms.CharField(
-        label=gettext_lazy("Day"),
-        required=False,
-        max_length=2,
-        widget=forms.TextInput(attrs=NUMERIC),
-    )
-    dob_month = forms.CharField(
-        label=gettext_lazy("Month"),
-        required=False,
-        max_length=2,
-        widget=forms.TextInput(attrs=NUMERIC),
-    )
-    dob_year = forms.CharField(
-        label=gettext_lazy("Year"),
-        required=False,
-        max_length=4,
-        widget=forms.TextInput(attrs=NUMERIC),
-    )
+    dob_day, dob_month, dob_year = date_of_birth_fields()
 
     def build_layout(self) -> Layout:
         return Layout(date_of_birth_fieldset())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if any(f"dob_{part}" in self.errors for part in ("day", "month", "year")):
-            return cleaned
-        date_of_birth, bad_part, message = parse_date(
-            cleaned.get("dob_day", ""),
-            cleaned.get("dob_month", ""),
-            cleaned.get("dob_year", ""),
-            subject=_("Date of birth"),
-            enter_message=_("Enter your date of birth"),
-        )
-        if date_of_birth is None:
-            self.add_error(f"dob_{bad_part}", message)
-        else:
+        date_of_birth = cleaned_date_of_birth(self, cleaned)
+        if date_of_birth is not None:
             cleaned["date_of_birth"] = date_of_birth
         return cleaned
 
