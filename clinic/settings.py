@@ -299,6 +299,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work is declared in one place, screening/schedules.py, and stored by
 # django-celery-beat so clinic admins can see and change it in the admin.
 CELERY_BEAT_SCHEDULER = "clinic.beat:LockedDatabaseScheduler"  # one beat at a time (clinic/beat.py)
+# Beat saves a job's last run as soon as it sends it (django-celery-beat's default is every
+# 3 minutes): a standby that takes over reads when each job last ran, and does not send one
+# again inside its period.
+CELERY_BEAT_SYNC_EVERY = 1
+# How long the scheduler lease lasts unrenewed: a standby beat takes over this long after
+# the active one died (at once after a clean stop). The holder renews it 6 times a lease.
+SCHEDULER_LEASE_SECONDS = env.int("SCHEDULER_LEASE_SECONDS", default=60)
+if SCHEDULER_LEASE_SECONDS < 3:
+    raise ImproperlyConfigured("SCHEDULER_LEASE_SECONDS must be 3 or more (seconds).")
 
 # Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
 # and tests. Nothing in it must outlive a restart.

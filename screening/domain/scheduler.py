@@ -7,8 +7,9 @@ file in development), so they hold across machines and need no Redis.
   "scheduler" row: `holder` is its id, `at` when the lease ends. It renews the lease on
   every tick (compare-and-set on holder or an expired lease); a second beat finds the
   lease held, sends nothing, logs that it waits (once a minute), writes the
-  "scheduler-standby" row, and takes over within SCHEDULER_LEASE_SECONDS of the first
-  one stopping. A clean stop releases the lease at once. /health/ reports the standby.
+  "scheduler-standby" row, and takes over within SCHEDULER_LEASE_SECONDS (a setting, 60 s
+  by default) of the first one stopping. A clean stop releases the lease at once.
+  /health/ reports the standby.
 - **Job runs** (`periodic_run_claim`): a daily job claims its run with a compare-and-set on
   its "job:<name>" row; a beat restarted after a kill (django-celery-beat saves
   last_run_at only every few minutes, so it may send the job again) or two beats at once
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,16 +30,21 @@ from screening.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
-SCHEDULER_LEASE_SECONDS = 60
 LEASE_NAME = "scheduler"
 STANDBY_NAME = "scheduler-standby"
 JOB_PREFIX = "job:"
 
 
+def lease_seconds() -> int:
+    """How long a lease lasts without renewal: how soon a standby takes over from a beat
+    that died (SCHEDULER_LEASE_SECONDS)."""
+    return settings.SCHEDULER_LEASE_SECONDS
+
+
 def scheduler_lease(*, holder: str, now: datetime.datetime | None = None) -> bool:
     """Take or renew the scheduler lease for `holder`; whether it holds it now."""
     now = now or timezone.now()
-    until = now + datetime.timedelta(seconds=SCHEDULER_LEASE_SECONDS)
+    until = now + datetime.timedelta(seconds=lease_seconds())
     won = (
         Heartbeat.objects.filter(name=LEASE_NAME)
         .filter(Q(holder=holder) | Q(at__lt=now))
@@ -64,7 +71,7 @@ def scheduler_lease_release(*, holder: str) -> None:
 def scheduler_standby_seen(*, now: datetime.datetime | None = None) -> bool:
     """Whether a second scheduler waited for the lease within the last lease period."""
     now = now or timezone.now()
-    since = now - datetime.timedelta(seconds=2 * SCHEDULER_LEASE_SECONDS)
+    since = now - datetime.timedelta(seconds=2 * lease_seconds())
     return Heartbeat.objects.filter(name=STANDBY_NAME, at__gte=since).exists()
 
 

@@ -14,7 +14,7 @@ from screening.models import Heartbeat, Reminder
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 3, 2, 7, 0, tzinfo=datetime.UTC)
-LEASE = datetime.timedelta(seconds=scheduler.SCHEDULER_LEASE_SECONDS)
+LEASE = datetime.timedelta(seconds=scheduler.lease_seconds())
 
 
 def test_the_first_beat_takes_the_lease_and_a_second_one_waits():
