@@ -309,14 +309,13 @@ SCHEDULER_LEASE_SECONDS = env.int("SCHEDULER_LEASE_SECONDS", default=60)
 if SCHEDULER_LEASE_SECONDS < 3:
     raise ImproperlyConfigured("SCHEDULER_LEASE_SECONDS must be 3 or more (seconds).")
 
-# Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
-# and tests. Nothing in it must outlive a restart.
-if DEVELOPMENT:
+# Cache: Redis wherever REDIS_URL is set (with its own key prefix), so every web process
+# and worker, on every machine, counts rate limits in one place and sees a saved clinic
+# setting at once; memory in development without Redis, and in tests (each test clears
+# it, which on Redis would empty the broker's database). Nothing in it must outlive a
+# restart.
+if REDIS_URL and not TESTING:
     CACHES: dict[str, dict[str, object]] = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    }
-else:
-    CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -324,6 +323,8 @@ else:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The reverse proxies in front (addresses or networks, comma-separated): only from these is
 # X-Forwarded-For read for the client's address (screening/web/addresses.py, used by the
