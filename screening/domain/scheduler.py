@@ -38,7 +38,7 @@ JOB_PREFIX = "job:"
 def lease_seconds() -> int:
     """How long a lease lasts without renewal: how soon a standby takes over from a beat
     that died (SCHEDULER_LEASE_SECONDS)."""
-    return settings.SCHEDULER_LEASE_SECONDS
+    return int(settings.SCHEDULER_LEASE_SECONDS)
 
 
 def scheduler_lease(*, holder: str, now: datetime.datetime | None = None) -> bool:
