@@ -63,9 +63,11 @@ def test_beat_runs_with_the_locked_scheduler(settings):
     assert settings.CELERY_BEAT_SCHEDULER == "clinic.beat:LockedDatabaseScheduler"
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_beat_taking_over_reads_when_each_job_last_ran(sent, monkeypatch):
     """Its own copy of the schedule is as old as its start: it would send again at once a
-    job the other beat sent a minute ago, inside the job's period."""
+    job the other beat sent a minute ago, inside the job's period. (Real transactions:
+    django-celery-beat closes the connection between reads, as it does in a beat.)"""
     monkeypatch.setattr(DatabaseScheduler, "close", lambda self: None)
     every_5_minutes = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
     name, an_hour_ago = "Escalate", timezone.now() - datetime.timedelta(hours=1)
