@@ -38,7 +38,6 @@ print(json.dumps({
     "beat_scheduler": settings.CELERY_BEAT_SCHEDULER,
     "email_backend": settings.EMAIL_BACKEND,
     "log_handlers": sorted(h["class"] for h in settings.LOGGING["handlers"].values()),
-    "file_upload_handlers": settings.FILE_UPLOAD_HANDLERS,
 }))
 """
 
