@@ -299,15 +299,23 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work is declared in one place, screening/schedules.py, and stored by
 # django-celery-beat so clinic admins can see and change it in the admin.
 CELERY_BEAT_SCHEDULER = "clinic.beat:LockedDatabaseScheduler"  # one beat at a time (clinic/beat.py)
+# Beat saves a job's last run as soon as it sends it (django-celery-beat's default is every
+# 3 minutes): a standby that takes over reads when each job last ran, and does not send one
+# again inside its period.
+CELERY_BEAT_SYNC_EVERY = 1
+# How long the scheduler lease lasts unrenewed: a standby beat takes over this long after
+# the active one died (at once after a clean stop). The holder renews it 6 times a lease.
+SCHEDULER_LEASE_SECONDS = env.int("SCHEDULER_LEASE_SECONDS", default=60)
+if SCHEDULER_LEASE_SECONDS < 3:
+    raise ImproperlyConfigured("SCHEDULER_LEASE_SECONDS must be 3 or more (seconds).")
 
-# Cache: Redis in production (REDIS_URL, with its own key prefix), memory in development
-# and tests. Nothing in it must outlive a restart.
-if DEVELOPMENT:
+# Cache: Redis wherever REDIS_URL is set (with its own key prefix), so every web process
+# and worker, on every machine, counts rate limits in one place and sees a saved clinic
+# setting at once; memory in development without Redis, and in tests (each test clears
+# it, which on Redis would empty the broker's database). Nothing in it must outlive a
+# restart.
+if REDIS_URL and not TESTING:
     CACHES: dict[str, dict[str, object]] = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    }
-else:
-    CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -315,6 +323,8 @@ else:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The reverse proxies in front (addresses or networks, comma-separated): only from these is
 # X-Forwarded-For read for the client's address (screening/web/addresses.py, used by the

@@ -5,42 +5,62 @@ file in development), so they hold across machines and need no Redis.
 
 - **The scheduler lease** (`scheduler_lease`): a beat runs jobs only while it holds the
   "scheduler" row: `holder` is its id, `at` when the lease ends. It renews the lease on
-  every tick (compare-and-set on holder or an expired lease); a second beat finds the
-  lease held, sends nothing, logs that it waits (once a minute), writes the
-  "scheduler-standby" row, and takes over within SCHEDULER_LEASE_SECONDS of the first
-  one stopping. A clean stop releases the lease at once. /health/ reports the standby.
+  every tick (compare-and-set on holder or an expired lease, timed by the database's
+  clock, the one clock every machine shares); a second beat finds the lease held, sends
+  nothing, logs that it waits (once a minute), writes the "scheduler-standby" row, and
+  takes over within SCHEDULER_LEASE_SECONDS (a setting, 60 s by default) of the first one
+  stopping. A clean stop releases the lease at once. /health/ reports the standby.
 - **Job runs** (`periodic_run_claim`): a daily job claims its run with a compare-and-set on
-  its "job:<name>" row; a beat restarted after a kill (django-celery-beat saves
-  last_run_at only every few minutes, so it may send the job again) or two beats at once
-  find the claim taken and the job does nothing.
+  its "job:<name>" row; a beat restarted after a kill between sending the job and saving
+  its last run, or two beats at once, find the claim taken and the job does nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from screening.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
-SCHEDULER_LEASE_SECONDS = 60
 LEASE_NAME = "scheduler"
 STANDBY_NAME = "scheduler-standby"
 JOB_PREFIX = "job:"
 
 
+def lease_seconds() -> int:
+    """How long a lease lasts without renewal: how soon a standby takes over from a beat
+    that died (SCHEDULER_LEASE_SECONDS)."""
+    return int(settings.SCHEDULER_LEASE_SECONDS)
+
+
+def _database_now() -> Any:
+    """The database server's clock, one for every machine: a beat on a machine whose clock
+    runs ahead would otherwise find a live lease expired and take it over."""
+    return ExpressionWrapper(Now(), output_field=DateTimeField())
+
+
 def scheduler_lease(*, holder: str, now: datetime.datetime | None = None) -> bool:
-    """Take or renew the scheduler lease for `holder`; whether it holds it now."""
-    now = now or timezone.now()
-    until = now + datetime.timedelta(seconds=SCHEDULER_LEASE_SECONDS)
+    """Take or renew the scheduler lease for `holder`; whether it holds it now. The times
+    are the database's (`now` is for tests)."""
+    lease = datetime.timedelta(seconds=lease_seconds())
+    until: Any = (
+        now + lease
+        if now is not None
+        else ExpressionWrapper(Now() + lease, output_field=DateTimeField())
+    )
+    now_at: Any = now or _database_now()
     won = (
         Heartbeat.objects.filter(name=LEASE_NAME)
-        .filter(Q(holder=holder) | Q(at__lt=now))
+        .filter(Q(holder=holder) | Q(at__lt=now_at))
         .update(holder=holder, at=until)
     )
     if won:
@@ -50,7 +70,7 @@ def scheduler_lease(*, holder: str, now: datetime.datetime | None = None) -> boo
             Heartbeat.objects.create(name=LEASE_NAME, holder=holder, at=until)
     except IntegrityError:  # the row exists: another scheduler holds the lease
         Heartbeat.objects.update_or_create(
-            name=STANDBY_NAME, defaults={"holder": holder, "at": now}
+            name=STANDBY_NAME, defaults={"holder": holder, "at": now_at}
         )
         return False
     return True
@@ -58,13 +78,18 @@ def scheduler_lease(*, holder: str, now: datetime.datetime | None = None) -> boo
 
 def scheduler_lease_release(*, holder: str) -> None:
     """A clean stop: the lease ends now, so a standby takes over at its next tick."""
-    Heartbeat.objects.filter(name=LEASE_NAME, holder=holder).update(at=timezone.now())
+    ended = ExpressionWrapper(Now() - datetime.timedelta(seconds=1), output_field=DateTimeField())
+    Heartbeat.objects.filter(name=LEASE_NAME, holder=holder).update(at=ended)
 
 
 def scheduler_standby_seen(*, now: datetime.datetime | None = None) -> bool:
     """Whether a second scheduler waited for the lease within the last lease period."""
-    now = now or timezone.now()
-    since = now - datetime.timedelta(seconds=2 * SCHEDULER_LEASE_SECONDS)
+    window = datetime.timedelta(seconds=2 * lease_seconds())
+    since: Any = (
+        now - window
+        if now is not None
+        else ExpressionWrapper(Now() - window, output_field=DateTimeField())
+    )
     return Heartbeat.objects.filter(name=STANDBY_NAME, at__gte=since).exists()
 
 

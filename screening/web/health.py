@@ -61,9 +61,14 @@ def check_database() -> dict:
 
 
 def check_cache() -> dict:
+    """A key of this probe's own: with one key, two nodes (or two web processes) probing
+    at once overwrote each other's value between the write and the read, and one failed."""
+    key = f"{CACHE_KEY}:{secrets.token_hex(8)}"
     value = secrets.token_hex(8)
-    cache.set(CACHE_KEY, value, timeout=30)
-    if cache.get(CACHE_KEY) != value:
+    cache.set(key, value, timeout=30)
+    read = cache.get(key)
+    cache.delete(key)
+    if read != value:
         raise CheckFailed("value not read back")
     return {}
 
@@ -85,15 +90,16 @@ def check_broker() -> dict:
 def check_beat() -> dict:
     """The heartbeat's age in whole seconds; failed when missing or too old."""
     at = Heartbeat.objects.filter(name=HEARTBEAT_NAME).values_list("at", flat=True).first()
+    standby = {"standby_scheduler": scheduler_standby_seen()}  # said when failing too
     if at is None:
-        raise CheckFailed("no heartbeat recorded yet")
+        raise CheckFailed("no heartbeat recorded yet", standby)
     age = max(0, int((timezone.now() - at).total_seconds()))
     if age > settings.HEALTH_BEAT_MAX_AGE_SECONDS:
         raise CheckFailed(
             f"heartbeat older than {settings.HEALTH_BEAT_MAX_AGE_SECONDS} seconds",
-            {"age_seconds": age},
+            {"age_seconds": age, **standby},
         )
-    return {"age_seconds": age, "standby_scheduler": scheduler_standby_seen()}
+    return {"age_seconds": age, **standby}
 
 
 CHECKS: dict[str, Callable[[], dict]] = {

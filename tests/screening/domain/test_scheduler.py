@@ -14,7 +14,7 @@ from screening.models import Heartbeat, Reminder
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 3, 2, 7, 0, tzinfo=datetime.UTC)
-LEASE = datetime.timedelta(seconds=scheduler.SCHEDULER_LEASE_SECONDS)
+LEASE = datetime.timedelta(seconds=scheduler.lease_seconds())
 
 
 def test_the_first_beat_takes_the_lease_and_a_second_one_waits():
@@ -84,3 +84,14 @@ def test_the_retention_task_sent_twice_in_a_day_runs_once(time_machine):
         == stamp
         == timezone.now() - (datetime.timedelta(minutes=30))
     )
+
+
+def test_a_beat_whose_clock_runs_ahead_does_not_take_a_live_lease(time_machine):
+    """The lease is timed by the database's clock, not the machine's: a standby on a
+    machine five minutes ahead would otherwise find the live lease expired."""
+    assert scheduler.scheduler_lease(holder="host-a:1") is True
+
+    time_machine.move_to(timezone.now() + datetime.timedelta(minutes=5), tick=True)
+
+    assert scheduler.scheduler_lease(holder="host-b:2") is False
+    assert Heartbeat.objects.get(name="scheduler").holder == "host-a:1"

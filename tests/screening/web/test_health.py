@@ -170,7 +170,11 @@ def test_no_heartbeat_yet(client, clock):
 
     assert response.status_code == 503
     assert response.json()["failed"] == ["beat"]
-    assert response.json()["checks"]["beat"] == {"ok": False, "error": "no heartbeat recorded yet"}
+    assert response.json()["checks"]["beat"] == {
+        "ok": False,
+        "error": "no heartbeat recorded yet",
+        "standby_scheduler": False,
+    }
 
 
 def test_stale_heartbeat(client, heartbeat, clock, settings):
@@ -183,6 +187,7 @@ def test_stale_heartbeat(client, heartbeat, clock, settings):
         "ok": False,
         "error": "heartbeat older than 300 seconds",
         "age_seconds": 301,
+        "standby_scheduler": False,
     }
 
 
@@ -235,3 +240,31 @@ def test_health_reports_a_second_scheduler_waiting_for_the_lease(client, db):
     scheduler_lease(holder="host-b:2")  # a second beat: it waits, and /health/ says so
 
     assert client.get(URL).json()["checks"]["beat"]["standby_scheduler"] is True
+
+
+def test_two_nodes_probing_the_cache_at_once_both_pass(heartbeat):
+    """Another node's probe runs between this one's write and read (one shared Redis)."""
+    real_set = cache.set
+    others: list[object] = []
+
+    def set_then_another_node_probes(*args, **kwargs):
+        real_set(*args, **kwargs)
+        if not others:  # once: the other node's own write goes straight through
+            others.append("probing")
+            others[0] = health.health_report()["checks"]["cache"]
+
+    with mock.patch.object(cache, "set", side_effect=set_then_another_node_probes):
+        mine = health.health_report()["checks"]["cache"]
+
+    assert others == [{"ok": True}]
+    assert mine == {"ok": True}
+
+
+def test_a_standby_scheduler_is_reported_when_the_heartbeat_fails_too(client, db):
+    from screening.domain.scheduler import scheduler_lease
+
+    scheduler_lease(holder="host-a:1")
+    scheduler_lease(holder="host-b:2")  # two beats started, and no worker runs the heartbeat
+
+    beat = client.get(URL).json()["checks"]["beat"]
+    assert beat == {"ok": False, "error": "no heartbeat recorded yet", "standby_scheduler": True}
