@@ -10,7 +10,7 @@ pinned equal in tests/screening/domain/test_answer_rows.py, SQLite and PostgreSQ
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -128,9 +128,8 @@ def _rows_insert(model: type[models.Model], rows: list[Any]) -> None:
         return
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
-    insert = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-    )
+    columns = ", ".join(quote(cast(str, field.column)) for field in fields)  # concrete: set
+    insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = connection.ops.bulk_batch_size(fields, rows)
     with connection.cursor() as cursor:
