@@ -137,6 +137,25 @@ class OpenLoop:
     lag: list[float]  # how late the client actually sent each request
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    timeline: list[tuple[float, float]]  # (scheduled second of the phase, latency s) if ok
+    machine_busy: float  # fraction of every core busy during the phase (all processes)
+    client_cpu: float  # seconds of CPU this process (the load generator) used
+
+    def windows(self, seconds: float = 10.0) -> str:
+        """Latency by when the requests were scheduled: does a queue build, or pass?"""
+        lines = []
+        end = max((at for at, _took in self.timeline), default=0.0)
+        start = 0.0
+        while start <= end:
+            ms = [took * 1000 for at, took in self.timeline if start <= at < start + seconds]
+            if ms:
+                lines.append(
+                    f"{'':27} {start:4.0f}-{start + seconds:.0f} s: n {len(ms)}; "
+                    f"p50 {harness.percentile(ms, 0.5):.0f} ms; "
+                    f"p99 {harness.percentile(ms, 0.99):.0f} ms; max {max(ms):.0f} ms"
+                )
+            start += seconds
+        return "\n".join(lines)
 
     def report(self) -> str:
         ms = [value * 1000 for value in self.latencies] or [float("nan")]
@@ -150,7 +169,9 @@ class OpenLoop:
             f"max {max(ms):.1f} ms (from the scheduled send)\n"
             f"{'':27} client send lag p99 {harness.percentile(lag, 0.99) * 1000:.1f} ms, "
             f"max {lag[-1] * 1000:.1f} ms; load average {_load(self.load_before)} before, "
-            f"{_load(self.load_after)} after"
+            f"{_load(self.load_after)} after\n"
+            f"{'':27} machine CPU busy {self.machine_busy * 100:.0f}% (all cores, all "
+            f"processes); load generator CPU {self.client_cpu / self.sent * 1000:.1f} ms/request"
         )
 
 
@@ -161,16 +182,36 @@ def _load(load: tuple[float, float, float]) -> str:
 def open_loop(base_url: str, name: str, shots: list[Shot], rate: float) -> OpenLoop:
     """Send shots[i] at start + i / rate, each on its own connection, whether or not
     the earlier ones were answered; time each from its scheduled send."""
+    import psutil
+
     load_before = os.getloadavg()
-    lags, latencies, errors, span = asyncio.run(_open_loop(base_url, shots, rate))
+    machine_before, cpu_before = psutil.cpu_times(), time.process_time()
+    lags, timeline, errors, span = asyncio.run(_open_loop(base_url, shots, rate))
+    client_cpu = time.process_time() - cpu_before
+    machine_after = psutil.cpu_times()
+    total = sum(machine_after) - sum(machine_before)
+    idle = (machine_after.idle + machine_after.iowait) - (
+        machine_before.idle + machine_before.iowait
+    )
     return OpenLoop(
-        name, rate, len(shots), latencies, errors, span, lags, load_before, os.getloadavg()
+        name,
+        rate,
+        len(shots),
+        [took for _at, took in timeline],
+        errors,
+        span,
+        lags,
+        load_before,
+        os.getloadavg(),
+        timeline,
+        1 - idle / total if total else 0.0,
+        client_cpu,
     )
 
 
 async def _open_loop(
     base_url: str, shots: list[Shot], rate: float
-) -> tuple[list[float], list[float], list[str], float]:
+) -> tuple[list[float], list[tuple[float, float]], list[str], float]:
     # No keep-alive (gunicorn's sync workers close each connection), no connection limit
     # (a limit would queue requests in the client: a closed loop again), and no cookie
     # jar: each request carries its own patient's cookies in its headers.
@@ -186,7 +227,7 @@ async def _open_loop(
         loop = asyncio.get_running_loop()
         start = loop.time() + 0.5  # every coroutine is waiting before the first send
         lags: list[float] = []
-        latencies: list[float] = []
+        timeline: list[tuple[float, float]] = []
         errors: list[str] = []
 
         async def fire(index: int, shot: Shot) -> None:
@@ -205,10 +246,10 @@ async def _open_loop(
             ):
                 errors.append(f"POST {shot.path}: {response.status_code} {location}")
                 return
-            latencies.append(took)
+            timeline.append((scheduled - start, took))
 
         await asyncio.gather(*(fire(index, shot) for index, shot in enumerate(shots)))
-        return lags, latencies, errors, loop.time() - start
+        return lags, timeline, errors, loop.time() - start
 
 
 def intake_shot(prepared: patients.Prepared) -> Shot:
@@ -334,6 +375,7 @@ def main() -> None:
         for index, loop in enumerate(loops, start=3):
             cpu_ms = (cpu[index + 1] - cpu[index]) * 1000 / max(loop.sent, 1)
             print(f"{loop.report()}\n{'':27} gunicorn CPU {cpu_ms:.1f} ms/request")
+            print(loop.windows(seconds=1.0 if duration <= 10 else 10.0))
         p99 = harness.percentile([s * 1000 for s in loops[1].latencies], 0.99)
         bare_p99 = harness.percentile([s * 1000 for s in loops[0].latencies], 0.99)
         print(
