@@ -641,7 +641,7 @@ class Browser:
             transport=transport or shared_transport(),
         )
 
-    def _headers(self, post: bool) -> dict[str, str]:
+    def headers(self, post: bool) -> dict[str, str]:
         headers = {"X-Forwarded-Proto": "https", "Accept-Language": "en"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -662,7 +662,7 @@ class Browser:
     def request(self, method: str, path: str, data: dict | None = None) -> httpx.Response:
         try:
             response = self.client.request(
-                method, path, data=data, headers=self._headers(method == "POST")
+                method, path, data=data, headers=self.headers(method == "POST")
             )
         except httpx.TransportError as error:
             raise HTTPError(method, path, f"connection error {type(error).__name__}") from error
