@@ -207,6 +207,14 @@ class Submission(models.Model):
             models.Index(
                 fields=["level_rank", "submitted_at", "id"], name="submission_queue_order_idx"
             ),
+            # The urgent submissions nobody has picked up (every staff page shows how many,
+            # `queries.alerts`): counted off this small index alone, not the open queue's
+            # rows (a million submissions: bench/README.md).
+            models.Index(
+                fields=["level"],
+                condition=models.Q(status="new"),
+                name="submission_new_level_idx",
+            ),
             # The few submissions that still carry a client tag (a day's worth at most).
             models.Index(
                 fields=["client_tag", "submitted_at"],

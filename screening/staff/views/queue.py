@@ -84,9 +84,19 @@ def _queue_filter_form(request: StaffRequest) -> tuple[QueueFilterForm, bool]:
     return form, clinical
 
 
-def _level_count_rows() -> list[tuple[str, StrOrPromise, int]]:
-    counts = queue_level_counts()
-    return [(level, labels.LEVEL_LABELS[level], counts[level]) for level in contract.LEVELS]
+def _level_count_rows() -> list[tuple[str, StrOrPromise, int, bool]]:
+    """(level, label, count, more): `more` when there are more than QUEUE_MAX_ROWS, which
+    the page shows as "1,000+" (exact counts read every open row, on every page)."""
+    counts = queue_level_counts(cap=QUEUE_MAX_ROWS)
+    return [
+        (
+            level,
+            labels.LEVEL_LABELS[level],
+            min(counts[level], QUEUE_MAX_ROWS),
+            counts[level] > QUEUE_MAX_ROWS,
+        )
+        for level in contract.LEVELS
+    ]
 
 
 @staff_view("screening.view_queue")

@@ -255,11 +255,30 @@ def test_queue_counts_open_submissions_per_level(clinician_client, now):
     response = clinician_client.get(QUEUE_URL, {"level": "routine"})
 
     assert response.context["level_count_rows"] == [
-        ("urgent", "Urgent", 2),
-        ("review_soon", "Review soon", 0),
-        ("routine", "Routine", 1),
-        ("no_flag", "No flag", 0),
+        ("urgent", "Urgent", 2, False),
+        ("review_soon", "Review soon", 0, False),
+        ("routine", "Routine", 1, False),
+        ("no_flag", "No flag", 0, False),
     ]
+
+
+def test_queue_counts_per_level_stop_at_the_row_limit(clinician_client, now, small_pages):
+    """Past QUEUE_MAX_ROWS (5 here, 1,000 in the clinic) a level's count shows as "5+":
+    counting every open row of a level on every page is what a million rows made slow."""
+    SubmissionFactory.create_batch(6, level="urgent")
+    SubmissionFactory.create_batch(5, level="routine")
+
+    response = clinician_client.get(QUEUE_URL)
+
+    assert response.context["level_count_rows"] == [
+        ("urgent", "Urgent", 5, True),
+        ("review_soon", "Review soon", 0, False),
+        ("routine", "Routine", 5, False),
+        ("no_flag", "No flag", 0, False),
+    ]
+    html = response.content.decode()
+    assert '<span class="level-count-number">5+</span>' in html
+    assert '<span class="level-count-number">5</span>' in html
 
 
 @pytest.mark.parametrize(
@@ -453,6 +472,39 @@ def test_queue_query_count_does_not_grow_with_rows(
     assert {row.top_reasons[0] for row in response.context["rows"]} <= {
         f"Reason {index}" for index in range(rows)
     }
+
+
+QUEUE_PAGES = [
+    {},
+    {"page": "2"},
+    {"level": "urgent"},
+    {"assignee": "me"},
+    {"assignee": "unassigned"},
+    {"submitted_from": "2025-06-08", "submitted_to": "2025-06-15"},
+    {"q": "Hopkins"},
+    {"q": "Hopkins", "status": "open"},
+    {"q": "B12-2", "status": "all"},
+    {"q": "jane.hopkins@example.com"},
+    {"status": "all"},
+    {"status": "reviewed"},
+]
+
+
+@pytest.mark.parametrize("filters", QUEUE_PAGES)
+def test_queue_page_takes_at_most_12_statements(clinician_client, now, filters):
+    """Issue 15's target (bench/bench_queue.py measures it at a million submissions): the
+    session, the user and their permissions, the reviewers, the count, the page, the audit
+    row, the counts per level, the staff alerts and the session's update; no filter or
+    search adds one."""
+    for index in range(30):
+        _queue_row_with_everything(index)
+    clinician_client.get(QUEUE_URL)  # settle the session and the cached clinic settings
+
+    with CaptureQueriesContext(connection) as statements:
+        response = clinician_client.get(QUEUE_URL, filters)
+
+    assert response.status_code == 200
+    assert len(statements) <= 12, [query["sql"][:80] for query in statements.captured_queries]
 
 
 def test_queue_view_is_audited_without_search_text(clinician_client, clinician, now):
