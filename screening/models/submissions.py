@@ -215,6 +215,13 @@ class Submission(models.Model):
                 condition=models.Q(status="new"),
                 name="submission_new_level_idx",
             ),
+            # A search by name or email finds its patients by the trigram indexes, then their
+            # submissions here: status to filter on and the queue's order to sort by, off
+            # the index alone (not one table row per submission of a common surname).
+            models.Index(
+                fields=["patient", "status", "level_rank", "submitted_at", "id"],
+                name="submission_patient_queue_idx",
+            ),
             # The few submissions that still carry a client tag (a day's worth at most).
             models.Index(
                 fields=["client_tag", "submitted_at"],
