@@ -343,3 +343,25 @@ def test_postgres_level_counts_read_the_open_queue_index(now):
     plan = _plan(*matches.query.sql_with_params())
 
     assert "Index Only Scan using submission_open_queue_idx" in plan
+
+
+@pytest.mark.postgres
+def test_postgres_assignee_filters_read_the_open_assignee_index(now, django_user_model):
+    clinician = django_user_model.objects.create_user("ada")
+    SubmissionFactory(level="urgent", status="in_review", assignee=clinician)
+    for assignee in ("me", "unassigned"):
+        matches = queue_submissions(user=clinician, clinical=True, assignee=assignee)
+        plan = _plan(*matches.order_by().values("pk")[:1001].query.sql_with_params())
+        assert "submission_open_assignee_idx" in plan
+
+
+@pytest.mark.postgres
+def test_postgres_knows_that_the_level_decides_its_rank():
+    """Migration 0019's statistics: without them the planner takes the level filter
+    (level and level_rank) to keep 3% of 3% of the rows, and sorts instead of paging."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stxkeys::text FROM pg_statistic_ext WHERE stxname = %s",
+            ["submission_level_rank_stats"],
+        )
+        assert cursor.fetchone() is not None
