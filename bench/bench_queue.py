@@ -1,23 +1,30 @@
-"""The clinicians' review queue (/staff/) with 100,000 submissions: queries and latency.
+"""The clinicians' review queue (/staff/) with up to a million submissions: statements and latency.
 
     .venv/bin/python bench/bench_queue.py            # 100,000 submissions, 40 loads a page
+    .venv/bin/python bench/bench_queue.py --submissions 1000000   # issue 15's size
     .venv/bin/python bench/bench_queue.py --quick    # 10,000 submissions, 5 loads (CI)
     .venv/bin/python bench/bench_queue.py --explain  # and the plan of each page's queries
 
 In a database of its own (clinic_bench_queue_<pid>, dropped afterwards), production settings on
-PostgreSQL, this generates a clinic's history in bulk: about 70% distinct patients,
-levels as a triage population has them (3% urgent, 17% review soon, 30% routine, 50% no
-flag), two years of submissions of which the last weeks' are still open (new, in review,
-awaiting test; about 5% of all) and the rest reviewed or closed, each with a screening
-result and its reasons (a tenth screened twice), some assigned to one of 5 clinicians.
+PostgreSQL, this generates a clinic's history in SQL (`generate`: a million submissions in
+about two minutes): about 70% distinct patients with names and emails for the search,
+levels as a triage population has them, five years of submissions of which the last
+weeks' are still open (about 5% of all), each with a screening result and its reasons.
+The filled database is kept on the server as a template
+(clinic_bench_queue_filled_<count>_<migrations hash>_v<FILLED_VERSION>) that later runs of
+the same size copy in seconds; a changed migration makes a new one (and drops the stale
+one). `--no-cache` (and `--quick`, for CI) generates afresh and keeps nothing.
 
 Then a signed-in clinician (and a receptionist) loads queue pages in-process with
-Django's test client (the whole middleware stack and template; no network): the
-default open queue, a level filter, "me", a date range, searches (part of a name, the
-start of a reference, a whole reference, a whole email), all statuses at page 1 and deep
-in the list. For each page: the number of SQL queries and p50/p95 of the time
-to answer. Targets (bench/README.md): <= 12 queries, p95 < 80 ms. Reports; never fails
-on a timing, only if a page does not answer 200.
+Django's test client (the whole middleware stack and template; no network): first a bare
+staff page (the same decorators, nothing else: the baseline), then the default open queue,
+a level filter, "me", a colleague, unassigned, a date range, searches (a common, a rare
+and a whole name across statuses and open only, the start of a reference, a whole
+reference, a whole email), all statuses at page 1 and deep in the list, urgent deep in all
+statuses. For each page: the SQL statements of a warm load (and of the first, where the
+cache was still empty) and p50/p95 of the time to answer. Targets (bench/README.md):
+<= 12 statements, p95 < 80 ms. Reports; never fails on a timing, only if a page does not
+answer 200.
 """
 
 from __future__ import annotations
