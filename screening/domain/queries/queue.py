@@ -197,7 +197,8 @@ def queue_level_counts(*, cap: int) -> dict[str, int]:
 
     Each level's count is a range of the open-queue index (level_rank leads it), stopped
     after `cap` + 1 entries; composed from the ORM's own SQL, as `alerts.staff_alerts`."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for rank, level in enumerate(contract.LEVELS):
         matches = (
             Submission.objects.filter(status__in=OPEN_STATUSES, level=level, level_rank=rank)
