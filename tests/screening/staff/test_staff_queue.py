@@ -236,6 +236,34 @@ def test_queue_a_page_keeps_queue_order_with_filters(clinician_client, now, smal
     assert _references(second) == [routine.reference]
 
 
+def test_queue_all_matches_counted_pages_in_queue_order_among_them(
+    clinician_client, now, small_pages
+):
+    """No more than QUEUE_MAX_ROWS (5 here) match: the page is picked among the ids the
+    count read, in the same order and with the same filters as a longer list."""
+    patient = PatientFactory(full_name="Jane Hopkins")
+    levels = ["routine", "urgent", "no_flag", "urgent", "review_soon"]
+    made = [
+        SubmissionFactory(patient=patient, level=level, submitted_at=_ago(hours=hours))
+        for hours, level in enumerate(levels)
+    ]
+    SubmissionFactory.create_batch(3, level="urgent")  # someone else's, more than 5 in all
+
+    with CaptureQueriesContext(connection) as statements:
+        pages = [clinician_client.get(QUEUE_URL, {"q": "hopkins", "page": n}) for n in "123"]
+    expected = sorted(made, key=lambda s: (s.level_rank, s.submitted_at, s.id))
+
+    assert [_references(page) for page in pages] == [
+        [s.reference for s in expected[0:2]],
+        [s.reference for s in expected[2:4]],
+        [expected[4].reference],
+    ]
+    assert "5 submissions, page 1 of 3." in pages[0].content.decode()
+    # Each page's statement picks among the five ids the count read.
+    ids = ", ".join(str(pk) for pk in sorted(s.pk for s in made))
+    assert sum(f"IN ({ids})" in q["sql"] for q in statements.captured_queries) == 3
+
+
 @pytest.mark.parametrize("page", ["abc", "99", "-1"])
 def test_queue_bad_page_numbers_show_a_page(clinician_client, now, page):
     SubmissionFactory()
