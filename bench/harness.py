@@ -178,19 +178,41 @@ def _migrations_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def app_prepare(env: dict[str, str]) -> None:
+def migrations_digest() -> str:
+    """A hash of every migration file (a database made from them is stale when it changes)."""
+    return _migrations_digest()
+
+
+def database_exists(name: str) -> bool:
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def database_copy(source: str, name: str) -> None:
+    """Database `name` made afresh as a copy of `source` (which nobody may be connected to)."""
+    assert name.startswith(("clinic_bench", "clinic_load")), name
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+
+
+def app_prepare(env: dict[str, str], *, template: str | None = None) -> None:
     """What a deploy does before the app starts: migrate, and collectstatic (production
     serves hashed static names from STATIC_ROOT; a missing manifest is a 500).
 
     Migrating takes 10-20 s, so the first run migrates a template database
     (clinic_bench_template_<hash of the migration files>) and every run's own database
     is a copy of it (CREATE DATABASE ... TEMPLATE), made again when a migration changes.
+    `template`: copy that database instead (a benchmark's own, already filled one).
     """
     name = env["DATABASE_URL"].rsplit("/", 1)[-1]
-    template = f"clinic_bench_template_{_migrations_digest()}"
+    migrated = template is None
+    template = template or f"clinic_bench_template_{_migrations_digest()}"
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,))
         if exists.fetchone() is None:
+            assert migrated, f"no database {template} to copy"
             conn.execute(f'CREATE DATABASE "{template}"')
             manage(
                 "migrate", "--noinput", "-v0", env={**env, "DATABASE_URL": database_url(template)}

@@ -207,6 +207,28 @@ class Submission(models.Model):
             models.Index(
                 fields=["level_rank", "submitted_at", "id"], name="submission_queue_order_idx"
             ),
+            # The urgent submissions nobody has picked up (every staff page shows how many,
+            # `queries.alerts`): counted off this small index alone, not the open queue's
+            # rows (a million submissions: bench/README.md).
+            models.Index(
+                fields=["level"],
+                condition=models.Q(status="new"),
+                name="submission_new_level_idx",
+            ),
+            # "Assigned to me", a colleague or no one, in the open queue: off this small
+            # index in queue order, not the open queue's rows one by one from the table.
+            models.Index(
+                fields=["assignee", "level_rank", "submitted_at", "id"],
+                condition=models.Q(status__in=["new", "in_review", "awaiting_test", "tasks_open"]),
+                name="submission_open_assignee_idx",
+            ),
+            # A search by name or email finds its patients by the trigram indexes, then their
+            # submissions here: status to filter on and the queue's order to sort by, off
+            # the index alone (not one table row per submission of a common surname).
+            models.Index(
+                fields=["patient", "status", "level_rank", "submitted_at", "id"],
+                name="submission_patient_queue_idx",
+            ),
             # The few submissions that still carry a client tag (a day's worth at most).
             models.Index(
                 fields=["client_tag", "submitted_at"],

@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Count, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from screening.engine import contract
@@ -189,12 +190,28 @@ def queue_submissions(
     return submissions.order_by("level_rank", "submitted_at", "id")
 
 
-def queue_level_counts() -> dict[str, int]:
-    """Open submissions per level, in one query: {"urgent": 2, "review_soon": 0, ...}."""
-    counts = Submission.objects.filter(status__in=OPEN_STATUSES).aggregate(
-        **{level: Count("id", filter=Q(level=level)) for level in contract.LEVELS}
-    )
-    return {level: counts[level] for level in contract.LEVELS}
+def queue_level_counts(*, cap: int) -> dict[str, int]:
+    """Open submissions per level, each counted up to `cap` + 1 (more than `cap` shows as
+    "1,000+": counting every open row of a level reads the whole partial index, 53,000
+    entries a page at a million submissions), in one statement: {"urgent": 2, ...}.
+
+    Each level's count is a range of the open-queue index (level_rank leads it), stopped
+    after `cap` + 1 entries; composed from the ORM's own SQL, as `alerts.staff_alerts`."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for rank, level in enumerate(contract.LEVELS):
+        matches = (
+            Submission.objects.filter(status__in=OPEN_STATUSES, level=level, level_rank=rank)
+            .order_by()
+            .values("pk")[: cap + 1]
+        )
+        sql, level_params = matches.query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS level_{rank})")  # noqa: S608 (ORM SQL)
+        params += level_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counts = cursor.fetchone()
+    return {level: int(count) for level, count in zip(contract.LEVELS, counts, strict=True)}
 
 
 @dataclass(frozen=True)

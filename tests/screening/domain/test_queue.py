@@ -10,10 +10,11 @@ from django.db.models import Q
 
 from screening.domain.queries.queue import (
     clinic_day_start,
+    queue_level_counts,
     queue_submissions,
     reference_search_prefix,
 )
-from screening.models import Patient
+from screening.models import OPEN_STATUSES, Patient, Submission
 from tests.factories import PatientFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -255,6 +256,23 @@ def test_level_filter_uses_the_level_and_its_rank(now):
     assert '"screening_submission"."level_rank" = 0' in str(submissions.query)
 
 
+def test_level_counts_are_open_submissions_counted_to_one_past_the_cap(
+    django_assert_num_queries,
+):
+    SubmissionFactory.create_batch(4, level="urgent", status="new")
+    SubmissionFactory(level="urgent", status="tasks_open")
+    SubmissionFactory(level="routine", status="awaiting_test")
+    SubmissionFactory.create_batch(2, level="routine", status="reviewed")
+    SubmissionFactory(level="no_flag", status="closed")
+
+    with django_assert_num_queries(1):
+        capped = queue_level_counts(cap=3)
+    exact = queue_level_counts(cap=1000)
+
+    assert capped == {"urgent": 4, "review_soon": 0, "routine": 1, "no_flag": 0}
+    assert exact == {"urgent": 5, "review_soon": 0, "routine": 1, "no_flag": 0}
+
+
 # --- PostgreSQL: the indexes the queue's pages use ----------------------------------------
 
 
@@ -290,3 +308,60 @@ def test_postgres_name_and_email_search_can_use_the_trigram_indexes(now):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Bitmap Index Scan on patient_name_trgm_idx" in plan
     assert "Bitmap Index Scan on patient_email_trgm_idx" in plan
+
+
+def _plan(queryset_or_sql, params=()) -> str:
+    with connection.cursor() as cursor:
+        # Tiny tables: leave the planner nothing but the indexes or a seq scan.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + queryset_or_sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_postgres_urgent_waiting_count_reads_the_new_submissions_index(now):
+    """Every staff page counts the urgent submissions still new (`alerts.staff_alerts`):
+    off the small partial index of migration 0019, never the open queue's rows."""
+    SubmissionFactory(level="urgent", status="new")
+    urgent = Submission.objects.filter(level="urgent", status="new").values("pk")
+
+    plan = _plan(*urgent.query.sql_with_params())
+
+    assert "submission_new_level_idx" in plan
+
+
+@pytest.mark.postgres
+def test_postgres_level_counts_read_the_open_queue_index(now):
+    SubmissionFactory(level="urgent", status="new")
+    matches = (
+        Submission.objects.filter(status__in=OPEN_STATUSES, level="urgent", level_rank=0)
+        .order_by()
+        .values("pk")[:1001]
+    )
+
+    plan = _plan(*matches.query.sql_with_params())
+
+    assert "Index Only Scan using submission_open_queue_idx" in plan
+
+
+@pytest.mark.postgres
+def test_postgres_assignee_filters_read_the_open_assignee_index(now, django_user_model):
+    clinician = django_user_model.objects.create_user("ada")
+    SubmissionFactory(level="urgent", status="in_review", assignee=clinician)
+    for assignee in ("me", "unassigned"):
+        matches = queue_submissions(user=clinician, clinical=True, assignee=assignee)
+        plan = _plan(*matches.order_by().values("pk")[:1001].query.sql_with_params())
+        assert "submission_open_assignee_idx" in plan
+
+
+@pytest.mark.postgres
+def test_postgres_knows_that_the_level_decides_its_rank():
+    """Migration 0019's statistics: without them the planner takes the level filter
+    (level and level_rank) to keep 3% of 3% of the rows, and sorts instead of paging."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stxkeys::text FROM pg_statistic_ext WHERE stxname = %s",
+            ["submission_level_rank_stats"],
+        )
+        assert cursor.fetchone() is not None

@@ -236,6 +236,34 @@ def test_queue_a_page_keeps_queue_order_with_filters(clinician_client, now, smal
     assert _references(second) == [routine.reference]
 
 
+def test_queue_all_matches_counted_pages_in_queue_order_among_them(
+    clinician_client, now, small_pages
+):
+    """No more than QUEUE_MAX_ROWS (5 here) match: the page is picked among the ids the
+    count read, in the same order and with the same filters as a longer list."""
+    patient = PatientFactory(full_name="Jane Hopkins")
+    levels = ["routine", "urgent", "no_flag", "urgent", "review_soon"]
+    made = [
+        SubmissionFactory(patient=patient, level=level, submitted_at=_ago(hours=hours))
+        for hours, level in enumerate(levels)
+    ]
+    SubmissionFactory.create_batch(3, level="urgent")  # someone else's, more than 5 in all
+
+    with CaptureQueriesContext(connection) as statements:
+        pages = [clinician_client.get(QUEUE_URL, {"q": "hopkins", "page": n}) for n in "123"]
+    expected = sorted(made, key=lambda s: (s.level_rank, s.submitted_at, s.id))
+
+    assert [_references(page) for page in pages] == [
+        [s.reference for s in expected[0:2]],
+        [s.reference for s in expected[2:4]],
+        [expected[4].reference],
+    ]
+    assert "5 submissions, page 1 of 3." in pages[0].content.decode()
+    # Each page's statement picks among the five ids the count read.
+    ids = ", ".join(str(pk) for pk in sorted(s.pk for s in made))
+    assert sum(f"IN ({ids})" in q["sql"] for q in statements.captured_queries) == 3
+
+
 @pytest.mark.parametrize("page", ["abc", "99", "-1"])
 def test_queue_bad_page_numbers_show_a_page(clinician_client, now, page):
     SubmissionFactory()
@@ -255,11 +283,30 @@ def test_queue_counts_open_submissions_per_level(clinician_client, now):
     response = clinician_client.get(QUEUE_URL, {"level": "routine"})
 
     assert response.context["level_count_rows"] == [
-        ("urgent", "Urgent", 2),
-        ("review_soon", "Review soon", 0),
-        ("routine", "Routine", 1),
-        ("no_flag", "No flag", 0),
+        ("urgent", "Urgent", 2, False),
+        ("review_soon", "Review soon", 0, False),
+        ("routine", "Routine", 1, False),
+        ("no_flag", "No flag", 0, False),
     ]
+
+
+def test_queue_counts_per_level_stop_at_the_row_limit(clinician_client, now, small_pages):
+    """Past QUEUE_MAX_ROWS (5 here, 1,000 in the clinic) a level's count shows as "5+":
+    counting every open row of a level on every page is what a million rows made slow."""
+    SubmissionFactory.create_batch(6, level="urgent")
+    SubmissionFactory.create_batch(5, level="routine")
+
+    response = clinician_client.get(QUEUE_URL)
+
+    assert response.context["level_count_rows"] == [
+        ("urgent", "Urgent", 5, True),
+        ("review_soon", "Review soon", 0, False),
+        ("routine", "Routine", 5, False),
+        ("no_flag", "No flag", 0, False),
+    ]
+    html = response.content.decode()
+    assert '<span class="level-count-number">5+</span>' in html
+    assert '<span class="level-count-number">5</span>' in html
 
 
 @pytest.mark.parametrize(
@@ -453,6 +500,39 @@ def test_queue_query_count_does_not_grow_with_rows(
     assert {row.top_reasons[0] for row in response.context["rows"]} <= {
         f"Reason {index}" for index in range(rows)
     }
+
+
+QUEUE_PAGES = [
+    {},
+    {"page": "2"},
+    {"level": "urgent"},
+    {"assignee": "me"},
+    {"assignee": "unassigned"},
+    {"submitted_from": "2025-06-08", "submitted_to": "2025-06-15"},
+    {"q": "Hopkins"},
+    {"q": "Hopkins", "status": "open"},
+    {"q": "B12-2", "status": "all"},
+    {"q": "jane.hopkins@example.com"},
+    {"status": "all"},
+    {"status": "reviewed"},
+]
+
+
+@pytest.mark.parametrize("filters", QUEUE_PAGES)
+def test_queue_page_takes_at_most_12_statements(clinician_client, now, filters):
+    """Issue 15's target (bench/bench_queue.py measures it at a million submissions): the
+    session, the user and their permissions, the reviewers, the count, the page, the audit
+    row, the counts per level, the staff alerts and the session's update; no filter or
+    search adds one."""
+    for index in range(30):
+        _queue_row_with_everything(index)
+    clinician_client.get(QUEUE_URL)  # settle the session and the cached clinic settings
+
+    with CaptureQueriesContext(connection) as statements:
+        response = clinician_client.get(QUEUE_URL, filters)
+
+    assert response.status_code == 200
+    assert len(statements) <= 12, [query["sql"][:80] for query in statements.captured_queries]
 
 
 def test_queue_view_is_audited_without_search_text(clinician_client, clinician, now):
