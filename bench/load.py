@@ -4,6 +4,7 @@ connections, Redis and Celery workers are killed and restarted.
     .venv/bin/python bench/load.py                     # 500 intakes, no faults: zero errors
     .venv/bin/python bench/load.py --faults            # 500 intakes through the faults below
     .venv/bin/python bench/load.py --quick [--faults]  # 150 intakes (CI, tests/load/)
+    .venv/bin/python bench/load.py --two-nodes [--quick]  # behind nginx; 300 [80] intakes
 
 Everything on loopback, in a database of its own (clinic_load_<pid>, dropped afterwards), with a
 private redis-server (the web's cache, the rate limit's counters and the Celery broker;
@@ -34,6 +35,20 @@ intake has its confirmation email, and no reminder was delivered twice (SMTP rec
 Message-ID); reminders a killed worker was sending when it died are failed, never resent
 (docs/reminders.md). Exit status 1 if anything of that does not hold. Latencies are
 reported, never asserted.
+
+--two-nodes (issue 15, "Beyond one machine"; main_two_nodes, bench/cluster.py): two
+gunicorns (own ports, own process groups) behind a real nginx running docs/nginx.conf's
+site with an upstream of both, two Celery workers with distinct names, one beat with the
+project's scheduler (clinic/beat.py) instead of the dispatcher thread, all on one database
+and one Redis (--redis, default BENCH_REDIS: the shared server, the run's own queue). The
+patients go through nginx. Before the load: one patient's intake goes through both nodes
+(round-robin; the session is shared), wrong passwords through nginx lock that client out
+on each node, and a rate limit spent through nginx holds on each node. During it: one web
+node's whole process group SIGKILLed and started again, one worker SIGKILLed with its pool
+(TWO_NODE_FAULTS). After it, besides the checks above: every stored intake whole (the same
+answer rows and results as the others), and every patient whose final POST got a 502 or a
+broken connection stored once after pressing Send again. It prints what nginx answered,
+the requests per node, and intakes per hour per core.
 """
 
 from __future__ import annotations
