@@ -634,6 +634,9 @@ def main_two_nodes(args, count: int, jobs: list[int]) -> int:
         connections.close_all()
         problems += check(run, sink, statuses)
         problems += check_two_nodes(run)
+        unfired = [fault for _fraction, fault in TWO_NODE_FAULTS if fault not in faults.fired]
+        if unfired:
+            problems.append(f"faults not injected: {unfired} (stderr says why)")
 
     report(run, load_seconds, peak_mib, statuses, sink, None, faults)
     report_two_nodes(run, load_seconds, access_log, beat_log, ports)
