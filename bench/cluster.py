@@ -239,7 +239,10 @@ def upstream_counts(lines: list[str]) -> Counter[str]:
     whose request went to both (the first refused, nginx tried the next) counts for both."""
     answered: Counter[str] = Counter()
     for line in lines:
-        for address in line.rsplit(" ", 1)[-1].split(","):
+        # After the quoted request: $status $body_bytes_sent $request_time $request_id, then
+        # $upstream_addr ("a, b" when nginx tried a second node).
+        fields = line.rpartition('" ')[2].split(" ", 4)
+        for address in fields[4].split(",") if len(fields) == 5 else ["-"]:
             answered[address.strip()] += 1
     return answered
 
