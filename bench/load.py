@@ -39,7 +39,8 @@ reported, never asserted.
 --two-nodes (issue 15, "Beyond one machine"; main_two_nodes, bench/cluster.py): two
 gunicorns (own ports, own process groups) behind a real nginx running docs/nginx.conf's
 site with an upstream of both, two Celery workers with distinct names, one beat with the
-project's scheduler (clinic/beat.py) instead of the dispatcher thread, all on one database
+project's scheduler (clinic/beat.py) instead of the dispatcher thread ("Send due reminders"
+every BEAT_DISPATCH_SECONDS: the run is shorter than its minute), all on one database
 and one Redis (--redis, default BENCH_REDIS: the shared server, the run's own queue). The
 patients go through nginx. Before the load: one patient's intake goes through both nodes
 (round-robin; the session is shared), wrong passwords through nginx lock that client out
@@ -83,6 +84,7 @@ FAULTS = (  # (fraction of N sent, fault)
     (0.90, "postgres"),
 )
 TWO_NODE_FAULTS = ((0.30, "web"), (0.60, "worker"))  # --two-nodes
+BEAT_DISPATCH_SECONDS = 10  # --two-nodes: beat's "Send due reminders", every minute in production
 # What each stored intake holds besides its row (all patients answer alike): related names.
 ANSWER_ROWS = ("symptoms", "red_flags", "medicines", "conditions", "lab_results", "results")
 
@@ -585,6 +587,7 @@ def main_two_nodes(args, count: int, jobs: list[int]) -> int:
         harness.app_prepare(env)
         harness.manage("setup_periodic_tasks", env=env)  # what a deploy does, for beat
         harness.django_setup(env)
+        dispatch_every(BEAT_DISPATCH_SECONDS)
         from django.conf import settings
         from django.db import connections
 
@@ -653,6 +656,17 @@ def main_two_nodes(args, count: int, jobs: list[int]) -> int:
     return 0
 
 
+def dispatch_every(seconds: int) -> None:
+    """A run is shorter than beat's minute: "Send due reminders" every `seconds` instead
+    (as a clinic admin could set it in the admin), before beat reads the schedule."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every, _created = IntervalSchedule.objects.get_or_create(
+        every=seconds, period=IntervalSchedule.SECONDS
+    )
+    PeriodicTask.objects.filter(task="screening.tasks.reminders_dispatch").update(interval=every)
+
+
 def session_across_nodes(run: Run, proxy: cluster.Nginx, jobs, deadline, browser) -> list[str]:
     """The first patient alone, before the load, through nginx's round-robin: the intake
     (kept in the session from page to page) is sent, and both nodes answered its requests."""
@@ -719,7 +733,11 @@ def report_two_nodes(run: Run, load_seconds: float, access_log, beat_log: str, p
         "requests per node: "
         + ", ".join(f"{address} {n}" for address, n in sorted(answered.items()))
     )
-    print(f"beat: {beat_log.count('holds the scheduler lease')} x 'holds the scheduler lease'")
+    print(
+        f"beat: {beat_log.count('holds the scheduler lease')} x 'holds the scheduler lease'; "
+        f"'Send due reminders' sent {beat_log.count('Sending due task Send due reminders')} "
+        f"times (every {BEAT_DISPATCH_SECONDS} s)"
+    )
     cores = os.cpu_count() or 1
     load = os.getloadavg()
     print(
