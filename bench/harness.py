@@ -289,6 +289,11 @@ class Gunicorn:
         return f"http://{LOOPBACK}:{self.port}"
 
     def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def start(self) -> Gunicorn:
+        """Start it (again, after `kill`: same port, same log) and wait until every worker
+        is up."""
         log = (self.log_dir / "gunicorn.log").open("ab")
         self.process = subprocess.Popen(
             [
@@ -325,6 +330,12 @@ class Gunicorn:
     def __exit__(self, *exc) -> None:
         self.sample_memory()
         _stop(self.process)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (arbiter and workers), as a machine that dies."""
+        if self.process is not None:
+            _kill_group(self.process, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
 
     def log(self) -> str:
         return (self.log_dir / "gunicorn.log").read_text(errors="replace")
@@ -650,9 +661,18 @@ class Browser:
     redirects not followed (the caller follows them, to see each step), no keep-alive
     (gunicorn's sync workers close the connection anyway)."""
 
-    def __init__(self, base_url: str, *, transport: httpx.HTTPTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.HTTPTransport | None = None,
+        host: str | None = None,
+    ) -> None:
         self.base_url = base_url
-        self.origin = "https://" + urlsplit(base_url).netloc
+        # `host`: the site's name, sent as Host (a proxy in front passes it on without the
+        # port, so the Origin names the site without one too).
+        self.host = host
+        self.origin = "https://" + (host or urlsplit(base_url).netloc)
         self.cookies: dict[str, str] = {}
         # Browsers share one transport (connection pool): a client of its own each would
         # build an SSL context each, which costs more CPU than the requests.
@@ -665,6 +685,8 @@ class Browser:
 
     def headers(self, post: bool) -> dict[str, str]:
         headers = {"X-Forwarded-Proto": "https", "Accept-Language": "en"}
+        if self.host:
+            headers["Host"] = self.host
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if post:
