@@ -144,7 +144,8 @@ def test_a_transient_error_retries_that_reminder_only_on_a_new_connection(clock,
     assert batch.retry == {30: [refused.pk]}
     assert _statuses([first, refused, third]) == [Status.SENT, Status.QUEUED, Status.SENT]
     refused.refresh_from_db()
-    assert (refused.attempts, refused.queued_at) == (1, NOON)
+    # queued_at: when its retry is due (the lease runs from then, not from the error).
+    assert (refused.attempts, refused.queued_at) == (1, NOON + datetime.timedelta(seconds=30))
     assert smtp.opened == 2  # closed after the error, opened again for the third
 
 
@@ -216,11 +217,11 @@ def test_queries_per_reminder_do_not_grow_with_the_chunk(
     one = _queued(1)
     three = _queued(3)
 
-    # One read for the chunk (the rows and the re-check's lookups), then per follow-up:
-    # its claim and its final update.
-    with django_assert_num_queries(1 + 2):
+    # The lease taken on the chunk and one read for it (the rows and the re-check's
+    # lookups), then per follow-up: its claim and its final update.
+    with django_assert_num_queries(2 + 2):
         delivery.reminders_deliver(reminder_ids=[row.pk for row in one])
-    with django_assert_num_queries(1 + 2 * 3):
+    with django_assert_num_queries(2 + 2 * 3):
         delivery.reminders_deliver(reminder_ids=[row.pk for row in three])
 
 
@@ -362,12 +363,13 @@ def _digest() -> Reminder:
     ("make", "queries"),
     [
         # The read carries the re-check's lookups (opt-out, B12 result since, on duty).
-        (_blood_test, 3),  # claim, read, sent
-        (_unfinished_intake, 3),  # claim, read, sent
-        (_confirmation, 3),  # claim, read (with the reference), sent
-        (_intake_saved, 3),  # claim, read, sent
-        (_escalation, 3),  # claim, read, sent
-        (_digest, 7),  # claim, read, counts per level, oldest new one, overdue tasks (2), sent
+        # Each begins with the lease taken on the chunk (one statement per chunk).
+        (_blood_test, 4),  # lease, claim, read, sent
+        (_unfinished_intake, 4),  # lease, claim, read, sent
+        (_confirmation, 4),  # lease, claim, read (with the reference), sent
+        (_intake_saved, 4),  # lease, claim, read, sent
+        (_escalation, 4),  # lease, claim, read, sent
+        (_digest, 8),  # lease, claim, read, counts per level, oldest new one, tasks (2), sent
     ],
 )
 def test_every_kind_is_read_in_one_query(
