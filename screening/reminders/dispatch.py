@@ -149,7 +149,7 @@ def sending_stale_after() -> datetime.timedelta:
 def broker_waiting() -> int | None:
     """Messages waiting in the broker's reminder queue, not yet taken by a worker; None
     when the broker cannot be asked. Eager mode (tests) keeps none waiting."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if current_app.conf.task_always_eager:
         return 0
     queue = current_app.conf.task_default_queue
     try:
