@@ -35,6 +35,7 @@ from django.utils import timezone
 from screening.engine import contract
 from screening.models import OPEN_STATUSES, Reminder, Submission, Task
 from screening.reminders import emails
+from screening.reminders.clinic_values import chunk_clinic_values
 from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
 from screening.reminders.mailer import Mailer
 from screening.reminders.recheck import cancel_reason, for_sending
@@ -346,7 +347,11 @@ def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -
     batch = Batch()
     deadline = None if budget is None else time.monotonic() + budget
     rows = ChunkRows(list(reminder_ids))
-    with Lease(list(reminder_ids)) as lease, Mailer() as mailer:
+    with (
+        Lease(list(reminder_ids)) as lease,
+        Mailer() as mailer,
+        chunk_clinic_values(RECHECK_MAX_AGE_SECONDS),
+    ):
         for index, reminder_id in enumerate(reminder_ids):
             if deadline is not None and time.monotonic() > deadline:
                 batch.unsent = list(reminder_ids[index:])
