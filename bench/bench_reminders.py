@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import email.parser
+import email.policy
 import os
 import sys
 import time
@@ -34,6 +36,24 @@ from bench.load import midday_zone  # noqa: E402
 
 DATABASE = f"clinic_bench_reminders_{os.getpid()}"  # concurrent runs never share one
 BATCH = 5000
+
+
+class HeaderSink(harness.SmtpSink):
+    """The loopback sink, reading only each message's headers for its Message-ID: it runs
+    on the same two cores as the workers, and parsing every whole message with the
+    modern email policy cost it about a core's half at 10,000 emails (a real mail server
+    runs elsewhere). It counts by Message-ID exactly as before."""
+
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+
+    async def handle_DATA(self, server, session, envelope):
+        headers = self.parser.parsebytes(envelope.content)
+        with self.lock:
+            self.by_message_id[str(headers.get("Message-ID", "")).strip()] += 1
+            now = time.perf_counter()
+            self.first_at = self.first_at or now
+            self.last_at = now
+        return "250 Message accepted"
 
 
 def generate(count: int) -> list[int]:
@@ -101,7 +121,7 @@ def main() -> None:
     extra = {"REMINDER_BATCH_SIZE": str(args.batch_size)} if args.batch_size else {}
     if args.chunk:
         extra["REMINDER_SEND_CHUNK"] = str(args.chunk)
-    with harness.SmtpSink() as sink:
+    with HeaderSink() as sink:
         env = harness.app_env(
             DATABASE,
             PATIENT_EMAIL_HOURS="00:00-23:59",
