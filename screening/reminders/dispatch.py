@@ -21,6 +21,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -156,7 +157,8 @@ def broker_waiting() -> int | None:
         with current_app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             try:
-                return int(conn.default_channel.queue_declare(queue=queue, passive=True)[1])
+                channel: Any = conn.default_channel  # kombu's virtual channel (Redis)
+                return int(channel.queue_declare(queue=queue, passive=True).message_count)
             except ChannelError:  # Redis: an empty queue is no key at all
                 return 0
     except BROKER_ERRORS as error:
