@@ -202,29 +202,48 @@ def _fail_interrupted(now: datetime.datetime) -> int:
     return count
 
 
+# Lost rows enqueued again by one dispatch, at most: a broker that restarted empty under
+# a backlog of 10,000 gets them all back at once, not one batch a minute.
+REQUEUE_MAX_BATCHES = 100
+
+
 def _requeue_lost(now: datetime.datetime) -> list[int]:
     """Rows whose queue message was lost get a fresh queued_at; their ids. A row in
     queued is accounted for while its stamp is within the lease (a worker took its chunk
     and beats, or a retry's countdown runs: queued_at is then when it is due), or while
     messages wait in the broker (a backlog: its rows wait their turn, in order). Older,
     with nothing waiting: its message is gone (a broker restarted empty, a worker killed
-    holding it)."""
-    stale = Reminder.objects.filter(status=Status.QUEUED, queued_at__lt=now - lease())
+    holding it). One statement, the compare-and-set on status and the stale stamp."""
+    cutoff = now - lease()
+    stale = Reminder.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff)
     if not stale.exists():
         return []
     waiting = broker_waiting()
     if waiting != 0:
         return []  # a backlog (its rows go in turn) or a broker we cannot read
-    lost = stale.order_by("queued_at", "pk")[: settings.REMINDER_BATCH_SIZE]
-    requeued = []
-    for pk, public_id, queued_at in lost.values_list("pk", "public_id", "queued_at"):
-        won = Reminder.objects.filter(pk=pk, status=Status.QUEUED, queued_at=queued_at).update(
-            queued_at=now
+    table = reminder_table()
+    queued = Status.QUEUED.value
+    at, before = (connection.ops.adapt_datetimefield_value(t) for t in (now, cutoff))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH lost AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608 - names only
+            " WHERE status = %s AND queued_at < %s ORDER BY queued_at, id LIMIT %s)"
+            f" UPDATE {table} SET queued_at = %s"
+            " WHERE status = %s AND queued_at < %s AND id IN (SELECT id FROM lost)"
+            " RETURNING id, public_id",
+            [
+                queued,
+                before,
+                settings.REMINDER_BATCH_SIZE * REQUEUE_MAX_BATCHES,
+                at,
+                queued,
+                before,
+            ],
         )
-        if won:
-            logger.warning("reminder %s: its queue message was lost; enqueued again", public_id)
-            requeued.append(pk)
-    return requeued
+        requeued = sorted(cursor.fetchall())
+    for _pk, public_id in requeued:
+        logger.warning("reminder %s: its queue message was lost; enqueued again", public_id)
+    return [pk for pk, _public_id in requeued]
 
 
 def _defer_outside_hours(now: datetime.datetime) -> int:

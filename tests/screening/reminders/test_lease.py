@@ -288,3 +288,22 @@ def test_the_lease_is_under_a_dispatch_period(settings):
     """Recovery takes at most the lease plus one dispatch period."""
     assert dispatch.lease() == datetime.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
     assert dispatch.lease() < ONE_MINUTE
+
+
+def test_every_lost_row_is_enqueued_again_at_once_not_a_batch_a_minute(
+    clock, broker, settings, django_capture_on_commit_callbacks
+):
+    """A broker restarted empty under a backlog: all its rows come back in one dispatch
+    (up to REQUEUE_MAX_BATCHES batches), in chunks."""
+    settings.REMINDER_BATCH_SIZE = 2
+    settings.REMINDER_SEND_CHUNK = 2
+    rows = [_queued_at(NOON - datetime.timedelta(minutes=5)) for _ in range(5)]
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        dispatched = dispatch.reminders_dispatch(now=NOON)
+
+    assert dispatched.requeued == 5
+    assert len(callbacks) == 1  # one publish of them all, in chunks, after commit
+    assert set(
+        Reminder.objects.filter(pk__in=[r.pk for r in rows]).values_list("queued_at", flat=True)
+    ) == {NOON}
