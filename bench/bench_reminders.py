@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="500 reminders: CI")
     parser.add_argument("--reminders", type=int)
     parser.add_argument("--batch-size", type=int, help="REMINDER_BATCH_SIZE (default 200)")
-    parser.add_argument("--chunk", type=int, help="REMINDER_SEND_CHUNK (default 100)")
+    parser.add_argument("--chunk", type=int, help="REMINDER_SEND_CHUNK (default 20)")
     parser.add_argument("--once", action="store_true", help="one dispatch run, as beat's")
     parser.add_argument("--concurrency", type=int, default=2, help="pool of each worker")
     parser.add_argument("--conn-max-age", default="0", help="DATABASE_CONN_MAX_AGE")

@@ -363,7 +363,7 @@ REMINDER_RETRY_BACKOFF_SECONDS = env.int("REMINDER_RETRY_BACKOFF_SECONDS", defau
 # recovered by the next dispatch (every minute), so keep it under a minute.
 REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=30)
 # Reminders a worker sends over one SMTP connection (one reminders_send task).
-REMINDER_SEND_CHUNK = env.int("REMINDER_SEND_CHUNK", default=100)
+REMINDER_SEND_CHUNK = env.int("REMINDER_SEND_CHUNK", default=20)
 REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=30)
 # Links in emails are absolute: https://intake.example.org (no default in production).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000") if DEVELOPMENT else env("SITE_URL")

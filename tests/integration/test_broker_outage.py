@@ -136,12 +136,11 @@ def test_messages_lost_in_a_broker_restart_are_sent_again_by_the_next_dispatch_o
     a backlog, left alone. Redis restarts empty: the next dispatch finds them lost
     (older than the lease, nothing waiting) and enqueues them again; each sent once."""
     settings.REMINDER_LEASE_SECONDS = LEASE
-    settings.REMINDER_SEND_CHUNK = 20  # this process publishes: two messages
     rows = outbox.due_follow_ups(30)
     ids = [row.pk for row in rows]
 
     assert dispatch.reminders_dispatch().claimed == 30  # no worker yet: they wait
-    assert dispatch.broker_waiting() == 2  # two chunks of 20
+    assert dispatch.broker_waiting() == 2  # two chunks of REMINDER_SEND_CHUNK (20)
     wait_until(
         lambda: (
             Reminder.objects.filter(
