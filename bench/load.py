@@ -299,11 +299,7 @@ def reminders_settle(run: Run, drafts: list[int], sink: harness.SmtpSink, timeou
 
     connection.close()
     harness.wait_until(quiet(5), timeout=timeout, interval=0.5, what="reminders to settle")
-    later = (
-        timezone.now()
-        + max(dispatch.QUEUED_LOST_AFTER, dispatch.sending_stale_after())
-        + datetime.timedelta(minutes=1)
-    )
+    later = timezone.now() + dispatch.lease() + datetime.timedelta(minutes=1)
     connection.close()
     dispatched = dispatch.reminders_dispatch(now=later)
     run.note(

@@ -366,8 +366,12 @@ PATIENT_EMAIL_HOURS = env("PATIENT_EMAIL_HOURS", default="08:00-20:00")
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 # Seconds before the 2nd attempt after a transient SMTP error; doubled each time, at most
-# 5 minutes (always under the dispatcher's 10-minute re-enqueue of lost messages).
+# 5 minutes (a row waiting for its retry is stamped with when it is due: never lost early).
 REMINDER_RETRY_BACKOFF_SECONDS = env.int("REMINDER_RETRY_BACKOFF_SECONDS", default=30)
+# A worker's lease on the rows it holds (docs/reminders.md, "Lost messages and killed
+# workers"): renewed every third of this while it works; a row whose lease ran out is
+# recovered by the next dispatch (every minute), so keep it under a minute.
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=30)
 # Reminders a worker sends over one SMTP connection (one reminders_send task).
 REMINDER_SEND_CHUNK = env.int("REMINDER_SEND_CHUNK", default=20)
 REMINDER_LINK_MAX_AGE_DAYS = env.int("REMINDER_LINK_MAX_AGE_DAYS", default=30)

@@ -1,7 +1,8 @@
 """Delivery: sending claimed reminders, each at most once (`tasks.reminders_send`,
 `tasks.reminder_send`), and the staff's retry of a failed one.
 
-`reminders_deliver` sends a chunk's ids one by one over one SMTP connection (`Mailer`);
+`reminders_deliver` sends a chunk's ids one by one over one SMTP connection (`Mailer`),
+holding a lease on the chunk's rows that a heartbeat thread renews (`Lease`);
 it reads the chunk's rows with the re-check's lookups in one query (`ChunkRows`, again
 once that read is RECHECK_MAX_AGE_SECONDS old); for each id, `_deliver` wins the row with
 a compare-and-set update from queued to sending, re-checks that the reason still holds
@@ -18,6 +19,7 @@ import datetime
 import logging
 import re
 import smtplib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from django.utils import timezone
 from screening.engine import contract
 from screening.models import OPEN_STATUSES, Reminder, Submission, Task
 from screening.reminders import emails
+from screening.reminders.clinic_values import chunk_clinic_values
 from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
 from screening.reminders.mailer import Mailer
 from screening.reminders.recheck import cancel_reason, for_sending
@@ -187,6 +190,69 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
 # ---------------------------------------------------------------------------
 
 
+class LeaseLost(Exception):
+    """This worker's claim on a row was taken over (a dispatch took it for dead while
+    the worker stalled): the message data must not go."""
+
+
+def _stamp_queued(reminder_ids: list[int], now: datetime.datetime) -> None:
+    """The chunk's rows still queued: a worker holds them, alive now. A retry's future
+    queued_at (when it is due) is left alone."""
+    Reminder.objects.filter(pk__in=reminder_ids, status=Status.QUEUED, queued_at__lt=now).update(
+        queued_at=now
+    )
+
+
+class Lease:
+    """A worker's sign of life on the rows it holds (docs/reminders.md, "Lost messages
+    and killed workers"): the chunk's rows not sent yet (queued_at) and the row being
+    sent (sending_at, fenced by the claim's attempts). Taken when the chunk starts,
+    renewed every third of REMINDER_LEASE_SECONDS by a thread while the chunk runs, so a
+    slow but alive send (up to EMAIL_TIMEOUT per SMTP step) is never taken for a dead
+    one; a killed worker's thread dies with it, and its rows' stamps age. The thread
+    touches the database only in a chunk that lasts that long (its own connection)."""
+
+    def __init__(self, reminder_ids: list[int]) -> None:
+        self.reminder_ids = reminder_ids
+        self.sending: tuple[int, int] | None = None  # (id, attempts) while a row is sent
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Lease:
+        _stamp_queued(self.reminder_ids, timezone.now())
+        self._thread = threading.Thread(target=self._beat, name="reminder-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=settings.REMINDER_LEASE_SECONDS)
+
+    def _beat(self) -> None:
+        interval = settings.REMINDER_LEASE_SECONDS / 3
+        if self._stop.wait(interval):
+            return  # the usual chunk: done before the first beat, no connection opened
+        try:
+            while True:
+                try:
+                    self.renew(timezone.now())
+                except Exception:  # a beat missed is retried; the lease allows two
+                    logger.exception("reminder lease not renewed")
+                if self._stop.wait(interval):
+                    return
+        finally:
+            connection.close()  # this thread's own connection
+
+    def renew(self, now: datetime.datetime) -> None:
+        _stamp_queued(self.reminder_ids, now)
+        sending = self.sending
+        if sending is not None:
+            Reminder.objects.filter(
+                pk=sending[0], status=Status.SENDING, attempts=sending[1]
+            ).update(sending_at=now)
+
+
 class ChunkRows:
     """The rows of a chunk for `_deliver`, read with the first row this worker wins and
     again whenever that read is older than RECHECK_MAX_AGE_SECONDS."""
@@ -195,6 +261,18 @@ class ChunkRows:
         self.reminder_ids = reminder_ids
         self.rows: dict[int, Reminder] = {}
         self.read_at: float | None = None
+        # A row SMTP accepted whose `sent` is written with the next claim (`_claim`), or
+        # by `flush_sent` at the end of the chunk: one statement fewer per email.
+        self.sent: tuple[Reminder, datetime.datetime] | None = None
+
+    def take_sent(self) -> tuple[Reminder, datetime.datetime] | None:
+        sent, self.sent = self.sent, None
+        return sent
+
+    def flush_sent(self) -> None:
+        sent = self.take_sent()
+        if sent is not None:
+            _finish_sent(*sent)
 
     def get(self, index: int) -> Reminder:
         reminder_id = self.reminder_ids[index]
@@ -207,60 +285,86 @@ class ChunkRows:
         return reminder
 
 
-def _claim(reminder_id: int, now: datetime.datetime) -> int | None:
+def _claim(
+    reminder_id: int,
+    now: datetime.datetime,
+    sent: tuple[Reminder, datetime.datetime] | None = None,
+) -> int | None:
     """The compare-and-set queued -> sending of one row (plain SQL: the ORM's update
     costs more to build than to run); the row's attempts after it, or None when another
-    worker has the row or it is done."""
+    worker has the row or it is done. `sent`: the previous row of the chunk, accepted by
+    SMTP, written `sent` by the same statement before this claim can take effect (on
+    PostgreSQL a data-modifying WITH, one round trip and one commit; elsewhere two
+    statements), so a chunk still has at most one row in doubt at a time."""
+    claim = (
+        f"UPDATE {reminder_table()} SET status = %s, sending_at = %s,"  # noqa: S608 - names only
+        " data_started_at = NULL, attempts = attempts + 1"
+        " WHERE id = %s AND status = %s RETURNING attempts"
+    )
+    params = [
+        Status.SENDING.value,
+        connection.ops.adapt_datetimefield_value(now),
+        reminder_id,
+        Status.QUEUED.value,
+    ]
+    if sent is not None and connection.vendor == "postgresql":
+        sent_sql, sent_params = _sent_statement(*sent)
+        claim, params = f"WITH sent AS ({sent_sql}) {claim}", sent_params + params
+    elif sent is not None:
+        _finish_sent(*sent)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {reminder_table()} SET status = %s, sending_at = %s,"  # noqa: S608 - names only
-            " data_started_at = NULL, attempts = attempts + 1"
-            " WHERE id = %s AND status = %s RETURNING attempts",
-            [
-                Status.SENDING.value,
-                connection.ops.adapt_datetimefield_value(now),
-                reminder_id,
-                Status.QUEUED.value,
-            ],
-        )
+        cursor.execute(claim, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
+
+
+def _sent_statement(reminder: Reminder, sent_at: datetime.datetime) -> tuple[str, list[Any]]:
+    return (
+        f"UPDATE {reminder_table()} SET status = %s, sent_at = %s, last_error = %s"  # noqa: S608 - names only
+        " WHERE id = %s AND status = %s AND attempts = %s",
+        [
+            Status.SENT.value,
+            connection.ops.adapt_datetimefield_value(sent_at),
+            "",
+            reminder.pk,
+            Status.SENDING.value,
+            reminder.attempts,
+        ],
+    )
 
 
 def _finish_sent(reminder: Reminder, sent_at: datetime.datetime) -> None:
     """`_finish(status=sent, sent_at=..., last_error="")` in plain SQL (the usual end)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {reminder_table()} SET status = %s, sent_at = %s, last_error = %s"  # noqa: S608 - names only
-            " WHERE id = %s AND status = %s",
-            [
-                Status.SENT.value,
-                connection.ops.adapt_datetimefield_value(sent_at),
-                "",
-                reminder.pk,
-                Status.SENDING.value,
-            ],
-        )
+        cursor.execute(*_sent_statement(reminder, sent_at))
 
 
 def _finish(reminder: Reminder, **fields: Any) -> None:
-    """Leave the sending state; only the worker that won the row gets here."""
-    Reminder.objects.filter(pk=reminder.pk, status=Status.SENDING).update(**fields)
+    """Leave the sending state; only the worker that won the row gets here (its claim's
+    attempts: not a worker whose row was taken over while it stalled)."""
+    Reminder.objects.filter(
+        pk=reminder.pk, status=Status.SENDING, attempts=reminder.attempts
+    ).update(**fields)
 
 
 def _data_started(reminder: Reminder) -> None:
     """Record, before the message data goes to the server, that it is about to: from now
-    on a send cut short may have reached the patient (committed at once: autocommit)."""
+    on a send cut short may have reached the patient (committed at once: autocommit).
+    A compare-and-set on the claim's attempts: if a dispatch took the row for dead while
+    this worker stalled (and another may be sending it), LeaseLost, and no data goes."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {reminder_table()} SET data_started_at = %s"  # noqa: S608 - names only
-            " WHERE id = %s AND status = %s",
+            " WHERE id = %s AND status = %s AND attempts = %s",
             [
                 connection.ops.adapt_datetimefield_value(timezone.now()),
                 reminder.pk,
                 Status.SENDING.value,
+                reminder.attempts,
             ],
         )
+        if cursor.rowcount != 1:
+            raise LeaseLost(str(reminder.public_id))
 
 
 def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -> Batch:
@@ -272,34 +376,53 @@ def reminders_deliver(*, reminder_ids: list[int], budget: float | None = None) -
     batch = Batch()
     deadline = None if budget is None else time.monotonic() + budget
     rows = ChunkRows(list(reminder_ids))
-    with Mailer() as mailer:
-        for index, reminder_id in enumerate(reminder_ids):
-            if deadline is not None and time.monotonic() > deadline:
-                batch.unsent = list(reminder_ids[index:])
-                break
-            delivery = _deliver(rows, index, mailer)
-            batch.outcomes[delivery.outcome] += 1
-            if delivery.retry_in is not None:
-                batch.retry.setdefault(delivery.retry_in, []).append(reminder_id)
-            if delivery.interrupted:
-                batch.unsent = list(reminder_ids[index + 1 :])
-                break
+    with (
+        Lease(list(reminder_ids)) as lease,
+        Mailer() as mailer,
+        chunk_clinic_values(RECHECK_MAX_AGE_SECONDS),
+    ):
+        try:
+            for index, reminder_id in enumerate(reminder_ids):
+                if deadline is not None and time.monotonic() > deadline:
+                    batch.unsent = list(reminder_ids[index:])
+                    break
+                delivery = _deliver(rows, index, mailer, lease)
+                batch.outcomes[delivery.outcome] += 1
+                if delivery.retry_in is not None:
+                    batch.retry.setdefault(delivery.retry_in, []).append(reminder_id)
+                if delivery.interrupted:
+                    batch.unsent = list(reminder_ids[index + 1 :])
+                    break
+        finally:
+            rows.flush_sent()
     return batch
 
 
 def reminder_deliver(*, reminder_id: int) -> Delivery:
     """Send one claimed reminder, at most once. Safe to call any number of times."""
-    with Mailer() as mailer:
-        return _deliver(ChunkRows([reminder_id]), 0, mailer)
+    rows = ChunkRows([reminder_id])
+    with Lease([reminder_id]) as lease, Mailer() as mailer:
+        try:
+            return _deliver(rows, 0, mailer, lease)
+        finally:
+            rows.flush_sent()
 
 
-def _deliver(rows: ChunkRows, index: int, mailer: Mailer) -> Delivery:
+def _deliver(rows: ChunkRows, index: int, mailer: Mailer, lease: Lease) -> Delivery:
+    try:
+        return _deliver_claimed(rows, index, mailer, lease)
+    finally:
+        lease.sending = None
+
+
+def _deliver_claimed(rows: ChunkRows, index: int, mailer: Mailer, lease: Lease) -> Delivery:
     now = timezone.now()
     # The claim comes first and is this row's own, right before its send: a row another
     # worker took, or one cancelled, since the chunk began is skipped.
-    attempts = _claim(rows.reminder_ids[index], now)
+    attempts = _claim(rows.reminder_ids[index], now, rows.take_sent())
     if attempts is None:
         return Delivery("skipped")  # another worker has it, or it is done
+    lease.sending = (rows.reminder_ids[index], attempts)
     reminder = rows.get(index)
     reminder.status, reminder.sending_at, reminder.attempts = Status.SENDING, now, attempts
 
@@ -332,11 +455,15 @@ def _deliver(rows: ChunkRows, index: int, mailer: Mailer) -> Delivery:
 
     try:
         mailer.send(message, on_data=lambda: _data_started(reminder))
+    except LeaseLost:
+        mailer.close()
+        logger.warning("reminder %s was taken over while this worker stalled", reminder.public_id)
+        return Delivery("skipped")
     except Exception as error:
         data_started = mailer.data_started
         mailer.close()
         return _after_error(reminder, error, now, data_started=data_started)
-    _finish_sent(reminder, timezone.now())
+    rows.sent = (reminder, timezone.now())  # written with the next claim, or at the end
     logger.info("reminder %s sent", reminder.public_id)
     return Delivery("sent")
 
@@ -367,8 +494,10 @@ def _after_error(
     if never_sent or (isinstance(error, OSError) and is_transient(error)):
         # Before DATA (connection refused, a crash before the data went) or a 4xx: safe.
         if reminder.attempts < settings.REMINDER_MAX_ATTEMPTS:
-            _finish(reminder, status=Status.QUEUED, queued_at=now, last_error=text)
             wait = retry_backoff(reminder.attempts)
+            # queued_at: when the retry is due; the lease runs from then (dispatch).
+            due = now + datetime.timedelta(seconds=wait)
+            _finish(reminder, status=Status.QUEUED, queued_at=due, last_error=text)
             logger.warning("reminder %s: transient error, retry in %ss", reminder.public_id, wait)
             return Delivery("retry", retry_in=wait, interrupted=stop_chunk)
         logger.error("reminder %s failed after %s attempts", reminder.public_id, reminder.attempts)

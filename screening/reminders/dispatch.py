@@ -1,11 +1,18 @@
 """Dispatch (`tasks.reminders_dispatch`, every minute): hand due rows to the workers.
 
-In one transaction: fail rows left in sending by a killed worker (never resent: we
-cannot know whether SMTP took them), re-enqueue rows queued for too long (a lost
-message), move due patient rows outside the email hours to the next window, and claim
-due rows with one compare-and-set update from pending to queued. After the transaction
-commits, the ids are published as `reminders_send` tasks of REMINDER_SEND_CHUNK ids;
-rows the broker would not take go back to pending.
+In one transaction: recover rows left in sending by a worker that is gone (its lease ran
+out: sent again if the message data never began to go, otherwise failed, never resent:
+we cannot know whether SMTP took them), re-enqueue rows whose queue message was lost
+(lease run out and nothing waiting in the broker), move due patient rows outside the
+email hours to the next window, and claim due rows with one compare-and-set update from
+pending to queued. After the transaction commits, the ids are published as
+`reminders_send` tasks of REMINDER_SEND_CHUNK ids; rows the broker would not take go
+back to pending.
+
+The lease (REMINDER_LEASE_SECONDS, docs/reminders.md "Lost messages and killed
+workers"): a worker stamps the rows of the chunk it takes (queued_at) and the row it is
+sending (sending_at), and a heartbeat thread renews both while the chunk runs
+(`delivery.Lease`). A row whose stamp is older than the lease has no live worker.
 """
 
 from __future__ import annotations
@@ -14,11 +21,13 @@ import datetime
 import logging
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from screening.models import Reminder
@@ -33,12 +42,6 @@ from screening.reminders.rows import (
 logger = logging.getLogger(__name__)
 
 Status = Reminder.Status
-
-# A row queued this long ago whose task has not started was lost (e.g. a broker restart):
-# enqueue it again. Longer than the longest retry backoff (delivery.RETRY_BACKOFF_MAX_SECONDS),
-# so a row waiting for its retry is not enqueued twice (a second message would be harmless
-# anyway: CAS).
-QUEUED_LOST_AFTER = datetime.timedelta(minutes=10)
 
 # The task that sends a chunk, published by its name: screening/tasks.py imports this
 # module for the dispatch task, so this module cannot import the task back. The app
@@ -75,7 +78,7 @@ BROKER_ERRORS = (KombuOperationalError, OSError)
 def _publish(reminder_ids: list[int], queued_at: datetime.datetime) -> None:
     """Publish `reminders_send` tasks of REMINDER_SEND_CHUNK ids each. If the broker
     refuses one (an outage), the rows not handed over go back to pending at once, so the
-    next dispatch takes them, instead of waiting QUEUED_LOST_AFTER in queued."""
+    next dispatch takes them, instead of waiting in queued to be found lost."""
     reminders_send = current_app.tasks[SEND_TASK]
     chunks = chunked(reminder_ids, settings.REMINDER_SEND_CHUNK)
     for index, chunk in enumerate(chunks):
@@ -132,16 +135,44 @@ def queued_count() -> int:
     return Reminder.objects.filter(status=Status.QUEUED).count()
 
 
+def lease() -> datetime.timedelta:
+    """How long a row's stamp (queued_at, sending_at) vouches for a live worker or a
+    waiting message: the heartbeat renews it every third of this (delivery.Lease)."""
+    return datetime.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+
+
 def sending_stale_after() -> datetime.timedelta:
-    """A row in sending for longer than the task's hard time limit: its worker is gone."""
-    return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    """A row in sending whose stamp is older than the lease: its worker is gone (the
+    heartbeat of a live one, however slow its send, renews the stamp)."""
+    return lease()
+
+
+def broker_waiting() -> int | None:
+    """Messages waiting in the broker's reminder queue, not yet taken by a worker; None
+    when the broker cannot be asked. Eager mode (tests) keeps none waiting."""
+    if current_app.conf.task_always_eager:
+        return 0
+    queue = current_app.conf.task_default_queue
+    try:
+        with current_app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            try:
+                channel: Any = conn.default_channel  # kombu's virtual channel (Redis)
+                return int(channel.queue_declare(queue=queue, passive=True).message_count)
+            except ChannelError:  # Redis: an empty queue is no key at all
+                return 0
+    except BROKER_ERRORS as error:
+        logger.warning("broker queue not read (%s): lost messages not looked for", error)
+        return None
 
 
 def _fail_interrupted(now: datetime.datetime) -> int:
-    """Rows left in sending by a worker that is gone. Over SMTP, one whose message data
-    never began to go (`data_started_at` empty: killed while connecting or before DATA)
-    never reached the server: it goes back to pending, to be sent again (while attempts
-    remain). Any other may have reached the patient: failed, never resent automatically."""
+    """Rows left in sending by a worker that is gone (lease run out). Over SMTP, one
+    whose message data never began to go (`data_started_at` empty: killed while
+    connecting or before DATA) never reached the server: it goes back to pending, to be
+    sent again (while attempts remain); the claim's attempts fence a worker thought dead
+    that wakes up (`delivery._data_started`). Any other may have reached the patient:
+    failed, never resent automatically."""
     stale = Reminder.objects.filter(
         status=Status.SENDING, sending_at__lt=now - sending_stale_after()
     )
@@ -171,20 +202,48 @@ def _fail_interrupted(now: datetime.datetime) -> int:
     return count
 
 
+# Lost rows enqueued again by one dispatch, at most: a broker that restarted empty under
+# a backlog of 10,000 gets them all back at once, not one batch a minute.
+REQUEUE_MAX_BATCHES = 100
+
+
 def _requeue_lost(now: datetime.datetime) -> list[int]:
-    """Rows queued longer than QUEUED_LOST_AFTER get a fresh queued_at; their ids."""
-    lost = Reminder.objects.filter(
-        status=Status.QUEUED, queued_at__lt=now - QUEUED_LOST_AFTER
-    ).order_by("queued_at", "pk")[: settings.REMINDER_BATCH_SIZE]
-    requeued = []
-    for pk, public_id, queued_at in lost.values_list("pk", "public_id", "queued_at"):
-        won = Reminder.objects.filter(pk=pk, status=Status.QUEUED, queued_at=queued_at).update(
-            queued_at=now
+    """Rows whose queue message was lost get a fresh queued_at; their ids. A row in
+    queued is accounted for while its stamp is within the lease (a worker took its chunk
+    and beats, or a retry's countdown runs: queued_at is then when it is due), or while
+    messages wait in the broker (a backlog: its rows wait their turn, in order). Older,
+    with nothing waiting: its message is gone (a broker restarted empty, a worker killed
+    holding it). One statement, the compare-and-set on status and the stale stamp."""
+    cutoff = now - lease()
+    stale = Reminder.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff)
+    if not stale.exists():
+        return []
+    waiting = broker_waiting()
+    if waiting != 0:
+        return []  # a backlog (its rows go in turn) or a broker we cannot read
+    table = reminder_table()
+    queued = Status.QUEUED.value
+    at, before = (connection.ops.adapt_datetimefield_value(t) for t in (now, cutoff))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH lost AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608 - names only
+            " WHERE status = %s AND queued_at < %s ORDER BY queued_at, id LIMIT %s)"
+            f" UPDATE {table} SET queued_at = %s"
+            " WHERE status = %s AND queued_at < %s AND id IN (SELECT id FROM lost)"
+            " RETURNING id, public_id",
+            [
+                queued,
+                before,
+                settings.REMINDER_BATCH_SIZE * REQUEUE_MAX_BATCHES,
+                at,
+                queued,
+                before,
+            ],
         )
-        if won:
-            logger.warning("reminder %s was queued too long; enqueued again", public_id)
-            requeued.append(pk)
-    return requeued
+        requeued = sorted(cursor.fetchall())
+    for _pk, public_id in requeued:
+        logger.warning("reminder %s: its queue message was lost; enqueued again", public_id)
+    return [pk for pk, _public_id in requeued]
 
 
 def _defer_outside_hours(now: datetime.datetime) -> int:

@@ -34,9 +34,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from screening import labels
-from screening.domain.queries.clinic import clinic_settings
 from screening.engine import contract
 from screening.models import Reminder
+from screening.reminders.clinic_values import clinic_values
 from screening.reminders.links import reminder_link_url
 from screening.reminders.recheck import PATIENT_SUBMISSION_KINDS, client_waiting
 from screening.reminders.unsubscribe import unsubscribe_url
@@ -73,7 +73,7 @@ def _site_url(route: str) -> str:
 def _email(
     reminder: Reminder, context: dict[str, Any], *, unsubscribe: bool
 ) -> EmailMultiAlternatives:
-    clinic = clinic_settings()  # what a clinic admin saved, at once (cached, shared)
+    clinic = clinic_values()  # what a clinic admin saved (cached, shared; once a chunk)
     numbers = {
         "clinic_phone": clinic.phone,
         "emergency_number": clinic.emergency_number,
@@ -151,7 +151,7 @@ def confirmation(reminder: Reminder) -> EmailMultiAlternatives:
     assert reminder.submission is not None  # a confirmation row names its submission
     context = {
         "reference": reminder.submission.reference,
-        "reply_working_days": clinic_settings().reply_working_days,
+        "reply_working_days": clinic_values().reply_working_days,
     }
     return _email(reminder, context, unsubscribe=True)
 

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from screening.domain.queries.clinic import clinic_settings
 from screening.models.clinic import parse_email_hours
+from screening.reminders.clinic_values import clinic_values
 
 
 def clinic_zone() -> ZoneInfo:
@@ -27,7 +27,7 @@ def patient_email_hours() -> tuple[datetime.time, datetime.time | None]:
     """The clinic's patient email hours ("08:00-20:00", the clinic settings) as (start,
     end), clinic time. The end may be "24:00", the end of the day, returned as None:
     "00:00-24:00" is always."""
-    return parse_patient_email_hours(clinic_settings().patient_email_hours)
+    return parse_patient_email_hours(clinic_values().patient_email_hours)
 
 
 def parse_patient_email_hours(hours: str) -> tuple[datetime.time, datetime.time | None]:

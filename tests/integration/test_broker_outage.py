@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 
 import pytest
+from django.utils import timezone
 
 from screening.domain.review import review_record
 from screening.models import IntakeDraft, Reminder, Review, Submission
@@ -118,5 +120,57 @@ def test_intakes_arriving_while_redis_is_down_are_kept_and_reminded_once_it_is_b
     )
 
     assert outbox.statuses(ids) == {"sent": 20}
+    assert smtp.handler.count_by_message_id() == dict.fromkeys(outbox.message_ids(rows), 1)
+    assert {row.attempts for row in Reminder.objects.filter(pk__in=ids)} == {1}
+
+
+# The lease scaled down from 30 s (tests/integration/test_reminder_faults.py does the same).
+LEASE = 6
+DISPATCH_EVERY = 1.0
+
+
+def test_messages_lost_in_a_broker_restart_are_sent_again_by_the_next_dispatch_once(
+    private_redis, workers, smtp, live_celery, settings
+):
+    """Rows queued, their messages waiting in the broker: older than the lease they are
+    a backlog, left alone. Redis restarts empty: the next dispatch finds them lost
+    (older than the lease, nothing waiting) and enqueues them again; each sent once."""
+    settings.REMINDER_LEASE_SECONDS = LEASE
+    rows = outbox.due_follow_ups(30)
+    ids = [row.pk for row in rows]
+
+    assert dispatch.reminders_dispatch().claimed == 30  # no worker yet: they wait
+    assert dispatch.broker_waiting() == 2  # two chunks of REMINDER_SEND_CHUNK (20)
+    wait_until(
+        lambda: (
+            Reminder.objects.filter(
+                pk__in=ids, queued_at__lt=timezone.now() - dispatch.lease()
+            ).count()
+            == 30
+        ),
+        timeout=3 * LEASE,
+        interval=0.5,
+        message=lambda: outbox.describe(ids),
+    )
+    backlog = dispatch.reminders_dispatch()
+    assert (backlog.requeued, backlog.claimed) == (0, 0)  # waiting in the broker: a backlog
+
+    private_redis.stop()
+    private_redis.start()  # empty: the two messages are gone
+    fault = time.monotonic()
+    assert dispatch.broker_waiting() == 0
+    worker = workers.start(concurrency=2, env={"REMINDER_LEASE_SECONDS": str(LEASE)})
+
+    runs = []
+    while not outbox.all_final(ids):
+        runs.append(dispatch.reminders_dispatch())
+        assert time.monotonic() - fault < SEND_TIMEOUT, f"{runs}\n{worker.log()[-2000:]}"
+        time.sleep(DISPATCH_EVERY)
+    took = time.monotonic() - fault
+    print(f"broker restarted empty: all sent {took:.1f} s after the restart")
+
+    assert sum(run.requeued for run in runs) == 30, runs
+    assert runs[0].requeued == 30  # the first dispatch after the fault: already past the lease
+    assert outbox.statuses(ids) == {"sent": 30}
     assert smtp.handler.count_by_message_id() == dict.fromkeys(outbox.message_ids(rows), 1)
     assert {row.attempts for row in Reminder.objects.filter(pk__in=ids)} == {1}

@@ -5,15 +5,14 @@ SMTP on loopback; the outbox rows and the messages the server took are the evide
 from __future__ import annotations
 
 import ast
-import datetime
 import re
 import signal
+import time
 from collections import Counter
 from itertools import pairwise
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from screening import tasks
 from screening.models import Reminder
@@ -32,11 +31,28 @@ SEND_TIMEOUT = 60
 FAILED_PAGE = "/staff/reminders/failed/"
 
 
-def _later_dispatch_time() -> datetime.datetime:
-    """A dispatch run late enough to see lost messages (queued longer than
-    QUEUED_LOST_AFTER) and stale sends (sending longer than the task's hard time limit)."""
-    waited = max(dispatch.QUEUED_LOST_AFTER, dispatch.sending_stale_after())
-    return timezone.now() + waited + datetime.timedelta(minutes=1)
+# The lease, scaled down from 30 s so that "about a minute" of recovery takes seconds here:
+# the workers renew their stamps every LEASE / 3 s, and this process's dispatches (beat's,
+# every minute in production) run every DISPATCH_EVERY s.
+LEASE = 6
+DISPATCH_EVERY = 1.0
+LEASE_ENV = {"REMINDER_LEASE_SECONDS": str(LEASE)}
+
+
+def _recovered_after(
+    condition, *, since: float, timeout: float
+) -> tuple[float, list[dispatch.Dispatched]]:
+    """Run the dispatch every DISPATCH_EVERY s (beat's job) until `condition(runs)`
+    holds; the seconds from `since` (time.monotonic()) and every run's counts."""
+    runs: list[dispatch.Dispatched] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        runs.append(dispatch.reminders_dispatch())
+        if condition(runs):
+            return time.monotonic() - since, runs
+        if time.monotonic() > deadline:
+            pytest.fail(f"not recovered in {timeout:.0f} s: {runs}")
+        time.sleep(DISPATCH_EVERY)
 
 
 def _failed_page(clinician) -> str:
@@ -57,16 +73,20 @@ def _outcomes(log: str) -> Counter:
 # --- (b) a worker killed in the middle of a batch -------------------------------------
 
 
-def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, smtp, live_celery):
+def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    workers, smtp, live_celery, settings
+):
+    settings.REMINDER_LEASE_SECONDS = LEASE  # this process's dispatches
     rows = outbox.due_follow_ups(16)
     ids = [row.pk for row in rows]
     by_message_id = outbox.message_ids(rows)
     smtp.handler.delay = 0.1
     # The 5th message is taken by the server, which then waits before saying "250": the
-    # worker sending it is stuck mid-send when it is killed.
-    smtp.handler.hold_at(5, seconds=30)
+    # worker sending it is stuck mid-send, slow but alive, and then killed.
+    smtp.handler.hold_at(5, seconds=45)
 
-    first = workers.start(concurrency=2)
+    # EMAIL_TIMEOUT longer than the hold: the worker waits for the answer, alive.
+    first = workers.start(concurrency=2, env={**LEASE_ENV, "EMAIL_TIMEOUT": "60"})
     assert dispatch.reminders_dispatch().claimed == 16
     wait_until(
         smtp.handler.held.is_set,
@@ -74,9 +94,22 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, 
         message=lambda: f"the 5th message: {outbox.describe(ids)}\n{first.log()[-2000:]}",
     )
     held = smtp.handler.received()[4].message_id
+    held_row = by_message_id[held]
+
+    # A second worker, for what the first leaves (all 16 are one chunk, the first's).
+    second = workers.start(concurrency=2, env=LEASE_ENV)
+
+    # Slow but alive: two leases later, its heartbeat has kept every dispatch off it.
+    held_since = time.monotonic()
+    _took, runs = _recovered_after(
+        lambda runs: time.monotonic() > held_since + 2 * LEASE, since=held_since, timeout=3 * LEASE
+    )
+    assert sum(run.interrupted + run.requeued for run in runs) == 0, runs
+    assert Reminder.objects.get(pk=held_row.pk).status == "sending"
+
     first.kill(signal.SIGKILL)  # the worker and its pool processes, no warm shutdown
     first.process.wait(timeout=10)
-    killed_at = timezone.now()
+    killed = time.monotonic()
 
     at_kill = outbox.statuses(ids)
     assert at_kill["sent"] >= 1, at_kill  # some went out before the kill...
@@ -85,25 +118,25 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(workers, 
     assert sum(at_kill.values()) == 16  # nothing lost from the outbox
     received_at_kill = len(smtp.handler.received())
 
-    # A new worker takes what is still in the queue.
-    second = workers.start(concurrency=2)
-
-    def drained():
-        return live_celery.queue_length() == 0 and second.idle()
-
-    wait_until(drained, timeout=SEND_TIMEOUT, steady_for=1, message=lambda: second.log()[-2000:])
     # What the killed worker held (acks_late) is not redelivered before the broker's
-    # visibility timeout (an hour); rows it was sending are stuck in "sending".
-    assert not Reminder.objects.filter(
-        pk__in=ids, status="sending", sending_at__gt=killed_at
-    ).exists()
-    stuck = outbox.statuses(ids)
-    assert stuck["sending"] >= 1, stuck
-
-    # Dispatch runs again, later: stale sends are failed (never resent: SMTP may have
-    # taken them), lost queued rows are enqueued again.
-    later = dispatch.reminders_dispatch(now=_later_dispatch_time())
-    assert later.interrupted == stuck["sending"]
+    # visibility timeout (an hour): its rows wait in sending and queued until their lease
+    # runs out, then the next dispatch fails the one whose data went (never resent: SMTP
+    # may have taken it) and enqueues the rest again, for the second worker.
+    took, runs = _recovered_after(
+        lambda runs: (
+            not Reminder.objects.filter(pk__in=ids, status="sending").exists()
+            and sum(run.requeued for run in runs) > 0
+        ),
+        since=killed,
+        timeout=4 * LEASE,
+    )
+    interrupted = sum(run.interrupted for run in runs)
+    assert 1 <= interrupted <= 2, runs  # at most what the killed worker was sending
+    # Recovered one lease after the worker's last beat (every LEASE / 3 s), plus at most
+    # one dispatch period: 30 s + a minute at most with the defaults, about a minute.
+    assert took <= LEASE + DISPATCH_EVERY + 3, (took, runs)
+    assert not any(run.interrupted or run.requeued for run in runs[:1]), runs  # not at once
+    print(f"worker SIGKILL: recovered {took:.1f} s after the kill (lease {LEASE} s)")
     wait_until(
         lambda: outbox.all_final(ids) and second.idle(),
         timeout=SEND_TIMEOUT,

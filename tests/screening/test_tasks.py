@@ -128,7 +128,9 @@ def test_transient_error_puts_the_row_back_to_queued_with_a_backoff(clock, smtp)
 
     reminder.refresh_from_db()
     assert delivery == Delivery("retry", retry_in=30)
-    assert (reminder.status, reminder.queued_at, reminder.attempts) == (Status.QUEUED, NOON, 1)
+    # queued_at: when the retry is due (the dispatch's lease on it runs from then).
+    due = NOON + datetime.timedelta(seconds=30)
+    assert (reminder.status, reminder.queued_at, reminder.attempts) == (Status.QUEUED, due, 1)
     assert reminder.last_error.startswith("SMTPResponseException: (421")
 
 
