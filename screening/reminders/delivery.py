@@ -19,7 +19,6 @@ import datetime
 import logging
 import re
 import smtplib
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,14 +28,15 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection
-from django.db.models import Count, F, Min, Q
+from django.db.models import F
 from django.utils import timezone
 
-from screening.engine import contract
-from screening.models import OPEN_STATUSES, Reminder, Submission, Task
+from screening.models import Reminder
 from screening.reminders import emails
 from screening.reminders.clinic_values import chunk_clinic_values
+from screening.reminders.digest import digest_numbers, digest_tasks
 from screening.reminders.hours import in_patient_email_hours, next_patient_email_window
+from screening.reminders.lease import Lease, LeaseLost
 from screening.reminders.mailer import Mailer
 from screening.reminders.recheck import cancel_reason, for_sending
 from screening.reminders.rows import (
@@ -121,51 +121,6 @@ def retry_backoff(attempts: int) -> int:
     return min(first * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX_SECONDS)
 
 
-# ---------------------------------------------------------------------------
-# The email of a reminder
-# ---------------------------------------------------------------------------
-
-
-def digest_numbers(now: datetime.datetime) -> dict[str, Any]:
-    """The digest's content: open submissions per level and when the oldest one nobody
-    has picked up came in. Counts only: no names, no answers."""
-    counts = dict.fromkeys(contract.LEVELS, 0)
-    rows = (
-        Submission.objects.filter(status__in=OPEN_STATUSES)
-        .values_list("level")
-        .annotate(n=Count("pk"))
-    )
-    for level, count in rows.order_by():
-        counts[level] = count
-    oldest = Submission.objects.filter(status=Submission.Status.NEW).aggregate(
-        oldest=Min("submitted_at")
-    )["oldest"]
-    return {
-        "counts": counts,
-        "total": sum(counts.values()),
-        "oldest_submitted_at": oldest,
-        "now": now,
-    }
-
-
-# The digest links to at most this many of the recipient's overdue tasks.
-DIGEST_TASKS_LISTED = 10
-
-
-def digest_tasks(user_id: int | None, today: datetime.date) -> dict[str, Any]:
-    """The digest's overdue tasks (open, due before today): the clinic's count, the
-    recipient's count and their first DIGEST_TASKS_LISTED as (public id, due date), most
-    overdue first. No reference, kind of task, name or note."""
-    overdue = Task.objects.overdue(today)
-    counts = overdue.aggregate(clinic=Count("pk"), mine=Count("pk", filter=Q(owner_id=user_id)))
-    mine = overdue.filter(owner_id=user_id).order_by("due_on", "id")
-    return {
-        "tasks_overdue": counts["clinic"],
-        "tasks_overdue_mine": counts["mine"],
-        "overdue_tasks": list(mine.values_list("public_id", "due_on")[:DIGEST_TASKS_LISTED]),
-    }
-
-
 def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
     if reminder.kind == Kind.DIGEST:
         today = timezone.localdate(now)
@@ -188,69 +143,6 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMessage:
 # ---------------------------------------------------------------------------
 # Sending
 # ---------------------------------------------------------------------------
-
-
-class LeaseLost(Exception):
-    """This worker's claim on a row was taken over (a dispatch took it for dead while
-    the worker stalled): the message data must not go."""
-
-
-def _stamp_queued(reminder_ids: list[int], now: datetime.datetime) -> None:
-    """The chunk's rows still queued: a worker holds them, alive now. A retry's future
-    queued_at (when it is due) is left alone."""
-    Reminder.objects.filter(pk__in=reminder_ids, status=Status.QUEUED, queued_at__lt=now).update(
-        queued_at=now
-    )
-
-
-class Lease:
-    """A worker's sign of life on the rows it holds (docs/reminders.md, "Lost messages
-    and killed workers"): the chunk's rows not sent yet (queued_at) and the row being
-    sent (sending_at, fenced by the claim's attempts). Taken when the chunk starts,
-    renewed every third of REMINDER_LEASE_SECONDS by a thread while the chunk runs, so a
-    slow but alive send (up to EMAIL_TIMEOUT per SMTP step) is never taken for a dead
-    one; a killed worker's thread dies with it, and its rows' stamps age. The thread
-    touches the database only in a chunk that lasts that long (its own connection)."""
-
-    def __init__(self, reminder_ids: list[int]) -> None:
-        self.reminder_ids = reminder_ids
-        self.sending: tuple[int, int] | None = None  # (id, attempts) while a row is sent
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> Lease:
-        _stamp_queued(self.reminder_ids, timezone.now())
-        self._thread = threading.Thread(target=self._beat, name="reminder-lease", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=settings.REMINDER_LEASE_SECONDS)
-
-    def _beat(self) -> None:
-        interval = settings.REMINDER_LEASE_SECONDS / 3
-        if self._stop.wait(interval):
-            return  # the usual chunk: done before the first beat, no connection opened
-        try:
-            while True:
-                try:
-                    self.renew(timezone.now())
-                except Exception:  # a beat missed is retried; the lease allows two
-                    logger.exception("reminder lease not renewed")
-                if self._stop.wait(interval):
-                    return
-        finally:
-            connection.close()  # this thread's own connection
-
-    def renew(self, now: datetime.datetime) -> None:
-        _stamp_queued(self.reminder_ids, now)
-        sending = self.sending
-        if sending is not None:
-            Reminder.objects.filter(
-                pk=sending[0], status=Status.SENDING, attempts=sending[1]
-            ).update(sending_at=now)
 
 
 class ChunkRows:

@@ -12,7 +12,7 @@ back to pending.
 The lease (REMINDER_LEASE_SECONDS, docs/reminders.md "Lost messages and killed
 workers"): a worker stamps the rows of the chunk it takes (queued_at) and the row it is
 sending (sending_at), and a heartbeat thread renews both while the chunk runs
-(`delivery.Lease`). A row whose stamp is older than the lease has no live worker.
+(`lease.Lease`). A row whose stamp is older than the lease has no live worker.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def queued_count() -> int:
 
 def lease() -> datetime.timedelta:
     """How long a row's stamp (queued_at, sending_at) vouches for a live worker or a
-    waiting message: the heartbeat renews it every third of this (delivery.Lease)."""
+    waiting message: the heartbeat renews it every third of this (lease.Lease)."""
     return datetime.timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
 
 

@@ -1,7 +1,7 @@
 """Lost queue messages and rows stuck in sending are recovered by the next dispatch
 about a minute after the fault, and nothing else is: a backlog waiting in the broker, a
 worker's chunk and a slow send it is still making are left alone (screening/reminders/
-dispatch.py and delivery.Lease; docs/reminders.md, "Lost messages and killed workers")."""
+dispatch.py and leases.Lease; docs/reminders.md, "Lost messages and killed workers")."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from screening.models import Reminder
 from screening.reminders import delivery, dispatch
+from screening.reminders import lease as leases
 from screening.reminders.rows import INTERRUPTED
 from tests.screening import reminder_support as support
 from tests.screening.reminder_support import NOON
@@ -129,7 +130,7 @@ def test_a_chunk_a_worker_took_is_not_enqueued_again(
     rows = [_queued_at(NOON - datetime.timedelta(minutes=10)) for _ in range(3)]
     ids = [row.pk for row in rows]
 
-    with delivery.Lease(ids) as lease:
+    with leases.Lease(ids) as lease:
         assert (
             _dispatch_at(
                 NOON + datetime.timedelta(seconds=20), django_capture_on_commit_callbacks
@@ -225,7 +226,7 @@ def test_a_slow_send_whose_worker_beats_is_left_alone(
     """Sending for minutes (a slow server, EMAIL_TIMEOUT per step): the heartbeat
     renews the row's stamp, so no dispatch takes it for dead."""
     row = _sending(since=NOON, data_started=data_started)
-    lease = delivery.Lease([row.pk])
+    lease = leases.Lease([row.pk])
     lease.sending = (row.pk, row.attempts)
 
     for seconds in range(10, 181, 10):  # a beat every third of the lease, for 3 minutes
@@ -250,7 +251,7 @@ def test_a_worker_taken_for_dead_that_wakes_up_sends_no_data(
     _dispatch_at(NOON + ONE_MINUTE, django_capture_on_commit_callbacks)
     assert delivery._claim(row.pk, NOON + ONE_MINUTE) == 2  # another worker has it now
 
-    with pytest.raises(delivery.LeaseLost):
+    with pytest.raises(leases.LeaseLost):
         delivery._data_started(stalled)
     delivery._finish(stalled, status=Status.FAILED, last_error="stalled worker")
 
@@ -270,10 +271,10 @@ def test_the_heartbeat_renews_while_the_chunk_runs_and_stops_after(settings, mon
         beats.append(now)
         beat.set()
 
-    monkeypatch.setattr(delivery.Lease, "renew", renew)
-    monkeypatch.setattr(delivery, "_stamp_queued", lambda ids, now: None)
+    monkeypatch.setattr(leases.Lease, "renew", renew)
+    monkeypatch.setattr(leases, "stamp_queued", lambda ids, now: None)
 
-    with delivery.Lease([1, 2]) as lease:
+    with leases.Lease([1, 2]) as lease:
         assert beat.wait(5)  # a send that lasts longer than a beat
         thread = lease._thread
     assert thread is not None
