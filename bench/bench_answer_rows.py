@@ -79,58 +79,9 @@ def _insert_sql(model, objs: list) -> tuple[str, list]:
 
 
 def _objects(submission, answers: dict) -> list[tuple]:
-    from screening.engine.validation import lab_value_kept
-    from screening.models import (
-        ConditionAnswer,
-        LabResult,
-        MedicineAnswer,
-        RedFlagAnswer,
-        SymptomAnswer,
-    )
+    from screening.domain import answer_rows
 
-    symptoms = [
-        SymptomAnswer(
-            submission=submission,
-            code=code,
-            present=answer["present"],
-            severity=answer.get("severity"),
-            duration_weeks=answer.get("duration_weeks"),
-            duration_number=None,
-            duration_unit="",
-            sites=answer.get("sites"),
-            both_sides=answer.get("both_sides"),
-        )
-        for code, answer in answers["symptoms"].items()
-    ]
-    flags = [
-        RedFlagAnswer(submission=submission, code=c, answer=a)
-        for c, a in answers["red_flags"].items()
-    ]
-    medicines = [MedicineAnswer(submission=submission, code=c) for c in answers["medicines"]]
-    conditions = [ConditionAnswer(submission=submission, code=c) for c in answers["conditions"]]
-    labs = [
-        LabResult(
-            patient_id=submission.patient_id,
-            submission=submission,
-            test=lab["test"],
-            value=lab_value_kept(lab["value"]),
-            unit=lab["unit"],
-            date=lab["date"],
-            source=LabResult.Source.PATIENT,
-        )
-        for lab in answers["labs"]
-    ]
-    return [
-        (model, objs)
-        for model, objs in (
-            (SymptomAnswer, symptoms),
-            (RedFlagAnswer, flags),
-            (MedicineAnswer, medicines),
-            (ConditionAnswer, conditions),
-            (LabResult, labs),
-        )
-        if objs
-    ]
+    return answer_rows.answer_row_objects(submission, answers)
 
 
 def store_orm(submission, answers: dict) -> None:

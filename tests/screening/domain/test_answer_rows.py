@@ -11,7 +11,6 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 
 from screening.domain import answer_rows
-from screening.engine.validation import lab_value_kept
 from screening.models import (
     ConditionAnswer,
     LabResult,
@@ -33,43 +32,10 @@ DURATIONS = {
 
 
 def _bulk_create(submission: Submission, answers: dict, durations: dict) -> None:
-    """What answer_rows_create did before (commit fa3179e): a bulk_create per table."""
-    SymptomAnswer.objects.bulk_create(
-        SymptomAnswer(
-            submission=submission,
-            code=code,
-            present=answer["present"],
-            severity=answer.get("severity"),
-            duration_weeks=answer.get("duration_weeks"),
-            duration_number=durations.get(code, {}).get("number") if answer["present"] else None,
-            duration_unit=durations.get(code, {}).get("unit", "") if answer["present"] else "",
-            sites=answer.get("sites"),
-            both_sides=answer.get("both_sides"),
-        )
-        for code, answer in answers.get("symptoms", {}).items()
-    )
-    RedFlagAnswer.objects.bulk_create(
-        RedFlagAnswer(submission=submission, code=code, answer=answer)
-        for code, answer in answers.get("red_flags", {}).items()
-    )
-    MedicineAnswer.objects.bulk_create(
-        MedicineAnswer(submission=submission, code=code) for code in answers.get("medicines", [])
-    )
-    ConditionAnswer.objects.bulk_create(
-        ConditionAnswer(submission=submission, code=code) for code in answers.get("conditions", [])
-    )
-    LabResult.objects.bulk_create(
-        LabResult(
-            patient_id=submission.patient_id,
-            submission=submission,
-            test=lab["test"],
-            value=lab_value_kept(lab["value"]),
-            unit=lab["unit"],
-            date=lab["date"],
-            source=LabResult.Source.PATIENT,
-        )
-        for lab in answers.get("labs", [])
-    )
+    """What answer_rows_create did before (commit fa3179e): a bulk_create per table, of
+    the same unsaved rows."""
+    for model, rows in answer_rows.answer_row_objects(submission, answers, durations=durations):
+        model.objects.bulk_create(rows)
 
 
 def _stored(submission: Submission) -> dict[str, list[dict]]:
