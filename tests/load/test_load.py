@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.load.bench_env import bench_env
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 TIMEOUT = 900  # seconds; the run takes about 2 minutes on 2 quiet cores
 
@@ -47,15 +49,7 @@ def test_intakes_under_load_and_faults_are_stored_once_and_reminders_sent_at_mos
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail("REQUIRE_SERVICES=1 but " + "; ".join(problems), pytrace=False)
         pytest.skip("load test needs: " + "; ".join(problems))
-    db = settings.DATABASES["default"]
-    user, host, port = db.get("USER") or "postgres", db.get("HOST") or "127.0.0.1", db.get("PORT")
-    server = f"postgres://{user}@{host}:{port or 5432}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "DJANGO_", "DATABASE_"))
-    }
-    env["BENCH_PG"] = server
+    env = bench_env()
     run = subprocess.run(
         [sys.executable, "bench/load.py", "--quick", "--faults", "--time-limit", "600"],
         cwd=BASE_DIR,

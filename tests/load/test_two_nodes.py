@@ -30,6 +30,7 @@ import pytest
 from django.conf import settings
 
 from bench import cluster
+from tests.load.bench_env import bench_env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 TIMEOUT = 600  # seconds; the run takes about 2 minutes on 2 busy cores
@@ -59,14 +60,7 @@ def test_two_web_nodes_behind_nginx_store_every_intake_once_through_kills(capsys
     problems = _problems()
     if problems:
         pytest.fail("the two-node run needs: " + "; ".join(problems), pytrace=False)
-    db = settings.DATABASES["default"]
-    user, host, port = db.get("USER") or "postgres", db.get("HOST") or "127.0.0.1", db.get("PORT")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "DJANGO_", "DATABASE_"))
-    }
-    env["BENCH_PG"] = f"postgres://{user}@{host}:{port or 5432}"
+    env = bench_env()
     env["BENCH_REDIS"] = os.environ["REDIS_URL"]
     run = subprocess.run(
         [sys.executable, "bench/load.py", "--two-nodes", "--quick", "--time-limit", "300"],
